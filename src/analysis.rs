@@ -1,0 +1,297 @@
+//! The pipeline from a folder to priced recommendations, one line per stage: scan → price book
+//! and policy → assignments and subscriptions → activity profiles → classes → money. `validate`
+//! and `analyze` share it; only `analyze` writes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use chrono::{Duration, NaiveDate};
+
+use crate::classify::{self, Context};
+use crate::devices::{self, Device};
+use crate::ingest::{self, Folder, Kind, Rejected, assignments, subscriptions};
+use crate::model::{Profile, date_to_day, ms_to_date};
+use crate::policy::Policy;
+use crate::prices::PriceBook;
+use crate::profile::{self, Coverage};
+use crate::progress::Progress;
+use crate::savings::{self, DeviceLicence, Priced, Realisable, RenewalRow, SummaryRow};
+
+/// What the analysis needs to know before it starts.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub dir: PathBuf,
+    pub prices: Option<PathBuf>,
+    pub policy: Option<PathBuf>,
+    pub as_of: Option<NaiveDate>,
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+/// How well the activity sources' user ids joined the licensed users.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct JoinStats {
+    pub activity_users: u64,
+    pub matched_activity_users: u64,
+    pub licensed_users: u64,
+    pub licensed_users_with_activity: u64,
+}
+
+/// Everything a report is made from.
+pub struct Analysis {
+    pub folder: Folder,
+    pub book: PriceBook,
+    pub policy: Policy,
+    pub as_of: NaiveDate,
+    pub window_from: NaiveDate,
+    pub window_days: u32,
+    pub covered_days: u32,
+    pub coverage: Vec<Coverage>,
+    pub priced: Vec<Priced>,
+    pub licences: Vec<DeviceLicence>,
+    pub devices: BTreeMap<String, Device>,
+    pub summary: Vec<SummaryRow>,
+    pub renewal: Vec<RenewalRow>,
+    pub realisable: Option<Realisable>,
+    pub rejected: Vec<Rejected>,
+    pub rejected_total: u64,
+    pub unknown_skus: BTreeMap<String, u64>,
+    pub out_of_scope: BTreeMap<String, u64>,
+    pub join: JoinStats,
+    pub warnings: Vec<String>,
+}
+
+pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
+    let step = progress.step(format!("reading {}", opts.dir.display()));
+    let mut folder = ingest::scan(&opts.dir, opts.encoding)?;
+    step.finish_and_clear();
+    let book = PriceBook::load(opts.prices.as_deref().or(folder.path_of(Kind::Prices)))?;
+    let policy = Policy::load(
+        opts.policy.as_deref().or(folder.path_of(Kind::Policy)),
+        &book,
+    )?;
+    let mut rejected = Vec::new();
+
+    let sources: Vec<_> = folder.of_kind(Kind::Assignments).collect();
+    if sources.is_empty() {
+        bail!(
+            "{}: no licence assignments found (a CSV with user_id and sku columns, or a Graph \
+             licence export); `rightsize validate` lists what each file was recognised as",
+            opts.dir.display()
+        );
+    }
+    let assigned = assignments::read(&sources, &book, &policy, &mut rejected)?;
+    let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
+    let subs = subscriptions::read(&subs_sources, &book, &mut rejected)?;
+
+    let step = progress.step("checking activity sources");
+    let mut prepared = Vec::new();
+    for src in folder.of_kind(Kind::Activity) {
+        step.set_message(format!("checking {}", src.name));
+        prepared.push(profile::prepare(
+            src,
+            &policy.premium_features,
+            &mut rejected,
+        )?);
+    }
+    step.finish_and_clear();
+    let coverage: Vec<Coverage> = prepared.iter().map(|p| p.coverage.clone()).collect();
+    let latest = coverage.iter().filter_map(|c| c.last_ms).max();
+    let as_of = match (opts.as_of, latest) {
+        (Some(d), _) => d,
+        (None, Some(ms)) => ms_to_date(ms),
+        (None, None) => bail!(
+            "no activity data to take the as-of date from: pass --as-of YYYY-MM-DD (every user \
+             will then be kept as \"no activity data\")"
+        ),
+    };
+    let window_from = as_of - Duration::days(policy.lookback_days);
+    let window_days = (policy.lookback_days + 1) as u32;
+    let covered_days = covered_days(&coverage, window_from, as_of);
+    let from_ms = date_to_day(window_from) * 86_400_000;
+    let to_ms = (date_to_day(as_of) + 1) * 86_400_000 - 1;
+
+    let step = progress.step("profiling activity");
+    let activity = profile::aggregate(&prepared, from_ms, to_ms)?;
+    step.finish_and_clear();
+    let devices = devices::analyse(&activity.devices, &policy.device);
+
+    // Join activity to licensed users: on id, else UPN, case-insensitive.
+    let mut by_key: HashMap<String, &Profile> = HashMap::with_capacity(activity.profiles.len());
+    for (k, p) in &activity.profiles {
+        by_key.entry(k.to_lowercase()).or_insert(p);
+    }
+    let mut join = JoinStats {
+        activity_users: activity.profiles.len() as u64,
+        licensed_users: assigned.users.len() as u64,
+        ..JoinStats::default()
+    };
+    let mut matched_keys = std::collections::HashSet::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of,
+        window_days,
+        covered_days,
+        operation_level: !prepared.is_empty(),
+        devices: &devices,
+    };
+    let mut recs = Vec::with_capacity(assigned.users.len());
+    for user in &assigned.users {
+        let id_key = user.id.to_lowercase();
+        let upn_key = user.upn.to_lowercase();
+        let profile = match (
+            by_key.get(&id_key),
+            by_key.get(&upn_key).filter(|_| !upn_key.is_empty()),
+        ) {
+            (Some(a), Some(b)) if id_key != upn_key => Some(merge(a, b)),
+            (Some(a), _) => Some((*a).clone()),
+            (None, Some(b)) => Some((*b).clone()),
+            (None, None) => None,
+        };
+        if profile.is_some() {
+            join.licensed_users_with_activity += 1;
+            matched_keys.insert(id_key.clone());
+            matched_keys.insert(upn_key.clone());
+        }
+        recs.push(classify::classify(user, profile.as_ref(), &ctx));
+    }
+    join.matched_activity_users =
+        by_key.keys().filter(|k| matched_keys.contains(*k)).count() as u64;
+    if join.activity_users >= 10
+        && join.licensed_users >= 10
+        && join.licensed_users_with_activity * 20 < join.licensed_users
+    {
+        bail!(
+            "the activity sources' user ids match only {} of {} licensed users ({} ids in the \
+             activity): the join is broken, and calling everyone inactive would be wrong. Check \
+             that both sides use Entra object ids or UPNs (a usage report with concealed user \
+             names has hashes instead: turn off \"Display concealed user, group, and site names\" \
+             in the Microsoft 365 admin center and export again)",
+            join.licensed_users_with_activity,
+            join.licensed_users,
+            join.activity_users
+        );
+    }
+    let (priced, licences) = savings::price_all(recs, &book, &policy);
+    let summary = savings::summary(&priced);
+    let renewal = savings::renewal(&priced, &licences, &subs.seats, &book);
+    let at_renewal: rust_decimal::Decimal = renewal
+        .iter()
+        .filter_map(|r| r.monthly_saving_at_renewal)
+        .sum();
+    let realisable = savings::realisable(&policy, as_of, at_renewal);
+
+    // Per-file facts for the manifest and the data-quality section.
+    let mut unknown_skus = assigned.unknown_skus.clone();
+    for (k, v) in &subs.unknown_skus {
+        *unknown_skus.entry(k.clone()).or_default() += v;
+    }
+    for (idx, n) in assigned.rows.iter().chain(subs.rows.iter()) {
+        folder.files[*idx].rows_read = *n;
+    }
+    for c in &coverage {
+        let f = &mut folder.files[c.source];
+        f.rows_read = c.rows - c.rejected;
+        f.covers_from = c.first_ms.map(iso);
+        f.covers_to = c.last_ms.map(iso);
+    }
+    let mut rejected_per_file: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &rejected {
+        *rejected_per_file.entry(r.file.clone()).or_default() += 1;
+    }
+    for c in &coverage {
+        // activity rejects beyond the kept details are counted by the query
+        rejected_per_file.insert(c.name.clone(), c.rejected);
+    }
+    for f in &mut folder.files {
+        f.rows_rejected = rejected_per_file.get(&f.name).copied().unwrap_or(0);
+    }
+    let rejected_total = rejected_per_file.values().sum();
+    rejected.sort();
+    let mut warnings = Vec::new();
+    if !unknown_skus.is_empty() {
+        warnings.push(format!(
+            "{} SKU name(s) are not in the price book and were not analysed: {}",
+            unknown_skus.len(),
+            unknown_skus.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if covered_days < window_days && covered_days > 0 {
+        warnings.push(format!(
+            "the activity sources cover {covered_days} of the window's {window_days} days: \
+             inactivity is judged over the covered days"
+        ));
+    }
+    if prepared.is_empty() {
+        warnings
+            .push("no activity source found: every user is kept as \"no activity data\"".into());
+    }
+    Ok(Analysis {
+        folder,
+        book,
+        policy,
+        as_of,
+        window_from,
+        window_days,
+        covered_days,
+        coverage,
+        priced,
+        licences,
+        devices,
+        summary,
+        renewal,
+        realisable,
+        rejected,
+        rejected_total,
+        unknown_skus,
+        out_of_scope: assigned.out_of_scope,
+        join,
+        warnings,
+    })
+}
+
+/// Days of `[from, to]` covered by at least one source's `[first, last]`.
+fn covered_days(coverage: &[Coverage], from: NaiveDate, to: NaiveDate) -> u32 {
+    let mut days = 0;
+    let mut d = from;
+    while d <= to {
+        let day = date_to_day(d);
+        if coverage.iter().any(|c| match (c.first_ms, c.last_ms) {
+            (Some(a), Some(b)) => {
+                date_to_day(ms_to_date(a)) <= day && day <= date_to_day(ms_to_date(b))
+            }
+            _ => false,
+        }) {
+            days += 1;
+        }
+        d += Duration::days(1);
+    }
+    days
+}
+
+fn merge(a: &Profile, b: &Profile) -> Profile {
+    let mut p = a.clone();
+    p.events += b.events;
+    p.first_ms = p.first_ms.min(b.first_ms).or(p.first_ms).or(b.first_ms);
+    p.last_ms = p.last_ms.max(b.last_ms);
+    // Days may overlap between the two keys; the larger count is a safe lower bound.
+    p.active_days = p.active_days.max(b.active_days);
+    p.reads += b.reads;
+    p.writes += b.writes;
+    p.voice += b.voice;
+    p.digital += b.digital;
+    p.premium_events += b.premium_events;
+    p.write_tables.extend(b.write_tables.iter().cloned());
+    p.write_tables.sort();
+    p.devices.extend(b.devices.iter().cloned());
+    p.devices.sort();
+    p
+}
+
+/// Epoch milliseconds as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn iso(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}

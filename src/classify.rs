@@ -1,0 +1,483 @@
+//! The classification (spec section 3) as one pure function: a user, their profile and the
+//! tenant's context in, a recommendation with reasons and confidence out. First match wins:
+//! keep (excluded) → remove (disabled) → keep (grace / no data) → remove (inactive) → device →
+//! team-member → activity → full with the Premium and add-on seat checks.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::devices::{Device, share};
+use crate::model::{Channel, Class, Confidence, Flag, Profile, Tier, User, ms_to_date};
+use crate::policy::Policy;
+use crate::prices::{PriceBook, SkuKind};
+
+/// What every user's classification shares.
+pub struct Context<'a> {
+    pub policy: &'a Policy,
+    pub book: &'a PriceBook,
+    pub as_of: NaiveDate,
+    /// Days in the analysis window.
+    pub window_days: u32,
+    /// Days of the window that at least one activity source covers.
+    pub covered_days: u32,
+    /// Whether any source tells operations (read/create/update/delete) apart.
+    pub operation_level: bool,
+    pub devices: &'a BTreeMap<String, Device>,
+}
+
+/// The outcome for one user, before money.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub user: User,
+    pub class: Class,
+    pub flags: Vec<Flag>,
+    /// In-scope SKU ids held now.
+    pub current: Vec<String>,
+    /// In-scope SKU ids recommended (a device-class user's device licence is not in here).
+    pub recommended: Vec<String>,
+    /// The shared device whose licence replaces this user's, for the device class.
+    pub device: Option<String>,
+    pub required_tier: Option<Tier>,
+    pub confidence: Confidence,
+    pub reasons: Vec<String>,
+    pub last_active: Option<NaiveDate>,
+    pub active_days: u32,
+    /// Active days per 30 covered days.
+    pub active_per_30: Decimal,
+    pub reads: u64,
+    pub writes: u64,
+    pub voice: u64,
+    pub digital: u64,
+    pub premium_events: u64,
+}
+
+/// Classifies one user.
+pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
+    let empty = Profile::default();
+    let p = profile.unwrap_or(&empty);
+    let current: Vec<String> = user.holdings.iter().map(|h| h.sku.clone()).collect();
+    let active_per_30 = if ctx.covered_days == 0 {
+        Decimal::ZERO
+    } else {
+        (Decimal::from(p.active_days) * Decimal::from(30) / Decimal::from(ctx.covered_days))
+            .round_dp(2)
+    };
+    let coverage_conf = coverage_confidence(ctx.covered_days, ctx.window_days);
+    let mut rec = Recommendation {
+        user: user.clone(),
+        class: Class::Keep,
+        flags: Vec::new(),
+        current: current.clone(),
+        recommended: current.clone(),
+        device: None,
+        required_tier: None,
+        confidence: Confidence::High,
+        reasons: Vec::new(),
+        last_active: p.last_ms.map(ms_to_date),
+        active_days: p.active_days,
+        active_per_30,
+        reads: p.reads,
+        writes: p.writes,
+        voice: p.voice,
+        digital: p.digital,
+        premium_events: p.premium_events,
+    };
+    let groups: Vec<&str> = user
+        .holdings
+        .iter()
+        .filter_map(|h| h.assigned_by_group.as_deref())
+        .collect();
+
+    // 1. excluded by policy
+    if let Some(why) = ctx.policy.exclusion(&user.id, &user.upn) {
+        rec.reasons.push(format!("excluded by policy: {why}"));
+        return rec;
+    }
+    // 2. disabled account
+    if user.account_enabled == Some(false) {
+        rec.class = Class::Remove;
+        rec.recommended.clear();
+        rec.reasons
+            .push("account disabled or sign-in blocked: the licence is not usable".into());
+        note_groups(&mut rec, &groups);
+        return rec;
+    }
+    // 3. grace period, or no activity data at all
+    if let Some(created) = user.created {
+        let age = (ctx.as_of - created).num_days();
+        if age <= ctx.policy.grace_days {
+            rec.reasons.push(format!(
+                "created {created}, {age} days before {}: within the {}-day grace period",
+                ctx.as_of, ctx.policy.grace_days
+            ));
+            return rec;
+        }
+    }
+    if ctx.covered_days == 0 {
+        rec.confidence = Confidence::Low;
+        rec.reasons.push(
+            "no activity data: no activity source covers any day of the analysis window".into(),
+        );
+        return rec;
+    }
+    let coverage_note = coverage_note(ctx);
+    // 4. inactive in the covered window
+    if p.events == 0 {
+        rec.class = Class::Remove;
+        rec.recommended.clear();
+        rec.confidence = coverage_conf;
+        rec.reasons.push(format!(
+            "no activity in the {} covered days of the window{}",
+            ctx.covered_days, coverage_note
+        ));
+        note_groups(&mut rec, &groups);
+        return rec;
+    }
+    let summary = activity_summary(p);
+    // 5. shared device
+    if let Some((dev, user_share)) = device_candidate(p, ctx) {
+        rec.class = Class::Device;
+        rec.recommended.clear();
+        rec.device = Some(dev.id.clone());
+        rec.confidence = coverage_conf;
+        if user_share - ctx.policy.device.user_share < Decimal::new(5, 2) {
+            rec.confidence = rec.confidence.lower();
+        }
+        rec.reasons.push(format!(
+            "{}% of activity on shared device {} ({} users, none above {}%): one {} licence for the device",
+            pct(user_share),
+            dev.id,
+            dev.users.len(),
+            pct(ctx.policy.device.max_dominant_share),
+            ctx.policy.targets.device
+        ));
+        rec.reasons.push(summary);
+        note_groups(&mut rec, &groups);
+        return rec;
+    }
+    // tier from the operation-level sources
+    if !ctx.operation_level {
+        rec.class = Class::Full;
+        rec.confidence = Confidence::Low;
+        rec.reasons.push(
+            "no operation-level activity data: sign-ins, access events and conversations prove \
+             presence, not what the user did"
+                .into(),
+        );
+        rec.reasons.push(summary);
+        return rec;
+    }
+    let (tier, tier_reason) = required_tier(p, ctx.policy);
+    rec.required_tier = Some(tier);
+    let held = held_tier(&current, ctx.book);
+    let ops = p.reads + p.writes;
+    let class = match tier {
+        Tier::TeamMember => Class::TeamMember,
+        Tier::Activity => Class::Activity,
+        Tier::Full => Class::Full,
+    };
+    rec.class = class;
+    rec.confidence = coverage_conf;
+    rec.reasons.push(tier_reason);
+    rec.reasons.push(summary);
+    if held.is_some_and(|h| h < tier) {
+        rec.flags.push(Flag::UnderLicensed);
+        rec.reasons.push(format!(
+            "needs {tier} rights but holds only {}: a compliance risk, left unchanged",
+            current.join(" + ")
+        ));
+        return rec;
+    }
+    match class {
+        Class::TeamMember | Class::Activity => {
+            let target = if class == Class::TeamMember {
+                &ctx.policy.targets.team_member
+            } else {
+                &ctx.policy.targets.activity
+            };
+            rec.recommended = vec![target.clone()];
+            if ops < 20 {
+                rec.confidence = rec.confidence.lower();
+                rec.reasons
+                    .push(format!("few operations to judge from ({ops})"));
+            }
+            if class == Class::Activity {
+                rec.reasons.push(
+                    "Customer Service Professional and Enterprise cannot share one environment: \
+                     moving needs a separate environment"
+                        .into(),
+                );
+            }
+            note_groups(&mut rec, &groups);
+        }
+        _ => full_seat_checks(&mut rec, p, ctx),
+    }
+    rec.recommended.sort();
+    rec.recommended.dedup();
+    rec
+}
+
+/// The highest tier the user's operations need, with the reason in words.
+pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
+    if p.conversations() > 0 {
+        let mut parts = Vec::new();
+        if p.voice > 0 {
+            parts.push(format!("{} voice", p.voice));
+        }
+        if p.digital > 0 {
+            parts.push(format!("{} digital", p.digital));
+        }
+        return (
+            Tier::Full,
+            format!(
+                "{} conversations need Enterprise with the channel",
+                parts.join(" and ")
+            ),
+        );
+    }
+    let mut by_tier: BTreeMap<Tier, Vec<String>> = BTreeMap::new();
+    for w in &p.write_tables {
+        let (tier, _) = policy.tier_for_write(&w.table, w.own_record);
+        let own = if w.own_record { " own" } else { "" };
+        by_tier
+            .entry(tier)
+            .or_default()
+            .push(format!("{}{own} ({})", w.table, w.count));
+    }
+    match by_tier.iter().next_back() {
+        None => (
+            Tier::TeamMember,
+            format!("0 writes; reads only ({} reads)", p.reads),
+        ),
+        Some((tier, tables)) => {
+            let what = match tier {
+                Tier::TeamMember => "are within Team Members rights",
+                Tier::Activity => "need the activity tier (Customer Service Professional)",
+                Tier::Full => "need Enterprise",
+            };
+            (*tier, format!("writes to {} {what}", tables.join(", ")))
+        }
+    }
+}
+
+/// The tier the user's current licences give (add-ons give none).
+fn held_tier(current: &[String], book: &PriceBook) -> Option<Tier> {
+    current
+        .iter()
+        .filter_map(|id| book.get(id))
+        .filter_map(|s| match s.kind {
+            SkuKind::Base | SkuKind::Attach | SkuKind::Device => Some(Tier::Full),
+            SkuKind::Activity => Some(Tier::Activity),
+            SkuKind::TeamMember => Some(Tier::TeamMember),
+            SkuKind::Addon => None,
+        })
+        .max()
+}
+
+/// Premium and add-on checks, and the occasional-use marker, for a full user.
+fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
+    let book = ctx.book;
+    let t = &ctx.policy.targets;
+    let mut needed: Vec<Channel> = Vec::new();
+    if p.voice > 0 {
+        needed.push(Channel::Voice);
+    }
+    if p.digital > 0 {
+        needed.push(Channel::Digital);
+    }
+    let mut rec_skus = rec.current.clone();
+    // Premium without premium features → Enterprise + only the add-ons the conversations need.
+    let premium: Vec<String> = rec
+        .current
+        .iter()
+        .filter(|id| book.get(id).is_some_and(|s| s.premium))
+        .cloned()
+        .collect();
+    if !premium.is_empty() && p.premium_events == 0 {
+        let addons = cheapest_addons(&needed, ctx);
+        let mut alternative = vec![t.full.clone()];
+        alternative.extend(addons.iter().cloned());
+        let before = sum_prices(&premium, book);
+        let after = sum_prices(&alternative, book);
+        let features = ctx.policy.premium_features.join(", ");
+        match (before, after) {
+            (Some(b), Some(a)) if a >= b => {
+                rec.reasons.push(format!(
+                    "holds Premium without premium features ({features}), but Enterprise with the \
+                     needed add-ons costs no less: unchanged"
+                ));
+            }
+            _ => {
+                rec.flags.push(Flag::PremiumUnused);
+                rec_skus.retain(|id| !premium.contains(id));
+                rec_skus.extend(alternative.iter().cloned());
+                let with = if addons.is_empty() {
+                    "no channel add-on (no conversations)".to_string()
+                } else {
+                    addons.join(" + ")
+                };
+                rec.reasons.push(format!(
+                    "holds Premium with 0 premium-feature events ({features}): Enterprise with {with}"
+                ));
+                if before.is_none() || after.is_none() {
+                    rec.reasons
+                        .push("a price is missing from the price book: saving unknown".into());
+                }
+            }
+        }
+    }
+    // Channel add-ons without conversations on their channel.
+    for id in rec.current.clone() {
+        let Some(sku) = book.get(&id) else { continue };
+        if sku.kind != SkuKind::Addon || sku.channels.is_empty() || !rec_skus.contains(&id) {
+            continue;
+        }
+        let used: Vec<Channel> = sku
+            .channels
+            .iter()
+            .copied()
+            .filter(|c| needed.contains(c))
+            .collect();
+        if used.is_empty() {
+            rec.flags.push(Flag::AddonUnused);
+            rec_skus.retain(|s| s != &id);
+            let chans: Vec<String> = sku.channels.iter().map(Channel::to_string).collect();
+            rec.reasons.push(format!(
+                "holds {id} but had 0 {} conversations: drop it",
+                chans.join(" or ")
+            ));
+        } else if used.len() < sku.channels.len() {
+            let single = if used[0] == Channel::Voice {
+                &t.voice_addon
+            } else {
+                &t.digital_addon
+            };
+            if let (Some(a), Some(b)) = (book.monthly(single), book.monthly(&id))
+                && a < b
+            {
+                rec.flags.push(Flag::AddonUnused);
+                rec_skus.retain(|s| s != &id);
+                rec_skus.push(single.clone());
+                rec.reasons.push(format!(
+                    "holds {id} but uses only {}: {single} is enough",
+                    used[0]
+                ));
+            }
+        }
+    }
+    rec.recommended = rec_skus;
+    if rec.active_per_30 < ctx.policy.occasional_days {
+        rec.flags.push(Flag::Occasional);
+        rec.reasons.push(format!(
+            "occasional: {} active days per 30 (threshold {}): review",
+            rec.active_per_30, ctx.policy.occasional_days
+        ));
+    }
+    if rec.recommended != rec.current {
+        let groups: Vec<String> = rec
+            .user
+            .holdings
+            .iter()
+            .filter_map(|h| h.assigned_by_group.clone())
+            .collect();
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+        note_groups(rec, &groups);
+    }
+}
+
+/// The cheapest known way to get the needed channels as add-ons to Enterprise.
+fn cheapest_addons(needed: &[Channel], ctx: &Context) -> Vec<String> {
+    let t = &ctx.policy.targets;
+    match needed {
+        [] => vec![],
+        [Channel::Voice] => vec![t.voice_addon.clone()],
+        [Channel::Digital] => vec![t.digital_addon.clone()],
+        _ => {
+            let both = vec![t.channels_addon.clone()];
+            let pair = vec![t.voice_addon.clone(), t.digital_addon.clone()];
+            match (sum_prices(&both, ctx.book), sum_prices(&pair, ctx.book)) {
+                (Some(a), Some(b)) if b < a => pair,
+                (None, Some(_)) => pair,
+                _ => both,
+            }
+        }
+    }
+}
+
+/// Sum of monthly prices, `None` when any is unknown.
+pub fn sum_prices(ids: &[String], book: &PriceBook) -> Option<Decimal> {
+    ids.iter().map(|id| book.monthly(id)).sum()
+}
+
+fn device_candidate<'a>(p: &Profile, ctx: &'a Context) -> Option<(&'a Device, Decimal)> {
+    let (id, n) = p
+        .devices
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
+    let dev = ctx.devices.get(id)?;
+    let s = share(*n, p.events);
+    (dev.shared && s >= ctx.policy.device.user_share).then_some((dev, s))
+}
+
+fn activity_summary(p: &Profile) -> String {
+    let last = p
+        .last_ms
+        .map(|ms| ms_to_date(ms).to_string())
+        .unwrap_or_else(|| "never".into());
+    format!(
+        "{} writes; {} reads on {} days; last active {last}",
+        p.writes, p.reads, p.active_days
+    )
+}
+
+fn coverage_confidence(covered: u32, window: u32) -> Confidence {
+    if window == 0 {
+        return Confidence::Low;
+    }
+    let ratio = share(u64::from(covered), u64::from(window));
+    if ratio >= Decimal::new(9, 1) {
+        Confidence::High
+    } else if ratio >= Decimal::new(5, 1) {
+        Confidence::Medium
+    } else {
+        Confidence::Low
+    }
+}
+
+fn coverage_note(ctx: &Context) -> String {
+    if ctx.covered_days < ctx.window_days {
+        format!(
+            " (the sources cover only {} of the window's {} days)",
+            ctx.covered_days, ctx.window_days
+        )
+    } else {
+        String::new()
+    }
+}
+
+fn note_groups(rec: &mut Recommendation, groups: &[&str]) {
+    if groups.is_empty() {
+        return;
+    }
+    let mut g: Vec<&str> = groups.to_vec();
+    g.sort_unstable();
+    g.dedup();
+    rec.flags.push(Flag::GroupAssigned);
+    rec.reasons.push(format!(
+        "licence assigned by group {}: change the group membership, not the user",
+        g.join(", ")
+    ));
+}
+
+fn pct(d: Decimal) -> String {
+    crate::money::fmt2(d * Decimal::ONE_HUNDRED)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
+#[cfg(test)]
+#[path = "classify_tests.rs"]
+mod tests;

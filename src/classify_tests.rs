@@ -1,0 +1,457 @@
+//! Table-driven tests for every rule of the classification, with the threshold boundaries.
+
+use super::*;
+use crate::devices::analyse;
+use crate::model::{Holding, TableWrites};
+use crate::profile::DeviceUse;
+use std::io::Write;
+
+const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
+const PREM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
+const TM: &str = "DYN365_TEAM_MEMBERS";
+const PRO: &str = "DYN365_CUSTOMER_SERVICE_PRO";
+const VOICE: &str = "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+const DIGITAL: &str = "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+const BOTH: &str = "DYNAMICS_365_CONTACT_CENTER_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+
+fn book() -> PriceBook {
+    let mut f = tempfile::NamedTempFile::new().expect("temp");
+    let overlay = format!(
+        "[[sku]]\nid='{VOICE}'\nkind='addon'\nfamily='contact-center'\nchannels=['voice']\nmonthly='50.00'\ncurrency='USD'\n\
+         [[sku]]\nid='{DIGITAL}'\nkind='addon'\nfamily='contact-center'\nchannels=['digital']\nmonthly='50.00'\ncurrency='USD'\n\
+         [[sku]]\nid='{BOTH}'\nkind='addon'\nfamily='contact-center'\nchannels=['voice','digital']\nmonthly='75.00'\ncurrency='USD'\n"
+    );
+    f.write_all(overlay.as_bytes()).expect("write");
+    PriceBook::load(Some(f.path())).expect("book")
+}
+
+fn policy(book: &PriceBook) -> Policy {
+    Policy::from_toml(
+        "[exclude]\nusers=['boss@contoso.com']\npatterns=['svc-*']",
+        "policy.toml",
+        book,
+    )
+    .expect("policy")
+}
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 10, 31).expect("date")
+}
+
+fn user(skus: &[&str]) -> User {
+    User {
+        id: "u1".into(),
+        upn: "anna@contoso.com".into(),
+        display_name: "Anna".into(),
+        account_enabled: Some(true),
+        holdings: skus
+            .iter()
+            .map(|s| Holding {
+                sku: s.to_string(),
+                assigned_by_group: None,
+            })
+            .collect(),
+        ..User::default()
+    }
+}
+
+fn active(reads: u64, days: u32) -> Profile {
+    Profile {
+        events: reads,
+        first_ms: Some(1_790_000_000_000),
+        last_ms: Some(1_790_000_000_000),
+        active_days: days,
+        reads,
+        ..Profile::default()
+    }
+}
+
+fn with_writes(mut p: Profile, writes: &[(&str, bool, u64)]) -> Profile {
+    for (t, own, n) in writes {
+        p.write_tables.push(TableWrites {
+            table: t.to_string(),
+            own_record: *own,
+            count: *n,
+        });
+        p.writes += n;
+        p.events += n;
+    }
+    p
+}
+
+struct Case {
+    name: &'static str,
+    user: User,
+    profile: Option<Profile>,
+    class: Class,
+    flags: Vec<Flag>,
+    recommended: Vec<&'static str>,
+}
+
+fn run(cases: Vec<Case>, operation_level: bool, devices: &BTreeMap<String, Device>) {
+    let book = book();
+    let policy = policy(&book);
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level,
+        devices,
+    };
+    for c in cases {
+        let r = classify(&c.user, c.profile.as_ref(), &ctx);
+        assert_eq!(
+            r.class, c.class,
+            "{}: class; reasons {:?}",
+            c.name, r.reasons
+        );
+        assert_eq!(
+            r.flags, c.flags,
+            "{}: flags; reasons {:?}",
+            c.name, r.reasons
+        );
+        let mut want: Vec<String> = c.recommended.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        let mut got = r.recommended.clone();
+        got.sort();
+        assert_eq!(got, want, "{}: recommended", c.name);
+        assert!(!r.reasons.is_empty(), "{}: has reasons", c.name);
+    }
+}
+
+#[test]
+fn classes_first_match_wins() {
+    let mut disabled = user(&[ENT]);
+    disabled.account_enabled = Some(false);
+    let mut excluded = user(&[ENT]);
+    excluded.upn = "Boss@contoso.com".into();
+    let mut svc = user(&[ENT]);
+    svc.upn = "svc-crm@contoso.com".into();
+    let mut excluded_disabled = excluded.clone();
+    excluded_disabled.account_enabled = Some(false);
+    let created = |days: i64| {
+        let mut u = user(&[ENT]);
+        u.created = Some(as_of() - chrono::Duration::days(days));
+        u
+    };
+    let cases = vec![
+        Case {
+            name: "excluded by upn",
+            user: excluded,
+            profile: None,
+            class: Class::Keep,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "excluded by pattern",
+            user: svc,
+            profile: None,
+            class: Class::Keep,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "exclusion beats disabled",
+            user: excluded_disabled,
+            profile: None,
+            class: Class::Keep,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "disabled",
+            user: disabled,
+            profile: Some(active(100, 20)),
+            class: Class::Remove,
+            flags: vec![],
+            recommended: vec![],
+        },
+        Case {
+            name: "created 30 days ago is in grace",
+            user: created(30),
+            profile: None,
+            class: Class::Keep,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "created 31 days ago is not",
+            user: created(31),
+            profile: None,
+            class: Class::Remove,
+            flags: vec![],
+            recommended: vec![],
+        },
+        Case {
+            name: "never active",
+            user: user(&[ENT, VOICE]),
+            profile: None,
+            class: Class::Remove,
+            flags: vec![],
+            recommended: vec![],
+        },
+        Case {
+            name: "reads only",
+            user: user(&[ENT]),
+            profile: Some(active(200, 20)),
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+        },
+        Case {
+            name: "contact and email writes",
+            user: user(&[ENT]),
+            profile: Some(with_writes(
+                active(50, 20),
+                &[("contact", false, 4), ("email", false, 9)],
+            )),
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+        },
+        Case {
+            name: "own case only",
+            user: user(&[ENT]),
+            profile: Some(with_writes(active(50, 20), &[("incident", true, 3)])),
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+        },
+        Case {
+            name: "others' cases",
+            user: user(&[ENT, VOICE]),
+            profile: Some(with_writes(
+                active(50, 20),
+                &[("incident", false, 30), ("contact", false, 2)],
+            )),
+            class: Class::Activity,
+            flags: vec![],
+            recommended: vec![PRO],
+        },
+        Case {
+            name: "knowledge author",
+            user: user(&[ENT]),
+            profile: Some(with_writes(
+                active(50, 20),
+                &[("incident", false, 30), ("knowledgearticle", false, 1)],
+            )),
+            class: Class::Full,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "unlisted table needs full",
+            user: user(&[ENT]),
+            profile: Some(with_writes(active(50, 20), &[("account", false, 1)])),
+            class: Class::Full,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "team member doing case work is under-licensed",
+            user: user(&[TM]),
+            profile: Some(with_writes(active(50, 20), &[("incident", false, 30)])),
+            class: Class::Activity,
+            flags: vec![Flag::UnderLicensed],
+            recommended: vec![TM],
+        },
+        Case {
+            name: "team member within rights stays",
+            user: user(&[TM]),
+            profile: Some(active(50, 20)),
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+        },
+    ];
+    run(cases, true, &BTreeMap::new());
+}
+
+#[test]
+fn full_seat_checks() {
+    let voice = |n: u64, digital: u64, prem: u64, days: u32| {
+        let mut p = with_writes(active(100, days), &[("knowledgearticle", false, 2)]);
+        p.voice = n;
+        p.digital = digital;
+        p.events += n + digital + prem;
+        p.premium_events = prem;
+        p
+    };
+    let cases = vec![
+        Case {
+            name: "premium with copilot use",
+            user: user(&[PREM]),
+            profile: Some(voice(5, 5, 3, 20)),
+            class: Class::Full,
+            flags: vec![],
+            recommended: vec![PREM],
+        },
+        Case {
+            name: "premium without copilot, voice agent",
+            user: user(&[PREM]),
+            profile: Some(voice(5, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "premium without copilot, both channels: combined add-on is cheaper",
+            user: user(&[PREM]),
+            profile: Some(voice(5, 5, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused],
+            recommended: vec![ENT, BOTH],
+        },
+        Case {
+            name: "premium without copilot or conversations",
+            user: user(&[PREM]),
+            profile: Some(voice(0, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "voice add-on never used",
+            user: user(&[ENT, VOICE]),
+            profile: Some(voice(0, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "voice add-on used",
+            user: user(&[ENT, VOICE]),
+            profile: Some(voice(3, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "combined add-on, voice only used",
+            user: user(&[ENT, BOTH]),
+            profile: Some(voice(3, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "occasional: 3 days per 30 is below 4",
+            user: user(&[ENT]),
+            profile: Some(voice(0, 0, 0, 9)),
+            class: Class::Full,
+            flags: vec![Flag::Occasional],
+            recommended: vec![ENT],
+        },
+        Case {
+            name: "not occasional at exactly 4 per 30",
+            user: user(&[ENT]),
+            profile: Some(voice(0, 0, 0, 13)),
+            class: Class::Full,
+            flags: vec![],
+            recommended: vec![ENT],
+        },
+    ];
+    run(cases, true, &BTreeMap::new());
+}
+
+#[test]
+fn tier_is_unknown_without_operation_level_data() {
+    let cases = vec![Case {
+        name: "reads only but no operation-level source",
+        user: user(&[ENT]),
+        profile: Some(active(200, 20)),
+        class: Class::Full,
+        flags: vec![],
+        recommended: vec![ENT],
+    }];
+    run(cases, false, &BTreeMap::new());
+}
+
+#[test]
+fn device_candidates_at_the_share_boundary() {
+    let book = book();
+    let policy = policy(&book);
+    let uses: Vec<DeviceUse> = ["u1", "u2", "u3"]
+        .iter()
+        .map(|u| DeviceUse {
+            device: "kiosk-1".into(),
+            user: u.to_string(),
+            events: 80,
+        })
+        .collect();
+    let devices = analyse(&uses, &policy.device);
+    let on_device = |other: u64| Profile {
+        devices: vec![("kiosk-1".into(), 80)],
+        ..active(80 + other, 10)
+    };
+    let cases = vec![
+        Case {
+            name: "80% on the shared device",
+            user: user(&[ENT]),
+            profile: Some(on_device(20)),
+            class: Class::Device,
+            flags: vec![],
+            recommended: vec![],
+        },
+        Case {
+            name: "79% is not enough",
+            user: user(&[ENT]),
+            profile: Some(on_device(22)),
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+        },
+    ];
+    run(cases, true, &devices);
+}
+
+#[test]
+fn no_activity_source_keeps_everyone() {
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 0,
+        operation_level: false,
+        devices: &devices,
+    };
+    let r = classify(&user(&[ENT]), None, &ctx);
+    assert_eq!(r.class, Class::Keep);
+    assert_eq!(r.confidence, Confidence::Low);
+    assert!(r.reasons[0].contains("no activity data"));
+}
+
+#[test]
+fn partial_coverage_lowers_confidence() {
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let cases = [
+        (91, Confidence::High),
+        (82, Confidence::High),
+        (81, Confidence::Medium),
+        (46, Confidence::Medium),
+        (45, Confidence::Low),
+    ];
+    for (covered, want) in cases {
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: 91,
+            covered_days: covered,
+            operation_level: true,
+            devices: &devices,
+        };
+        let r = classify(&user(&[ENT]), None, &ctx);
+        assert_eq!(r.class, Class::Remove);
+        assert_eq!(r.confidence, want, "covered {covered} of 91");
+    }
+}

@@ -1,0 +1,94 @@
+//! The command line (clap derive) and its translation into validated options before any work.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+
+/// Right-sizes Dynamics 365 Customer Service / Contact Center licences from the tenant's exports.
+#[derive(Debug, Parser)]
+#[command(name = "rightsize", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read every export in DIR and write the savings report folder.
+    Analyze(AnalyzeArgs),
+    /// Read and check every export in DIR; print what was found and every data problem; write nothing.
+    Validate(InputArgs),
+    /// Write a deterministic synthetic tenant (canonical inputs) for demos, tests and benchmarks.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Folder holding the exports (files are recognised by their header row).
+    #[arg(default_value = "sample-data")]
+    pub dir: PathBuf,
+    /// Price book overriding the built-in one (default: prices.toml in DIR, if present).
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Policy overriding the built-in one (default: policy.toml in DIR, if present).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// End of the analysis window (default: the latest activity timestamp).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Encoding of CSV files that have no byte-order mark (e.g. windows-1252); default UTF-8.
+    #[arg(long, value_name = "LABEL", value_parser = parse_encoding)]
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// No progress indicators.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Report folder (default: reports/<as-of date>).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Formats to write, comma-separated: csv, html, json (manifest.json is always written).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "csv,html,json", value_parser = parse_format)]
+    pub format: Vec<Format>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of licensed users.
+    #[arg(long, default_value_t = 150, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub users: u64,
+    /// Days of activity, ending on --as-of.
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..=3660))]
+    pub days: u32,
+    /// Seed: the same seed gives the same tenant.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Last day of the generated activity.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date, default_value = "2026-10-31")]
+    pub as_of: NaiveDate,
+    /// Folder to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("\"{s}\" is not a date like 2026-10-31"))
+}
+
+fn parse_encoding(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    crate::ingest::decode::encoding_for_label(s)
+        .ok_or_else(|| format!("unknown encoding \"{s}\" (e.g. utf-8, windows-1252, utf-16le)"))
+}
+
+fn parse_format(s: &str) -> Result<Format, String> {
+    // clap splits the list on commas and calls this once per item.
+    Format::parse_list(s).map(|v| v[0])
+}

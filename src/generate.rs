@@ -1,0 +1,336 @@
+//! `rightsize generate`: a deterministic synthetic tenant in the canonical formats, for demos,
+//! tests and benchmarks. Users follow personas in fixed proportions so that every class and
+//! flag occurs; events are streamed to disk user by user, never held in memory.
+//!
+//! The random numbers come from SplitMix64 written here rather than from `rand`: `rand`'s
+//! standard generators do not promise the same stream across versions, and a seed must give the
+//! same tenant forever.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::{Duration, NaiveDate};
+
+/// Deterministic SplitMix64.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next() % n }
+    }
+    fn chance(&mut self, per_mille: u64) -> bool {
+        self.below(1000) < per_mille
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Persona {
+    Disabled,
+    NewHire,
+    Inactive,
+    ReadOnly,
+    SelfService,
+    CaseAgent,
+    KnowledgeAuthor,
+    VoiceAgent,
+    ChatAgent,
+    PremiumNoCopilot,
+    PremiumCopilot,
+    UnusedAddon,
+    Occasional,
+    Kiosk,
+    ServiceAccount,
+    UnderLicensed,
+}
+
+/// Persona shares per thousand users, in order.
+const MIX: [(Persona, u64); 16] = [
+    (Persona::Disabled, 30),
+    (Persona::NewHire, 25),
+    (Persona::Inactive, 100),
+    (Persona::ReadOnly, 150),
+    (Persona::SelfService, 70),
+    (Persona::CaseAgent, 190),
+    (Persona::KnowledgeAuthor, 60),
+    (Persona::VoiceAgent, 80),
+    (Persona::ChatAgent, 50),
+    (Persona::PremiumNoCopilot, 50),
+    (Persona::PremiumCopilot, 30),
+    (Persona::UnusedAddon, 50),
+    (Persona::Occasional, 30),
+    (Persona::Kiosk, 60),
+    (Persona::ServiceAccount, 10),
+    (Persona::UnderLicensed, 15),
+];
+
+const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
+const PREMIUM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
+const TM: &str = "DYN365_TEAM_MEMBERS";
+const VOICE: &str = "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+const DIGITAL: &str = "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+
+const FIRST: [&str; 16] = [
+    "Anna", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kai",
+    "Lena", "Mateo", "Nora", "Omar", "Priya",
+];
+const LAST: [&str; 12] = [
+    "Andersson",
+    "Becker",
+    "Costa",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "García",
+    "Haddad",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lee",
+];
+const DEPTS: [&str; 6] = [
+    "Customer Care",
+    "Field Support",
+    "Sales Ops",
+    "Finance",
+    "Store Operations",
+    "Knowledge Team",
+];
+
+/// What to generate.
+pub struct Spec {
+    pub users: u64,
+    pub days: u32,
+    pub seed: u64,
+    pub as_of: NaiveDate,
+}
+
+/// Counts of what was written.
+pub struct Written {
+    pub users: u64,
+    pub events: u64,
+}
+
+fn persona_of(i: u64, rng: &mut Rng) -> Persona {
+    // The first users cover every persona once, so even tiny tenants have each class.
+    if (i as usize) < MIX.len() {
+        return MIX[i as usize].0;
+    }
+    let mut r = rng.below(1000);
+    for (p, share) in MIX {
+        if r < share {
+            return p;
+        }
+        r -= share;
+    }
+    Persona::ReadOnly
+}
+
+pub fn generate(spec: &Spec, out: &Path) -> Result<Written> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut rng = Rng(spec.seed);
+    let create = |name: &str| -> Result<BufWriter<File>> {
+        let path = out.join(name);
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
+        ))
+    };
+    let mut assignments = create("assignments.csv")?;
+    let mut events = create("activity.csv")?;
+    writeln!(
+        assignments,
+        "user_id,upn,display_name,department,cost_centre,sku,assigned_by_group,account_enabled,created"
+    )?;
+    writeln!(
+        events,
+        "user_id,timestamp,operation,table,channel,device_id,own_record,feature"
+    )?;
+    let start = spec.as_of - Duration::days(i64::from(spec.days) - 1);
+    let mut held: std::collections::BTreeMap<&str, u64> = Default::default();
+    let mut n_events = 0u64;
+    // Kiosk users share devices three at a time, as shifts on one terminal.
+    let mut kiosk_seq = 0u64;
+    for i in 0..spec.users {
+        let persona = persona_of(i, &mut rng);
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            rng.next() as u32,
+            rng.below(0x10000),
+            rng.below(0x1000),
+            rng.below(0x1000),
+            rng.next() & 0xFFFF_FFFF_FFFF
+        );
+        let first = FIRST[rng.below(FIRST.len() as u64) as usize];
+        let last = LAST[rng.below(LAST.len() as u64) as usize];
+        let upn = if persona == Persona::ServiceAccount {
+            format!("svc-integration{i}@contoso.com")
+        } else {
+            format!("{}.{}{}@contoso.com", ascii(first), ascii(last), i).to_lowercase()
+        };
+        let dept = match persona {
+            Persona::Kiosk => "Store Operations",
+            Persona::KnowledgeAuthor => "Knowledge Team",
+            Persona::VoiceAgent | Persona::ChatAgent | Persona::CaseAgent => "Customer Care",
+            _ => DEPTS[rng.below(DEPTS.len() as u64) as usize],
+        };
+        let skus: Vec<&str> = match persona {
+            Persona::PremiumNoCopilot | Persona::PremiumCopilot => vec![PREMIUM],
+            Persona::VoiceAgent | Persona::UnusedAddon => vec![ENT, VOICE],
+            Persona::ChatAgent => vec![ENT, DIGITAL],
+            Persona::CaseAgent if rng.chance(300) => vec![ENT, VOICE],
+            Persona::UnderLicensed => vec![TM],
+            _ => vec![ENT],
+        };
+        let created = match persona {
+            Persona::NewHire => spec.as_of - Duration::days(rng.below(20) as i64),
+            _ => spec.as_of - Duration::days(200 + rng.below(900) as i64),
+        };
+        let enabled = persona != Persona::Disabled;
+        let group = if persona == Persona::ReadOnly && rng.chance(200) {
+            "CRM-Readers"
+        } else {
+            ""
+        };
+        for s in &skus {
+            *held.entry(s).or_default() += 1;
+            writeln!(
+                assignments,
+                "{id},{upn},{first} {last},{dept},CC-{:03},{s},{group},{enabled},{created}",
+                100 + DEPTS.iter().position(|d| *d == dept).unwrap_or(0)
+            )?;
+        }
+        let kiosk = format!("KIOSK-{:03}", kiosk_seq / 3);
+        if persona == Persona::Kiosk {
+            kiosk_seq += 1;
+        }
+        n_events += write_events(
+            &mut events,
+            persona,
+            &id,
+            &kiosk,
+            start,
+            spec.days,
+            &mut rng,
+        )?;
+    }
+    assignments.flush()?;
+    events.flush()?;
+    let mut subs = create("subscriptions.csv")?;
+    writeln!(subs, "sku,purchased,assigned")?;
+    for (sku, n) in &held {
+        // Some shelfware: seats bought and never assigned.
+        let extra = n / 10 + u64::from(*sku == ENT) * 3;
+        writeln!(subs, "{sku},{},{n}", n + extra)?;
+    }
+    subs.flush()?;
+    Ok(Written {
+        users: spec.users,
+        events: n_events,
+    })
+}
+
+fn ascii(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'é' => 'e',
+            'í' => 'i',
+            c => c,
+        })
+        .collect()
+}
+
+fn write_events(
+    w: &mut impl Write,
+    persona: Persona,
+    id: &str,
+    kiosk: &str,
+    start: NaiveDate,
+    days: u32,
+    rng: &mut Rng,
+) -> Result<u64> {
+    use Persona::*;
+    let (per_mille_days, per_day): (u64, u64) = match persona {
+        Disabled | NewHire | Inactive | ServiceAccount => (0, 0),
+        Occasional => (40, 3),
+        ReadOnly => (450, 6),
+        SelfService => (250, 3),
+        Kiosk => (700, 10),
+        _ => (800, 12),
+    };
+    let mut n = 0;
+    for d in 0..days {
+        if !rng.chance(per_mille_days) {
+            continue;
+        }
+        let day = start + Duration::days(i64::from(d));
+        for _ in 0..=rng.below(per_day) {
+            let ts = format!(
+                "{day}T{:02}:{:02}:{:02}Z",
+                7 + rng.below(11),
+                rng.below(60),
+                rng.below(60)
+            );
+            let (op, table, channel, own, feature) = match persona {
+                ReadOnly => (
+                    "read",
+                    pick(rng, &["incident", "account", "contact", "knowledgearticle"]),
+                    "",
+                    "",
+                    "",
+                ),
+                SelfService => match rng.below(3) {
+                    0 => ("create", "incident", "", "true", ""),
+                    1 => ("update", "contact", "", "", ""),
+                    _ => ("read", "knowledgearticle", "", "", ""),
+                },
+                CaseAgent | UnderLicensed => match rng.below(4) {
+                    0 => ("update", "incident", "", "false", ""),
+                    1 => ("create", "email", "", "", ""),
+                    _ => ("read", "incident", "", "", ""),
+                },
+                KnowledgeAuthor | UnusedAddon | Occasional => match rng.below(3) {
+                    0 => ("update", "knowledgearticle", "", "", ""),
+                    _ => ("read", "incident", "", "", ""),
+                },
+                VoiceAgent | PremiumNoCopilot => match rng.below(3) {
+                    0 => ("update", "incident", "voice", "", ""),
+                    _ => ("read", "incident", "", "", ""),
+                },
+                ChatAgent => match rng.below(3) {
+                    0 => ("update", "incident", "digital", "", ""),
+                    _ => ("read", "incident", "", "", ""),
+                },
+                PremiumCopilot => match rng.below(4) {
+                    0 => ("update", "incident", "voice", "", ""),
+                    1 => ("read", "incident", "", "", "copilot"),
+                    _ => ("update", "knowledgearticle", "", "", ""),
+                },
+                Kiosk => match rng.below(3) {
+                    0 => ("update", "incident", "", "false", ""),
+                    _ => ("read", "contact", "", "", ""),
+                },
+                Disabled | NewHire | Inactive | ServiceAccount => continue,
+            };
+            let device = if persona == Kiosk { kiosk } else { "" };
+            writeln!(
+                w,
+                "{id},{ts},{op},{table},{channel},{device},{own},{feature}"
+            )?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
+    from[rng.below(from.len() as u64) as usize]
+}

@@ -1,0 +1,210 @@
+//! Licence assignments (canonical `user_id, sku, …` or Graph licence details flattened to CSV)
+//! → one `User` per person with the in-scope SKUs they hold. SKUs are resolved through the price
+//! book by String ID, GUID or display name; unknown ones are counted and reported, never dropped
+//! silently.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+
+use super::table::Table;
+use super::timeparse::{parse_iso_ms, parse_us_ms};
+use super::{Rejected, Source};
+use crate::model::{Holding, User, ms_to_date};
+use crate::policy::Policy;
+use crate::prices::PriceBook;
+
+/// Users and what could not be placed.
+#[derive(Debug, Default)]
+pub struct Assignments {
+    pub users: Vec<User>,
+    /// SKU text not in the price book → number of assignments.
+    pub unknown_skus: BTreeMap<String, u64>,
+    /// In the price book but outside the policy's scope families → number of assignments.
+    pub out_of_scope: BTreeMap<String, u64>,
+    /// Rows read per source index.
+    pub rows: BTreeMap<usize, u64>,
+}
+
+/// A value that is not a boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotABool;
+
+/// Parses `true/false/yes/no/1/0`; empty is `None`.
+pub fn parse_bool(s: &str) -> Result<Option<bool>, NotABool> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "" => Ok(None),
+        "true" | "yes" | "1" | "y" => Ok(Some(true)),
+        "false" | "no" | "0" | "n" => Ok(Some(false)),
+        _ => Err(NotABool),
+    }
+}
+
+/// Reads every assignments source into users keyed by user id (or UPN when no id is given).
+pub fn read(
+    sources: &[&Source],
+    book: &PriceBook,
+    policy: &Policy,
+    rejected: &mut Vec<Rejected>,
+) -> Result<Assignments> {
+    let mut out = Assignments::default();
+    let mut users: BTreeMap<String, User> = BTreeMap::new();
+    for src in sources {
+        let Some(dec) = &src.decoded else {
+            bail!(
+                "{}: Parquet assignments are not supported; export them as CSV",
+                src.name
+            );
+        };
+        let t = Table::read(&src.name, dec, rejected)?;
+        let c_id = t.col(&["user_id", "userid", "id"]);
+        let c_upn = t.col(&["upn", "userprincipalname"]);
+        let c_sku = t.col(&["sku", "skupartnumber", "skuid"]);
+        let (Some(c_sku), true) = (c_sku, c_id.is_some() || c_upn.is_some()) else {
+            bail!(
+                "{}: needs a user column (user_id or upn) and a sku column",
+                src.name
+            );
+        };
+        // A Graph export may carry both skuId and skuPartNumber: either resolves.
+        let c_sku2 = t.col(&["skuid"]).filter(|&c| c != c_sku);
+        let c_name = t.col(&["display_name", "displayname"]);
+        let c_dept = t.col(&["department"]);
+        let c_cc = t.col(&["cost_centre", "cost_center", "costcenter"]);
+        let c_group = t.col(&["assigned_by_group", "assignedbygroup"]);
+        let c_enabled = t.col(&["account_enabled", "accountenabled"]);
+        let c_created = t.col(&["created", "createddatetime"]);
+        let mut n = 0u64;
+        for row in &t.rows {
+            let get = |c: Option<usize>| c.and_then(|c| row.record.get(c)).unwrap_or("").trim();
+            let id = get(c_id);
+            let upn = get(c_upn);
+            if id.is_empty() && upn.is_empty() {
+                let col = c_id.or(c_upn).map_or("", |c| t.header_name(c));
+                rejected.push(Rejected::at_line(
+                    &src.name,
+                    row.line,
+                    col,
+                    "no user id or UPN",
+                ));
+                continue;
+            }
+            let sku_text = get(Some(c_sku));
+            if sku_text.is_empty() {
+                rejected.push(Rejected::at_line(
+                    &src.name,
+                    row.line,
+                    t.header_name(c_sku),
+                    "empty SKU",
+                ));
+                continue;
+            }
+            let enabled = match parse_bool(get(c_enabled)) {
+                Ok(v) => v,
+                Err(NotABool) => {
+                    let col = c_enabled.map_or("", |c| t.header_name(c));
+                    rejected.push(Rejected::at_line(
+                        &src.name,
+                        row.line,
+                        col,
+                        format!("\"{}\" is not true or false", get(c_enabled)),
+                    ));
+                    continue;
+                }
+            };
+            let created_text = get(c_created);
+            let created = if created_text.is_empty() {
+                None
+            } else {
+                match parse_iso_ms(created_text).or_else(|| parse_us_ms(created_text)) {
+                    Some(ms) => Some(ms_to_date(ms)),
+                    None => {
+                        let col = c_created.map_or("", |c| t.header_name(c));
+                        rejected.push(Rejected::at_line(
+                            &src.name,
+                            row.line,
+                            col,
+                            format!("\"{created_text}\" is not a date"),
+                        ));
+                        continue;
+                    }
+                }
+            };
+            n += 1;
+            let key = if id.is_empty() {
+                upn.to_lowercase()
+            } else {
+                id.to_string()
+            };
+            let user = users.entry(key.clone()).or_insert_with(|| User {
+                id: key.clone(),
+                ..User::default()
+            });
+            fill(&mut user.upn, upn);
+            fill(&mut user.display_name, get(c_name));
+            fill(&mut user.department, get(c_dept));
+            fill(&mut user.cost_centre, get(c_cc));
+            // Disabled anywhere means disabled.
+            user.account_enabled = match (user.account_enabled, enabled) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (a, b) => b.or(a),
+            };
+            user.created = user.created.or(created);
+            let sku = book
+                .resolve(sku_text)
+                .or_else(|| c_sku2.and_then(|c| book.resolve(get(Some(c)))));
+            match sku {
+                None => *out.unknown_skus.entry(sku_text.to_string()).or_default() += 1,
+                Some(s) if !policy.in_scope(&s.family) => {
+                    *out.out_of_scope.entry(s.id.clone()).or_default() += 1
+                }
+                Some(s) => {
+                    let group = get(c_group);
+                    let holding = Holding {
+                        sku: s.id.clone(),
+                        assigned_by_group: (!group.is_empty()).then(|| group.to_string()),
+                    };
+                    if !user.holdings.iter().any(|h| h.sku == holding.sku) {
+                        user.holdings.push(holding);
+                    }
+                }
+            }
+        }
+        out.rows.insert(src.index, n);
+    }
+    out.users = users
+        .into_values()
+        .filter(|u| !u.holdings.is_empty())
+        .map(|mut u| {
+            u.holdings.sort();
+            u
+        })
+        .collect();
+    Ok(out)
+}
+
+fn fill(slot: &mut String, value: &str) {
+    if slot.is_empty() && !value.is_empty() {
+        *slot = value.to_string();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn booleans() {
+        let cases = [
+            ("true", Ok(Some(true))),
+            ("FALSE", Ok(Some(false))),
+            ("", Ok(None)),
+            (" yes ", Ok(Some(true))),
+            ("0", Ok(Some(false))),
+            ("maybe", Err(NotABool)),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_bool(input), want, "{input:?}");
+        }
+    }
+}

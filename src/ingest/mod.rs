@@ -1,0 +1,393 @@
+//! Ingestion: one folder in, typed inputs out. Every file is recognised by its header row (not
+//! its name), decoded to UTF-8, and read by the reader of its kind; a file that matches no kind
+//! is listed as ignored. Rejected rows are collected with file, line and column.
+
+pub mod assignments;
+pub mod decode;
+pub mod subscriptions;
+pub mod table;
+pub mod timeparse;
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use decode::Decoded;
+
+/// What a file in the input folder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Assignments,
+    Subscriptions,
+    Activity,
+    Prices,
+    Policy,
+    /// Recognised Microsoft exports that this version does not read yet.
+    SignIns,
+    Audit,
+    Conversations,
+    SystemUsers,
+    AdminCenterUsers,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Assignments => "assignments",
+            Kind::Subscriptions => "subscriptions",
+            Kind::Activity => "activity",
+            Kind::Prices => "prices",
+            Kind::Policy => "policy",
+            Kind::SignIns => "sign-ins",
+            Kind::Audit => "audit",
+            Kind::Conversations => "conversations",
+            Kind::SystemUsers => "users",
+            Kind::AdminCenterUsers => "admin-center-users",
+        }
+    }
+
+    /// Whether this version reads the kind (the others are listed, not analysed).
+    pub fn is_supported(self) -> bool {
+        matches!(
+            self,
+            Kind::Assignments | Kind::Subscriptions | Kind::Activity | Kind::Prices | Kind::Policy
+        )
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A rejected row: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Rejected {
+    pub file: String,
+    /// 1-based line in the file (CSV), or 0 when unknown.
+    pub line: u64,
+    /// 1-based row for Parquet inputs, else 0.
+    pub row: u64,
+    pub column: String,
+    pub problem: String,
+}
+
+impl Rejected {
+    pub fn at_line(file: &str, line: u64, column: &str, problem: impl Into<String>) -> Rejected {
+        Rejected {
+            file: file.to_string(),
+            line,
+            row: 0,
+            column: column.to_string(),
+            problem: problem.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejected {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.row > 0 {
+            write!(f, "{}: row {}", self.file, self.row)?;
+        } else {
+            write!(f, "{}:{}", self.file, self.line)?;
+        }
+        if !self.column.is_empty() {
+            write!(f, ": {}", self.column)?;
+        }
+        write!(f, ": {}", self.problem)
+    }
+}
+
+/// One file of the input folder, as the manifest and the data-quality section describe it.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// File name relative to the input folder.
+    pub name: String,
+    #[serde(skip)]
+    pub path: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+    pub kind: Option<Kind>,
+    pub format: String,
+    /// Why the file is not analysed, when it is not.
+    pub ignored: Option<String>,
+    pub rows_read: u64,
+    pub rows_rejected: u64,
+    /// First and last timestamp (UTC, ISO) an activity source holds.
+    pub covers_from: Option<String>,
+    pub covers_to: Option<String>,
+}
+
+/// A recognised file, ready for its reader.
+pub struct Source {
+    pub index: usize,
+    pub kind: Kind,
+    pub name: String,
+    pub path: PathBuf,
+    /// `None` for Parquet.
+    pub decoded: Option<Decoded>,
+    /// Column names as written, in file order.
+    pub columns: Vec<String>,
+}
+
+/// Everything found in the input folder.
+pub struct Folder {
+    pub files: Vec<InputFile>,
+    pub sources: Vec<Source>,
+}
+
+impl Folder {
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Source> {
+        self.sources.iter().filter(move |s| s.kind == kind)
+    }
+
+    pub fn path_of(&self, kind: Kind) -> Option<&Path> {
+        self.of_kind(kind).next().map(|s| s.path.as_path())
+    }
+}
+
+/// Header names are compared trimmed, with runs of white space folded and case ignored.
+pub fn norm_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}')
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Recognises a kind from a header row.
+pub fn detect(columns: &[String]) -> Option<Kind> {
+    let cols: Vec<String> = columns.iter().map(|c| norm_header(c)).collect();
+    let has = |n: &str| cols.iter().any(|c| c == n);
+    let any = |ns: &[&str]| ns.iter().any(|n| has(n));
+    if has("user_id") && has("timestamp") && has("operation") {
+        return Some(Kind::Activity);
+    }
+    if has("createdon") && has("operation") && any(&["objecttypecode", "_userid_value"]) {
+        return Some(Kind::Audit);
+    }
+    if has("date (utc)") && has("application id") && any(&["user id", "username"]) {
+        return Some(Kind::SignIns);
+    }
+    if has("msdyn_channel") && any(&["_msdyn_activeagentid_value", "msdyn_activeagentid"]) {
+        return Some(Kind::Conversations);
+    }
+    if has("systemuserid") && has("azureactivedirectoryobjectid") {
+        return Some(Kind::SystemUsers);
+    }
+    if has("user principal name") && has("licenses") {
+        return Some(Kind::AdminCenterUsers);
+    }
+    let sku = any(&["sku", "skuid", "skupartnumber"]);
+    if sku && any(&["purchased", "prepaidunits.enabled"]) {
+        return Some(Kind::Subscriptions);
+    }
+    if sku && any(&["user_id", "userid", "userprincipalname", "upn"]) {
+        return Some(Kind::Assignments);
+    }
+    None
+}
+
+/// Lists, hashes and recognises every file of `dir` (sorted by name, so runs are deterministic).
+pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>) -> Result<Folder> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read input folder {}", dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("cannot list input folder {}", dir.display()))?;
+    entries.sort();
+    let mut files = Vec::new();
+    let mut sources = Vec::new();
+    for path in entries {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if path.is_dir() {
+            continue;
+        }
+        let (size, sha256) = hash_file(&path)?;
+        let ext = path
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        let mut info = InputFile {
+            name: name.clone(),
+            path: path.clone(),
+            size,
+            sha256,
+            kind: None,
+            format: ext.clone(),
+            ignored: None,
+            rows_read: 0,
+            rows_rejected: 0,
+            covers_from: None,
+            covers_to: None,
+        };
+        let index = files.len();
+        let found: Option<(Kind, Option<Decoded>, Vec<String>)> = match ext.as_str() {
+            "toml" if name.eq_ignore_ascii_case("prices.toml") => {
+                Some((Kind::Prices, None, vec![]))
+            }
+            "toml" if name.eq_ignore_ascii_case("policy.toml") => {
+                Some((Kind::Policy, None, vec![]))
+            }
+            "csv" | "tsv" | "txt" => {
+                let dec = decode::open(&path, forced_encoding)
+                    .with_context(|| format!("reading {name}"))?;
+                info.format = format!(
+                    "csv ({}, delimiter {})",
+                    dec.encoding,
+                    show_delim(dec.delimiter)
+                );
+                let cols = dec.header.clone();
+                detect(&cols).map(|k| (k, Some(dec), cols))
+            }
+            "parquet" => {
+                let cols = parquet_columns(&path).with_context(|| format!("reading {name}"))?;
+                info.format = "parquet".into();
+                detect(&cols).map(|k| (k, None, cols))
+            }
+            _ => None,
+        };
+        match found {
+            Some((kind, decoded, columns)) => {
+                info.kind = Some(kind);
+                if !kind.is_supported() {
+                    info.ignored = Some(format!(
+                        "recognised as {kind}, which this version does not read yet"
+                    ));
+                } else {
+                    sources.push(Source {
+                        index,
+                        kind,
+                        name: name.clone(),
+                        path: path.clone(),
+                        decoded,
+                        columns,
+                    });
+                }
+            }
+            None => {
+                info.ignored = Some(match ext.as_str() {
+                    "csv" | "tsv" | "txt" | "parquet" => {
+                        "header matches no known input kind".to_string()
+                    }
+                    "toml" => "only prices.toml and policy.toml are read".to_string(),
+                    _ => "not a .csv, .parquet or .toml file".to_string(),
+                })
+            }
+        }
+        files.push(info);
+    }
+    Ok(Folder { files, sources })
+}
+
+fn show_delim(d: u8) -> String {
+    match d {
+        b'\t' => "tab".into(),
+        other => format!("'{}'", other as char),
+    }
+}
+
+fn parquet_columns(path: &Path) -> Result<Vec<String>> {
+    use polars::prelude::*;
+    let pl_path = PlRefPath::try_from_path(path)?;
+    let mut lf = LazyFrame::scan_parquet(pl_path, ScanArgsParquet::default())?;
+    let schema = lf.collect_schema()?;
+    Ok(schema.iter_names().map(|n| n.to_string()).collect())
+}
+
+fn hash_file(path: &Path) -> Result<(u64, String)> {
+    let mut f = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = f
+            .read(&mut buf)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok((size, hex::encode(hasher.finalize())))
+}
+
+/// SHA-256 of a text, hex.
+pub fn sha256_hex(text: &[u8]) -> String {
+    hex::encode(Sha256::digest(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(s: &str) -> Vec<String> {
+        s.split(',').map(str::to_string).collect()
+    }
+
+    #[test]
+    fn kinds_are_detected_by_header() {
+        let cases = [
+            (
+                "canonical assignments",
+                "user_id,sku,upn",
+                Some(Kind::Assignments),
+            ),
+            (
+                "graph licence details",
+                "userPrincipalName,skuId,skuPartNumber",
+                Some(Kind::Assignments),
+            ),
+            (
+                "canonical subscriptions",
+                "sku,purchased,assigned",
+                Some(Kind::Subscriptions),
+            ),
+            (
+                "graph subscribedSkus",
+                "skuId,skuPartNumber,prepaidUnits.enabled,consumedUnits",
+                Some(Kind::Subscriptions),
+            ),
+            (
+                "canonical activity, odd case and spaces",
+                " User_ID ,TIMESTAMP,operation,table",
+                Some(Kind::Activity),
+            ),
+            (
+                "audit",
+                "auditid,createdon,operation,action,objecttypecode,_userid_value",
+                Some(Kind::Audit),
+            ),
+            (
+                "sign-ins with trailing space",
+                "Date (UTC),User ID,Username,Application ID ,Status",
+                Some(Kind::SignIns),
+            ),
+            (
+                "conversations",
+                "activityid,msdyn_channel,_msdyn_activeagentid_value",
+                Some(Kind::Conversations),
+            ),
+            (
+                "admin center",
+                "Display name,User principal name,Licenses,Object Id",
+                Some(Kind::AdminCenterUsers),
+            ),
+            ("unknown", "a,b,c", None),
+        ];
+        for (name, header, want) in cases {
+            assert_eq!(detect(&cols(header)), want, "{name}");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Small inputs (assignments, subscriptions) read row by row with the `csv` crate, so that every
+//! problem names its line. Columns are found by normalised header name.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufReader;
+
+use anyhow::{Context, Result};
+
+use super::decode::Decoded;
+use super::{Rejected, norm_header};
+
+/// One data row with the line it starts on.
+pub struct Row {
+    pub line: u64,
+    pub record: csv::StringRecord,
+}
+
+/// A small CSV table in memory.
+pub struct Table {
+    pub name: String,
+    columns: HashMap<String, usize>,
+    pub header: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+impl Table {
+    /// Reads every row; a row with the wrong number of fields is rejected, a broken file (an
+    /// unterminated quote, invalid UTF-8) is an error naming the line.
+    pub fn read(name: &str, dec: &Decoded, rejected: &mut Vec<Rejected>) -> Result<Table> {
+        let file = File::open(&dec.path).with_context(|| format!("{name}: cannot open"))?;
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(dec.delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BufReader::new(file));
+        let mut records = rdr.records();
+        for _ in 0..dec.lines_before_header + 1 {
+            records.next();
+        }
+        let width = dec.header.len();
+        let mut rows = Vec::new();
+        for rec in records {
+            let record = rec.map_err(|e| csv_error(name, &e))?;
+            let line = record.position().map_or(0, |p| p.line());
+            if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
+                continue; // blank line
+            }
+            if record.len() != width {
+                rejected.push(Rejected::at_line(
+                    name,
+                    line,
+                    "",
+                    format!(
+                        "expected {width} fields as in the header, found {}",
+                        record.len()
+                    ),
+                ));
+                continue;
+            }
+            rows.push(Row { line, record });
+        }
+        let mut columns = HashMap::new();
+        for (i, h) in dec.header.iter().enumerate() {
+            columns.entry(norm_header(h)).or_insert(i);
+        }
+        Ok(Table {
+            name: name.to_string(),
+            columns,
+            header: dec.header.clone(),
+            rows,
+        })
+    }
+
+    /// Index of the first column whose normalised header is one of `names`.
+    pub fn col(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.columns.get(*n).copied())
+    }
+
+    /// The header as written for a column index.
+    pub fn header_name(&self, idx: usize) -> &str {
+        self.header.get(idx).map_or("", String::as_str)
+    }
+}
+
+/// A csv-crate error as `file:line: problem`.
+pub fn csv_error(name: &str, e: &csv::Error) -> anyhow::Error {
+    let line = e.position().map_or(0, |p| p.line());
+    let what = match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => {
+            "not valid UTF-8; save the file as UTF-8 or pass --encoding".to_string()
+        }
+        _ => e.to_string(),
+    };
+    anyhow::anyhow!("{name}:{line}: {what}")
+}

@@ -1,0 +1,205 @@
+//! The CSV files: UTF-8 with a BOM (so Excel shows non-ASCII names), text cells guarded against
+//! formula injection, numbers left as numbers, rows sorted for byte-identical reruns.
+
+use anyhow::Result;
+
+use super::safe_text;
+use crate::analysis::Analysis;
+use crate::money::{fmt_opt, fmt2};
+
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec())
+}
+
+fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot render CSV: {e}"))
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+pub fn render(a: &Analysis) -> Result<Vec<(String, Vec<u8>)>> {
+    Ok(vec![
+        ("devices.csv".into(), devices(a)?),
+        ("recommendations.csv".into(), recommendations(a)?),
+        ("rejected.csv".into(), rejected(a)?),
+        ("renewal.csv".into(), renewal(a)?),
+        ("summary.csv".into(), summary(a)?),
+    ])
+}
+
+pub const RECOMMENDATION_COLUMNS: [&str; 26] = [
+    "user_id",
+    "upn",
+    "display_name",
+    "department",
+    "cost_centre",
+    "current_skus",
+    "current_monthly",
+    "class",
+    "flags",
+    "recommended_skus",
+    "device",
+    "recommended_monthly",
+    "monthly_saving",
+    "annual_saving",
+    "confidence",
+    "required_tier",
+    "last_active",
+    "active_days",
+    "active_days_per_30",
+    "reads",
+    "writes",
+    "voice_conversations",
+    "digital_conversations",
+    "premium_feature_events",
+    "currency",
+    "reasons",
+];
+
+pub fn recommendations(a: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record(RECOMMENDATION_COLUMNS)?;
+    for p in &a.priced {
+        let r = &p.rec;
+        let u = &r.user;
+        let flags: Vec<&str> = r.flags.iter().map(|f| f.as_str()).collect();
+        w.write_record([
+            safe_text(&u.id),
+            safe_text(&u.upn),
+            safe_text(&u.display_name),
+            safe_text(&u.department),
+            safe_text(&u.cost_centre),
+            r.current.join(" + "),
+            fmt_opt(p.current_monthly),
+            r.class.to_string(),
+            flags.join(" "),
+            r.recommended.join(" + "),
+            safe_text(r.device.as_deref().unwrap_or("")),
+            fmt_opt(p.recommended_monthly),
+            fmt_opt(p.monthly_saving),
+            fmt_opt(p.annual_saving()),
+            r.confidence.to_string(),
+            opt(r.required_tier),
+            opt(r.last_active),
+            r.active_days.to_string(),
+            r.active_per_30.to_string(),
+            r.reads.to_string(),
+            r.writes.to_string(),
+            r.voice.to_string(),
+            r.digital.to_string(),
+            r.premium_events.to_string(),
+            a.book.currency.clone(),
+            safe_text(&r.reasons.join("; ")),
+        ])?;
+    }
+    finish(w)
+}
+
+pub fn summary(a: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "group",
+        "name",
+        "users",
+        "monthly_saving",
+        "annual_saving",
+        "users_with_unknown_saving",
+        "currency",
+    ])?;
+    for s in &a.summary {
+        w.write_record([
+            s.group.clone(),
+            s.name.clone(),
+            s.users.to_string(),
+            fmt2(s.monthly_saving),
+            fmt2(s.annual_saving),
+            s.unknown.to_string(),
+            a.book.currency.clone(),
+        ])?;
+    }
+    finish(w)
+}
+
+pub fn renewal(a: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "sku",
+        "monthly_price",
+        "bought",
+        "assigned",
+        "recommended",
+        "change",
+        "shelfware",
+        "monthly_saving_users",
+        "monthly_saving_shelfware",
+        "monthly_saving_at_renewal",
+        "annual_saving_at_renewal",
+        "currency",
+    ])?;
+    for r in &a.renewal {
+        w.write_record([
+            r.sku.clone(),
+            fmt_opt(r.monthly_price),
+            opt(r.bought),
+            r.assigned.to_string(),
+            r.recommended.to_string(),
+            r.change.to_string(),
+            opt(r.shelfware),
+            fmt_opt(r.monthly_saving_users),
+            fmt_opt(r.monthly_saving_shelfware),
+            fmt_opt(r.monthly_saving_at_renewal),
+            fmt_opt(r.annual_saving_at_renewal),
+            a.book.currency.clone(),
+        ])?;
+    }
+    finish(w)
+}
+
+pub fn devices(a: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "device_id",
+        "users",
+        "events",
+        "dominant_share",
+        "shared",
+        "device_class_users",
+        "licence_sku",
+        "licence_monthly",
+        "user_ids",
+    ])?;
+    for d in a.devices.values() {
+        let lic = a.licences.iter().find(|l| l.device == d.id);
+        let ids: Vec<String> = d.users.iter().map(|u| u.0.clone()).collect();
+        w.write_record([
+            safe_text(&d.id),
+            d.users.len().to_string(),
+            d.events.to_string(),
+            d.dominant_share.round_dp(4).to_string(),
+            d.shared.to_string(),
+            lic.map_or(0, |l| l.users.len()).to_string(),
+            lic.map(|l| l.sku.clone()).unwrap_or_default(),
+            lic.map(|l| fmt_opt(l.monthly)).unwrap_or_default(),
+            safe_text(&ids.join(" ")),
+        ])?;
+    }
+    finish(w)
+}
+
+pub fn rejected(a: &Analysis) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record(["file", "line", "row", "column", "problem"])?;
+    for r in &a.rejected {
+        w.write_record([
+            safe_text(&r.file),
+            r.line.to_string(),
+            r.row.to_string(),
+            safe_text(&r.column),
+            safe_text(&r.problem),
+        ])?;
+    }
+    finish(w)
+}

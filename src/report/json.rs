@@ -1,0 +1,208 @@
+//! `report.json` (everything, money as strings) and `manifest.json` (tool version, window,
+//! digests of policy, price book, every input and every output). Keys are sorted and no
+//! wall-clock time is written, so reruns are byte-identical.
+
+use anyhow::Result;
+use serde_json::{Value, json};
+
+use super::digest;
+use crate::analysis::{Analysis, iso};
+use crate::ingest::sha256_hex;
+use crate::money::{fmt_opt, fmt2};
+
+fn money(d: Option<rust_decimal::Decimal>) -> Value {
+    d.map_or(Value::Null, |d| Value::String(fmt2(d)))
+}
+
+pub fn report(a: &Analysis) -> Result<Vec<u8>> {
+    let users: Vec<Value> = a
+        .priced
+        .iter()
+        .map(|p| {
+            let r = &p.rec;
+            json!({
+                "user_id": r.user.id,
+                "upn": r.user.upn,
+                "display_name": r.user.display_name,
+                "department": r.user.department,
+                "cost_centre": r.user.cost_centre,
+                "current_skus": r.current,
+                "current_monthly": money(p.current_monthly),
+                "class": r.class,
+                "flags": r.flags,
+                "recommended_skus": r.recommended,
+                "device": r.device,
+                "device_share_monthly": money(p.device_share),
+                "recommended_monthly": money(p.recommended_monthly),
+                "monthly_saving": money(p.monthly_saving),
+                "annual_saving": money(p.annual_saving()),
+                "confidence": r.confidence,
+                "required_tier": r.required_tier,
+                "reasons": r.reasons,
+                "metrics": {
+                    "last_active": r.last_active.map(|d| d.to_string()),
+                    "active_days": r.active_days,
+                    "active_days_per_30": r.active_per_30.to_string(),
+                    "reads": r.reads,
+                    "writes": r.writes,
+                    "voice_conversations": r.voice,
+                    "digital_conversations": r.digital,
+                    "premium_feature_events": r.premium_events,
+                }
+            })
+        })
+        .collect();
+    let summary: Vec<Value> = a
+        .summary
+        .iter()
+        .map(|s| {
+            json!({
+                "group": s.group, "name": s.name, "users": s.users,
+                "monthly_saving": fmt2(s.monthly_saving), "annual_saving": fmt2(s.annual_saving),
+                "users_with_unknown_saving": s.unknown,
+            })
+        })
+        .collect();
+    let renewal: Vec<Value> = a
+        .renewal
+        .iter()
+        .map(|r| {
+            json!({
+                "sku": r.sku, "monthly_price": money(r.monthly_price), "bought": r.bought,
+                "assigned": r.assigned, "recommended": r.recommended, "change": r.change,
+                "shelfware": r.shelfware,
+                "monthly_saving_users": money(r.monthly_saving_users),
+                "monthly_saving_shelfware": money(r.monthly_saving_shelfware),
+                "monthly_saving_at_renewal": money(r.monthly_saving_at_renewal),
+                "annual_saving_at_renewal": money(r.annual_saving_at_renewal),
+            })
+        })
+        .collect();
+    let devices: Vec<Value> = a
+        .devices
+        .values()
+        .map(|d| {
+            let lic = a.licences.iter().find(|l| l.device == d.id);
+            json!({
+                "device_id": d.id, "events": d.events, "shared": d.shared,
+                "dominant_share": d.dominant_share.round_dp(4).to_string(),
+                "users": d.users.iter().map(|(u, n)| json!({"user_id": u, "events": n})).collect::<Vec<_>>(),
+                "licence": lic.map(|l| json!({"sku": l.sku, "monthly": money(l.monthly), "users": l.users})),
+            })
+        })
+        .collect();
+    let total = a.summary.iter().find(|s| s.group == "total");
+    let doc = json!({
+        "tool": "rightsize",
+        "version": env!("CARGO_PKG_VERSION"),
+        "currency": a.book.currency,
+        "as_of": a.as_of.to_string(),
+        "window": window(a),
+        "headline": {
+            "users": total.map_or(0, |t| t.users),
+            "monthly_saving": total.map(|t| fmt2(t.monthly_saving)),
+            "annual_saving": total.map(|t| fmt2(t.annual_saving)),
+            "users_with_unknown_saving": total.map_or(0, |t| t.unknown),
+            "realisable": a.realisable.as_ref().map(|r| json!({
+                "renewal_date": r.renewal_date.to_string(),
+                "fiscal_year_start": r.fiscal_year_start.to_string(),
+                "fiscal_year_end": r.fiscal_year_end.to_string(),
+                "months_in_fiscal_year": r.months_in_fiscal_year,
+                "this_fiscal_year": fmt2(r.this_fiscal_year),
+            })),
+        },
+        "summary": summary,
+        "users": users,
+        "renewal": renewal,
+        "devices": devices,
+        "data_quality": data_quality(a),
+        "policy": policy(a),
+    });
+    Ok(pretty(&doc))
+}
+
+fn window(a: &Analysis) -> Value {
+    json!({
+        "from": a.window_from.to_string(),
+        "to": a.as_of.to_string(),
+        "days": a.window_days,
+        "covered_days": a.covered_days,
+    })
+}
+
+pub fn data_quality(a: &Analysis) -> Value {
+    json!({
+        "rejected_rows": a.rejected_total,
+        "rejected_first": a.rejected.iter().take(50).map(|r| r.to_string()).collect::<Vec<_>>(),
+        "unknown_skus": a.unknown_skus,
+        "out_of_scope_skus": a.out_of_scope,
+        "join": a.join,
+        "warnings": a.warnings,
+        "sources": a.coverage.iter().map(|c| json!({
+            "file": c.name, "rows": c.rows, "rejected": c.rejected,
+            "from": c.first_ms.map(iso), "to": c.last_ms.map(iso),
+            "operation_level": c.operation_level,
+        })).collect::<Vec<_>>(),
+        "ignored_files": a.folder.files.iter().filter_map(|f| f.ignored.as_ref().map(|why| json!({"file": f.name, "why": why}))).collect::<Vec<_>>(),
+    })
+}
+
+fn policy(a: &Analysis) -> Value {
+    let p = &a.policy;
+    json!({
+        "origin": p.origin,
+        "lookback_days": p.lookback_days,
+        "grace_days": p.grace_days,
+        "occasional_days": p.occasional_days.to_string(),
+        "premium_features": p.premium_features,
+        "device": {
+            "user_share": p.device.user_share.to_string(),
+            "min_users": p.device.min_users,
+            "max_dominant_share": p.device.max_dominant_share.to_string(),
+        },
+        "targets": {
+            "team-member": p.targets.team_member, "activity": p.targets.activity,
+            "full": p.targets.full, "device": p.targets.device,
+            "voice-addon": p.targets.voice_addon, "digital-addon": p.targets.digital_addon,
+            "channels-addon": p.targets.channels_addon,
+        },
+        "rules": p.rules.iter().map(|r| json!({"tables": r.tables, "own_record": r.own_record, "tier": r.tier})).collect::<Vec<_>>(),
+        "default_tier": p.default_tier,
+        "renewal_date": p.renewal_date.map(|d| d.to_string()),
+        "prices": a.book.skus().map(|s| json!({
+            "id": s.id, "kind": s.kind, "monthly": s.monthly.map(|m| m.to_string()),
+            "source": s.source, "as_of": s.as_of,
+        })).collect::<Vec<_>>(),
+        "price_book_origin": a.book.origin,
+    })
+}
+
+pub fn manifest(a: &Analysis, outputs: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+    let doc = json!({
+        "tool": "rightsize",
+        "version": env!("CARGO_PKG_VERSION"),
+        "as_of": a.as_of.to_string(),
+        "window": window(a),
+        "currency": a.book.currency,
+        "policy": {"origin": a.policy.origin, "sha256": digest(&a.policy.texts)},
+        "price_book": {"origin": a.book.origin, "sha256": digest(&a.book.texts)},
+        "inputs": a.folder.files.iter().map(|f| json!({
+            "file": f.name, "size": f.size, "sha256": f.sha256,
+            "kind": f.kind, "format": f.format, "rows_read": f.rows_read,
+            "rows_rejected": f.rows_rejected, "ignored": f.ignored,
+            "covers_from": f.covers_from, "covers_to": f.covers_to,
+        })).collect::<Vec<_>>(),
+        "outputs": outputs.iter().map(|(n, b)| json!({"file": n, "size": b.len(), "sha256": sha256_hex(b)})).collect::<Vec<_>>(),
+        "rejected_rows": a.rejected_total,
+        "users": a.priced.len(),
+        "unknown_monthly_savings": a.priced.iter().filter(|p| p.monthly_saving.is_none()).count(),
+        "total_monthly_saving": fmt_opt(Some(super::total_monthly(&a.priced))),
+    });
+    Ok(pretty(&doc))
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}

@@ -1,0 +1,169 @@
+//! Reports: every format renders the same `Analysis` to bytes (tested in memory); writing the
+//! folder is a separate, atomic step (a temporary folder renamed into place).
+
+pub mod csv_out;
+pub mod html;
+pub mod json;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use rust_decimal::Decimal;
+
+use crate::analysis::Analysis;
+use crate::ingest::sha256_hex;
+use crate::savings::Priced;
+
+/// Output formats a run can write (the manifest is always written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Format {
+    Csv,
+    Html,
+    Json,
+}
+
+impl Format {
+    pub fn parse_list(s: &str) -> Result<Vec<Format>, String> {
+        let mut out = Vec::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            out.push(match part.to_ascii_lowercase().as_str() {
+                "csv" => Format::Csv,
+                "html" => Format::Html,
+                "json" => Format::Json,
+                "xlsx" => {
+                    return Err(
+                        "xlsx output is not available in this version yet; use csv,html,json"
+                            .into(),
+                    );
+                }
+                other => return Err(format!("unknown format \"{other}\" (csv, html, json)")),
+            });
+        }
+        if out.is_empty() {
+            return Err("no format given".into());
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+/// Renders every requested format, then the manifest over them.
+pub fn render(a: &Analysis, formats: &[Format]) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    if formats.contains(&Format::Csv) {
+        files.extend(csv_out::render(a)?);
+    }
+    if formats.contains(&Format::Json) {
+        files.push(("report.json".into(), json::report(a)?));
+    }
+    if formats.contains(&Format::Html) {
+        files.push(("report.html".into(), html::render(a)?));
+    }
+    files.sort_by(|x, y| x.0.cmp(&y.0));
+    let manifest = json::manifest(a, &files)?;
+    files.push(("manifest.json".into(), manifest));
+    Ok(files)
+}
+
+/// Writes `files` into `dir` completely or not at all: a temporary sibling folder is filled,
+/// then renamed into place (an earlier folder of that name is replaced).
+pub fn write_atomic(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    if dir.exists() && !dir.is_dir() {
+        bail!("{} exists and is not a folder", dir.display());
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix(".rightsize-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    for (name, bytes) in files {
+        std::fs::write(tmp.path().join(name), bytes)
+            .with_context(|| format!("cannot write {name} in {}", tmp.path().display()))?;
+    }
+    let old = if dir.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(".rightsize-old-")
+            .tempdir_in(&parent)
+            .context("cannot create a temporary folder")?;
+        let old_path = old.path().join("previous");
+        std::fs::rename(dir, &old_path)
+            .with_context(|| format!("cannot move the earlier {} aside", dir.display()))?;
+        Some(old)
+    } else {
+        None
+    };
+    let tmp_path = tmp.keep();
+    if let Err(e) = std::fs::rename(&tmp_path, dir) {
+        let _ = std::fs::remove_dir_all(&tmp_path);
+        return Err(e).with_context(|| format!("cannot move the report into {}", dir.display()));
+    }
+    drop(old); // removes the previous report
+    Ok(())
+}
+
+/// Text safe to open in a spreadsheet: a cell that starts like a formula gets a leading `'`.
+pub fn safe_text(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\0') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+/// Digest of the texts a policy or price book was built from.
+pub fn digest(texts: &[String]) -> String {
+    sha256_hex(texts.join("\n\u{0}\n").as_bytes())
+}
+
+/// Total of the known monthly savings.
+pub fn total_monthly(priced: &[Priced]) -> Decimal {
+    priced.iter().filter_map(|p| p.monthly_saving).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_injection_is_neutralised() {
+        let cases = [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-cmd", "'-cmd"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("Anna", "Anna"),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            assert_eq!(safe_text(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn formats_parse() {
+        assert_eq!(
+            Format::parse_list("json,csv"),
+            Ok(vec![Format::Csv, Format::Json])
+        );
+        assert!(Format::parse_list("pdf").is_err());
+        assert!(Format::parse_list("").is_err());
+    }
+
+    #[test]
+    fn atomic_write_replaces_a_folder() {
+        let root = tempfile::tempdir().expect("temp");
+        let dir = root.path().join("r");
+        write_atomic(&dir, &[("a.txt".into(), b"1".to_vec())]).expect("first");
+        write_atomic(&dir, &[("b.txt".into(), b"2".to_vec())]).expect("second");
+        assert!(!dir.join("a.txt").exists());
+        assert_eq!(std::fs::read(dir.join("b.txt")).expect("b"), b"2");
+        let leftovers = std::fs::read_dir(root.path()).expect("list").count();
+        assert_eq!(leftovers, 1, "no temporary folders left behind");
+    }
+}

@@ -1,0 +1,311 @@
+//! Money (pure): prices every recommendation from the price book, splits each shared device's
+//! licence across its users in cents, and builds the summary and the per-SKU renewal table so
+//! that the sum over users, the summary and the renewal table reconcile exactly.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, Months, NaiveDate};
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::classify::{Recommendation, sum_prices};
+use crate::ingest::subscriptions::Seats;
+use crate::model::{Class, Flag};
+use crate::money::split_cents;
+use crate::policy::Policy;
+use crate::prices::PriceBook;
+
+/// A recommendation with its money.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Priced {
+    pub rec: Recommendation,
+    pub current_monthly: Option<Decimal>,
+    pub recommended_monthly: Option<Decimal>,
+    /// This user's share of a shared device's licence.
+    pub device_share: Option<Decimal>,
+    /// `None` = unknown (a price involved in the change is missing).
+    pub monthly_saving: Option<Decimal>,
+}
+
+impl Priced {
+    pub fn annual_saving(&self) -> Option<Decimal> {
+        self.monthly_saving.map(|m| m * Decimal::from(12))
+    }
+}
+
+/// One device licence recommended for a shared device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeviceLicence {
+    pub device: String,
+    pub sku: String,
+    pub users: Vec<String>,
+    pub monthly: Option<Decimal>,
+}
+
+/// Prices every recommendation. A device-class user whose share of the device licence would
+/// cost more than their current licences is left unchanged, and the shares are recomputed.
+pub fn price_all(
+    mut recs: Vec<Recommendation>,
+    book: &PriceBook,
+    policy: &Policy,
+) -> (Vec<Priced>, Vec<DeviceLicence>) {
+    let device_sku = policy.targets.device.clone();
+    let device_price = book.monthly(&device_sku);
+    let mut shares: BTreeMap<usize, Decimal> = BTreeMap::new();
+    let mut licences = Vec::new();
+    for _round in 0..recs.len().max(1) {
+        let mut by_device: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, r) in recs.iter().enumerate() {
+            if let (Class::Device, Some(d)) = (r.class, &r.device) {
+                by_device.entry(d.clone()).or_default().push(i);
+            }
+        }
+        shares.clear();
+        licences.clear();
+        let mut reverted = false;
+        for (device, idx) in &by_device {
+            if let Some(price) = device_price {
+                for (&i, s) in idx.iter().zip(split_cents(price, idx.len())) {
+                    shares.insert(i, s);
+                }
+            }
+            licences.push(DeviceLicence {
+                device: device.clone(),
+                sku: device_sku.clone(),
+                users: idx.iter().map(|&i| recs[i].user.id.clone()).collect(),
+                monthly: device_price,
+            });
+        }
+        for (&i, &s) in &shares {
+            let r = &mut recs[i];
+            if sum_prices(&r.current, book).is_some_and(|cur| s > cur) {
+                r.recommended = r.current.clone();
+                r.device = None;
+                r.reasons.push(format!(
+                    "a share of the device licence ({}) costs more than the current licences: unchanged",
+                    crate::money::fmt2(s)
+                ));
+                reverted = true;
+            }
+        }
+        if !reverted {
+            break;
+        }
+    }
+    let priced = recs
+        .into_iter()
+        .enumerate()
+        .map(|(i, rec)| {
+            let device_share = if rec.device.is_some() {
+                if device_price.is_some() {
+                    shares.get(&i).copied()
+                } else {
+                    None
+                }
+            } else {
+                None
+            };
+            let current_monthly = sum_prices(&rec.current, book);
+            let rec_users = sum_prices(&rec.recommended, book);
+            let on_device = rec.device.is_some();
+            let recommended_monthly = match (rec_users, on_device) {
+                (Some(m), true) => device_share.map(|s| m + s),
+                (m, false) => m,
+                (None, true) => None,
+            };
+            let cur: BTreeSet<&String> = rec.current.iter().collect();
+            let new: BTreeSet<&String> = rec.recommended.iter().collect();
+            let removed: Vec<String> = cur.difference(&new).map(|s| s.to_string()).collect();
+            let added: Vec<String> = new.difference(&cur).map(|s| s.to_string()).collect();
+            let monthly_saving = match (sum_prices(&removed, book), sum_prices(&added, book)) {
+                (Some(r), Some(a)) if on_device => device_share.map(|s| r - a - s),
+                (Some(r), Some(a)) => Some(r - a),
+                _ => None,
+            };
+            Priced {
+                rec,
+                current_monthly,
+                recommended_monthly,
+                device_share,
+                monthly_saving,
+            }
+        })
+        .collect();
+    (priced, licences)
+}
+
+/// Users and money for one class or flag.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// "class" or "flag" (flag rows overlap the class rows and do not add up).
+    pub group: String,
+    pub name: String,
+    pub users: u64,
+    pub monthly_saving: Decimal,
+    pub annual_saving: Decimal,
+    /// Users whose saving is unknown (not in the amounts).
+    pub unknown: u64,
+}
+
+pub fn summary(priced: &[Priced]) -> Vec<SummaryRow> {
+    let mut rows = Vec::new();
+    let add = |row: &mut SummaryRow, p: &Priced| {
+        row.users += 1;
+        match p.monthly_saving {
+            Some(m) => {
+                row.monthly_saving += m;
+                row.annual_saving += m * Decimal::from(12);
+            }
+            None => row.unknown += 1,
+        }
+    };
+    for class in Class::ALL {
+        let mut row = SummaryRow {
+            group: "class".into(),
+            name: class.as_str().into(),
+            ..SummaryRow::default()
+        };
+        for p in priced.iter().filter(|p| p.rec.class == class) {
+            add(&mut row, p);
+        }
+        rows.push(row);
+    }
+    let mut total = SummaryRow {
+        group: "total".into(),
+        name: "all users".into(),
+        ..SummaryRow::default()
+    };
+    for p in priced {
+        add(&mut total, p);
+    }
+    rows.push(total);
+    for flag in Flag::ALL {
+        let mut row = SummaryRow {
+            group: "flag".into(),
+            name: flag.as_str().into(),
+            ..SummaryRow::default()
+        };
+        for p in priced.iter().filter(|p| p.rec.flags.contains(&flag)) {
+            add(&mut row, p);
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// One SKU of the renewal table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenewalRow {
+    pub sku: String,
+    pub monthly_price: Option<Decimal>,
+    /// Seats bought (subscriptions), when known.
+    pub bought: Option<u64>,
+    /// Users holding it now (assignments).
+    pub assigned: u64,
+    /// Seats the recommendations need (device licences included).
+    pub recommended: u64,
+    /// recommended − assigned.
+    pub change: i64,
+    /// bought − assigned: seats paid for and assigned to nobody.
+    pub shelfware: Option<i64>,
+    /// (assigned − recommended) × price: the users' savings on this SKU.
+    pub monthly_saving_users: Option<Decimal>,
+    /// shelfware × price.
+    pub monthly_saving_shelfware: Option<Decimal>,
+    /// Seats to buy at renewal: recommended; saving at renewal: (bought, else assigned, − recommended) × price.
+    pub monthly_saving_at_renewal: Option<Decimal>,
+    pub annual_saving_at_renewal: Option<Decimal>,
+}
+
+pub fn renewal(
+    priced: &[Priced],
+    licences: &[DeviceLicence],
+    seats: &BTreeMap<String, Seats>,
+    book: &PriceBook,
+) -> Vec<RenewalRow> {
+    let mut assigned: BTreeMap<String, u64> = BTreeMap::new();
+    let mut recommended: BTreeMap<String, u64> = BTreeMap::new();
+    for p in priced {
+        for s in &p.rec.current {
+            *assigned.entry(s.clone()).or_default() += 1;
+        }
+        for s in &p.rec.recommended {
+            *recommended.entry(s.clone()).or_default() += 1;
+        }
+    }
+    for l in licences {
+        *recommended.entry(l.sku.clone()).or_default() += 1;
+    }
+    let skus: BTreeSet<String> = assigned
+        .keys()
+        .chain(recommended.keys())
+        .chain(seats.keys())
+        .cloned()
+        .collect();
+    skus.into_iter()
+        .map(|sku| {
+            let price = book.monthly(&sku);
+            let a = assigned.get(&sku).copied().unwrap_or(0);
+            let r = recommended.get(&sku).copied().unwrap_or(0);
+            let bought = seats.get(&sku).map(|s| s.purchased);
+            let shelf = bought.map(|b| b as i64 - a as i64);
+            let times = |n: i64| price.map(|p| p * Decimal::from(n));
+            let at_renewal = times(bought.unwrap_or(a) as i64 - r as i64);
+            RenewalRow {
+                monthly_price: price,
+                bought,
+                assigned: a,
+                recommended: r,
+                change: r as i64 - a as i64,
+                shelfware: shelf,
+                monthly_saving_users: times(a as i64 - r as i64),
+                monthly_saving_shelfware: shelf.and_then(times),
+                monthly_saving_at_renewal: at_renewal,
+                annual_saving_at_renewal: at_renewal.map(|m| m * Decimal::from(12)),
+                sku,
+            }
+        })
+        .collect()
+}
+
+/// When savings become realisable and how much falls in the current fiscal year.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Realisable {
+    pub renewal_date: NaiveDate,
+    pub fiscal_year_start: NaiveDate,
+    pub fiscal_year_end: NaiveDate,
+    /// Whole months from the renewal date to the fiscal year's end (0 when after it).
+    pub months_in_fiscal_year: u32,
+    pub this_fiscal_year: Decimal,
+}
+
+pub fn realisable(
+    policy: &Policy,
+    as_of: NaiveDate,
+    monthly_at_renewal: Decimal,
+) -> Option<Realisable> {
+    let renewal = policy.renewal_date?;
+    let (m, d) = policy.fiscal_year_start;
+    let start_this = NaiveDate::from_ymd_opt(as_of.year(), m, d)?;
+    let fy_start = if start_this <= as_of {
+        start_this
+    } else {
+        NaiveDate::from_ymd_opt(as_of.year() - 1, m, d)?
+    };
+    let fy_end = fy_start.checked_add_months(Months::new(12))?;
+    let from = renewal.max(as_of);
+    let mut months = 0u32;
+    while from
+        .checked_add_months(Months::new(months + 1))
+        .is_some_and(|x| x <= fy_end)
+    {
+        months += 1;
+    }
+    Some(Realisable {
+        renewal_date: renewal,
+        fiscal_year_start: fy_start,
+        fiscal_year_end: fy_end,
+        months_in_fiscal_year: months,
+        this_fiscal_year: monthly_at_renewal * Decimal::from(months),
+    })
+}
