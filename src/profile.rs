@@ -50,6 +50,17 @@ pub struct Coverage {
 pub struct Prepared {
     pub coverage: Coverage,
     frame: LazyFrame,
+    /// How to re-read a CSV source to locate an error Polars reports by byte offset.
+    shape: Option<CsvShape>,
+}
+
+/// What the error locator needs of a CSV source.
+#[derive(Debug, Clone)]
+struct CsvShape {
+    name: String,
+    path: std::path::PathBuf,
+    delimiter: u8,
+    width: usize,
 }
 
 /// Per-device, per-user event counts in the window.
@@ -187,9 +198,16 @@ pub fn prepare(
         .when(col(c::CHAN).eq(lit(BAD)))
         .then(lit(5u8))
         .otherwise(lit(0u8))
+        .cast(DataType::UInt8)
         .alias("reason");
     let checked = slim.with_column(reason);
 
+    let shape = src.decoded.as_ref().map(|dec| CsvShape {
+        name: src.name.clone(),
+        path: dec.path.clone(),
+        delimiter: dec.delimiter,
+        width: src.columns.len(),
+    });
     // Pass 1: counts, coverage and the rejected rows.
     let stats = checked.clone().select([
         len().cast(DataType::UInt64).alias("rows"),
@@ -225,7 +243,7 @@ pub fn prepare(
         Engine::Streaming,
         OptFlags::default(),
     )
-    .map_err(|e| locate_polars_error(src, e))?;
+    .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
     let (stats, rejects) = (&out[0], &out[1]);
     let get_u64 =
         |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
@@ -259,7 +277,11 @@ pub fn prepare(
         col(c::DEVICE),
         col(c::PREMIUM),
     ]);
-    Ok(Prepared { coverage, frame })
+    Ok(Prepared {
+        coverage,
+        frame,
+        shape,
+    })
 }
 
 /// Pass 2: aggregates every prepared source over the window `[from_ms, to_ms]` (inclusive).
@@ -310,7 +332,17 @@ pub fn aggregate(prepared: &[Prepared], from_ms: i64, to_ms: i64) -> Result<Acti
         Engine::Streaming,
         OptFlags::default(),
     )
-    .map_err(|e| anyhow!("aggregating activity: {e}"))?;
+    .map_err(|e| {
+        // Polars names a byte offset at best: find the file and line with the csv crate.
+        let located = prepared
+            .iter()
+            .filter_map(|p| p.shape.as_ref())
+            .find_map(|s| locate_in_csv(s));
+        match located {
+            Some(msg) => anyhow!(msg),
+            None => anyhow!("aggregating activity: {e}"),
+        }
+    })?;
     let (per_user, writes, devices) = (&out[0], &out[1], &out[2]);
 
     let mut profiles: HashMap<String, Profile> = HashMap::with_capacity(per_user.height());
@@ -584,41 +616,54 @@ fn parquet_first_string(path: &std::path::Path, column: &str) -> Result<Option<S
 }
 
 /// Turns Polars' byte-offset errors into `file:line: problem` by re-reading with the csv crate.
-fn locate_polars_error(src: &Source, err: PolarsError) -> anyhow::Error {
-    let Some(dec) = &src.decoded else {
-        return anyhow!("{}: {err}", src.name);
-    };
-    let width = src.columns.len();
-    let located = (|| -> Option<String> {
-        let file = File::open(&dec.path).ok()?;
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(dec.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BufReader::new(file));
-        for rec in rdr.records() {
-            match rec {
-                Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
-                    return Some(format!("{}:{line}: {e}", src.name));
-                }
-                Ok(r) if r.len() != width && !(r.len() == 1 && r.get(0) == Some("")) => {
-                    let line = r.position().map_or(0, |p| p.line());
+fn locate_polars_error(shape: &Option<CsvShape>, name: &str, err: PolarsError) -> anyhow::Error {
+    match shape.as_ref().and_then(locate_in_csv) {
+        Some(msg) => anyhow!(msg),
+        None => anyhow!("{name}: cannot read: {err}"),
+    }
+}
+
+/// The first structural problem of a CSV file (a row with the wrong number of fields, a broken
+/// quote, invalid UTF-8), as `file:line: problem`.
+fn locate_in_csv(shape: &CsvShape) -> Option<String> {
+    let file = File::open(&shape.path).ok()?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(shape.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::new(file));
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => return None,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                return Some(format!("{}:{line}: {e}", shape.name));
+            }
+            Ok(true) => {
+                let line = rec.position().map_or(0, |p| p.line());
+                if std::str::from_utf8(rec.as_slice()).is_err() {
                     return Some(format!(
-                        "{}:{line}: expected {width} fields as in the header, found {}",
-                        src.name,
-                        r.len()
+                        "{}:{line}: not valid UTF-8; save the file as UTF-8 or pass --encoding",
+                        shape.name
                     ));
                 }
-                Ok(_) => {}
+                let blank = rec.len() == 1 && rec.get(0) == Some(b"".as_slice());
+                if rec.len() != shape.width && !blank && !sep_line(&rec) {
+                    return Some(format!(
+                        "{}:{line}: expected {} fields as in the header, found {}",
+                        shape.name,
+                        shape.width,
+                        rec.len()
+                    ));
+                }
             }
         }
-        None
-    })();
-    match located {
-        Some(msg) => anyhow!(msg),
-        None => anyhow!("{}: cannot read as CSV: {err}", src.name),
     }
+}
+
+fn sep_line(rec: &csv::ByteRecord) -> bool {
+    rec.len() == 1 && rec.get(0).is_some_and(|f| f.starts_with(b"sep="))
 }
 
 /// Formats the rejected rows of one source, with line numbers for CSV.

@@ -92,6 +92,21 @@ pub fn price_all(
             break;
         }
     }
+    // A recommendation never costs more than what the user holds now.
+    for r in recs.iter_mut().filter(|r| r.device.is_none()) {
+        if let (Some(cur), Some(new)) = (
+            sum_prices(&r.current, book),
+            sum_prices(&r.recommended, book),
+        ) && new > cur
+        {
+            r.recommended = r.current.clone();
+            r.reasons.push(format!(
+                "the recommended licences cost more ({}) than the current ones ({}): unchanged",
+                crate::money::fmt2(new),
+                crate::money::fmt2(cur)
+            ));
+        }
+    }
     let priced = recs
         .into_iter()
         .enumerate()
