@@ -337,7 +337,7 @@ pub fn aggregate(prepared: &[Prepared], from_ms: i64, to_ms: i64) -> Result<Acti
         let located = prepared
             .iter()
             .filter_map(|p| p.shape.as_ref())
-            .find_map(|s| locate_in_csv(s));
+            .find_map(locate_in_csv);
         match located {
             Some(msg) => anyhow!(msg),
             None => anyhow!("aggregating activity: {e}"),
