@@ -249,7 +249,7 @@ pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
     match by_tier.iter().next_back() {
         None => (
             Tier::TeamMember,
-            format!("0 writes; reads only ({} reads)", p.reads),
+            "no writes: reading is within Team Members rights".to_string(),
         ),
         Some((tier, tables)) => {
             let what = match tier {
