@@ -17,13 +17,33 @@ use rightsize::savings::{price_all, renewal, summary};
 
 const SKUS: [(&str, &str, &str, bool); 9] = [
     ("DYN365_ENTERPRISE_CUSTOMER_SERVICE", "base", "[]", false),
-    ("DYN365_CUSTOMER_SERVICE_PREMIUM", "base", "['voice','digital']", true),
+    (
+        "DYN365_CUSTOMER_SERVICE_PREMIUM",
+        "base",
+        "['voice','digital']",
+        true,
+    ),
     ("DYN365_CUSTOMER_SERVICE_PRO", "activity", "[]", false),
     ("DYN365_TEAM_MEMBERS", "team-member", "[]", false),
     ("DYN365_CUSTOMER_SERVICE_DEVICE", "device", "[]", false),
-    ("DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE", "addon", "['voice']", false),
-    ("DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE", "addon", "['digital']", false),
-    ("DYNAMICS_365_CONTACT_CENTER_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE", "addon", "['voice','digital']", false),
+    (
+        "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE",
+        "addon",
+        "['voice']",
+        false,
+    ),
+    (
+        "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE",
+        "addon",
+        "['digital']",
+        false,
+    ),
+    (
+        "DYNAMICS_365_CONTACT_CENTER_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE",
+        "addon",
+        "['voice','digital']",
+        false,
+    ),
     ("DYN365_CS_VOICE", "addon", "['voice']", false),
 ];
 
@@ -64,20 +84,29 @@ fn user_strategy() -> impl Strategy<Value = Gen> {
         0u32..40,
         prop::option::weighted(0.3, 0u8..3),
     )
-        .prop_map(|(holdings, enabled, reads, writes, voice, digital, premium, days, device)| Gen {
-            holdings,
-            enabled,
-            reads,
-            writes,
-            voice: voice.unwrap_or(0),
-            digital: digital.unwrap_or(0),
-            premium: premium.unwrap_or(0),
-            days,
-            device,
-        })
+        .prop_map(
+            |(holdings, enabled, reads, writes, voice, digital, premium, days, device)| Gen {
+                holdings,
+                enabled,
+                reads,
+                writes,
+                voice: voice.unwrap_or(0),
+                digital: digital.unwrap_or(0),
+                premium: premium.unwrap_or(0),
+                days,
+                device,
+            },
+        )
 }
 
-const TABLES: [&str; 6] = ["contact", "incident", "sla", "knowledgearticle", "account", "email"];
+const TABLES: [&str; 6] = [
+    "contact",
+    "incident",
+    "sla",
+    "knowledgearticle",
+    "account",
+    "email",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]

@@ -1,0 +1,96 @@
+//! Activity events as Parquet give the same classes and money as the same events as CSV, with
+//! typed columns (a real timestamp, a boolean own_record) as Parquet writers produce them.
+
+mod common;
+
+use std::fs::File;
+
+use common::{fixture, read_csv, rightsize};
+use polars::prelude::*;
+
+#[test]
+fn parquet_activity_matches_csv() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    for f in [
+        "assignments.csv",
+        "subscriptions.csv",
+        "prices.toml",
+        "policy.toml",
+    ] {
+        std::fs::copy(fixture("classes").join(f), dir.join(f)).expect("copy");
+    }
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(fixture("classes").join("activity.csv")))
+        .expect("reader")
+        .finish()
+        .expect("read csv");
+    // typed columns: timestamps as Datetime, own_record as Boolean
+    let ts = df
+        .column("timestamp")
+        .expect("ts")
+        .str()
+        .expect("str")
+        .iter()
+        .map(|v| {
+            v.and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.timestamp_millis())
+        })
+        .collect::<Int64Chunked>()
+        .into_series()
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .expect("cast");
+    let own: BooleanChunked = df
+        .column("own_record")
+        .expect("own")
+        .str()
+        .expect("str")
+        .iter()
+        .map(|v| v.map(|s| s == "true"))
+        .collect();
+    df.with_column(ts.with_name("timestamp".into()).into_column())
+        .expect("ts col");
+    df.with_column(
+        own.into_series()
+            .with_name("own_record".into())
+            .into_column(),
+    )
+    .expect("own col");
+    let mut file = File::create(dir.join("events.parquet")).expect("create");
+    ParquetWriter::new(&mut file)
+        .finish(&mut df)
+        .expect("write parquet");
+
+    let (a, b) = (tmp.path().join("csv"), tmp.path().join("parquet"));
+    rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&a)
+        .arg(fixture("classes"))
+        .assert()
+        .success();
+    rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&b)
+        .arg(&dir)
+        .assert()
+        .success();
+    let pick = |p: &std::path::Path| -> Vec<(String, String, String, String)> {
+        read_csv(&p.join("recommendations.csv"))
+            .into_iter()
+            .map(|r| {
+                (
+                    r["user_id"].clone(),
+                    r["class"].clone(),
+                    r["flags"].clone(),
+                    r["monthly_saving"].clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(pick(&a), pick(&b));
+    let manifest = std::fs::read_to_string(b.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("events.parquet"), "parquet input listed");
+}
