@@ -4,8 +4,6 @@
 //! line, the rest are aggregated per user, per (user, table) for writes and per (device, user).
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs::File;
-use std::io::BufReader;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
@@ -583,12 +581,7 @@ fn channel_code(v: Option<&str>) -> u8 {
 
 /// The first data value of column `idx`, read with the csv crate.
 fn first_csv_value(dec: &crate::ingest::decode::Decoded, idx: usize) -> Result<Option<String>> {
-    let file = File::open(&dec.path)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(dec.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::new(file));
+    let mut rdr = crate::ingest::decode::csv_reader(&dec.path, dec.delimiter)?;
     for (n, rec) in rdr.records().enumerate() {
         if n <= dec.lines_before_header {
             continue;
@@ -626,12 +619,7 @@ fn locate_polars_error(shape: &Option<CsvShape>, name: &str, err: PolarsError) -
 /// The first structural problem of a CSV file (a row with the wrong number of fields, a broken
 /// quote, invalid UTF-8), as `file:line: problem`.
 fn locate_in_csv(shape: &CsvShape) -> Option<String> {
-    let file = File::open(&shape.path).ok()?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(shape.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::new(file));
+    let mut rdr = crate::ingest::decode::csv_reader(&shape.path, shape.delimiter).ok()?;
     let mut rec = csv::ByteRecord::new();
     loop {
         match rdr.read_byte_record(&mut rec) {
@@ -745,12 +733,7 @@ fn lines_of_rows(dec: &crate::ingest::decode::Decoded, rows: &[u64]) -> Result<B
     let Some(&max) = wanted.last() else {
         return Ok(out);
     };
-    let file = File::open(&dec.path)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(dec.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(BufReader::new(file));
+    let mut rdr = crate::ingest::decode::csv_reader(&dec.path, dec.delimiter)?;
     let mut rec = csv::ByteRecord::new();
     let mut data_row: i64 = -((dec.lines_before_header as i64) + 1);
     let mut next = 0usize;

@@ -110,6 +110,16 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> Result<Decoded> {
     })
 }
 
+/// A flexible, header-less csv-crate reader over a decoded file: the one way the line-aware
+/// readers (small tables, the error locator, rejected-row lines) open a CSV.
+pub fn csv_reader(path: &Path, delimiter: u8) -> std::io::Result<csv::Reader<BufReader<File>>> {
+    Ok(csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?)))
+}
+
 /// The encoding named by a `--encoding` label ("windows-1252", "latin1", "utf-16le", …).
 pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
     Encoding::for_label(label.trim().as_bytes())

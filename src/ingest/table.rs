@@ -2,8 +2,6 @@
 //! problem names its line. Columns are found by normalised header name.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::BufReader;
 
 use anyhow::{Context, Result};
 
@@ -28,12 +26,8 @@ impl Table {
     /// Reads every row; a row with the wrong number of fields is rejected, a broken file (an
     /// unterminated quote, invalid UTF-8) is an error naming the line.
     pub fn read(name: &str, dec: &Decoded, rejected: &mut Vec<Rejected>) -> Result<Table> {
-        let file = File::open(&dec.path).with_context(|| format!("{name}: cannot open"))?;
-        let mut rdr = csv::ReaderBuilder::new()
-            .delimiter(dec.delimiter)
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(BufReader::new(file));
+        let mut rdr = super::decode::csv_reader(&dec.path, dec.delimiter)
+            .with_context(|| format!("{name}: cannot open"))?;
         let mut records = rdr.records();
         for _ in 0..dec.lines_before_header + 1 {
             records.next();
