@@ -57,7 +57,7 @@ pub fn read(
             );
         };
         let t = Table::read(&src.name, dec, rejected)?;
-        let c_id = t.col(&["user_id", "userid", "id"]);
+        let c_id = t.col(&["user_id", "userid"]);
         let c_upn = t.col(&["upn", "userprincipalname"]);
         let c_sku = t.col(&["sku", "skupartnumber", "skuid"]);
         let (Some(c_sku), true) = (c_sku, c_id.is_some() || c_upn.is_some()) else {
