@@ -10,7 +10,7 @@ use chrono::{Duration, NaiveDate};
 
 use crate::classify::{self, Context};
 use crate::devices::{self, Device};
-use crate::ingest::{self, Folder, Kind, Rejected, assignments, subscriptions};
+use crate::ingest::{self, Folder, Kind, Rejected, assignments, subscriptions, systemusers};
 use crate::model::{Profile, date_to_day, ms_to_date};
 use crate::policy::Policy;
 use crate::prices::PriceBook;
@@ -57,6 +57,7 @@ pub struct Analysis {
     pub rejected_total: u64,
     pub unknown_skus: BTreeMap<String, u64>,
     pub out_of_scope: BTreeMap<String, u64>,
+    pub other_licences: BTreeMap<String, u64>,
     pub join: JoinStats,
     pub warnings: Vec<String>,
 }
@@ -72,7 +73,11 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     )?;
     let mut rejected = Vec::new();
 
-    let sources: Vec<_> = folder.of_kind(Kind::Assignments).collect();
+    let sources: Vec<_> = folder
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Assignments | Kind::AdminCenterUsers))
+        .collect();
     if sources.is_empty() {
         bail!(
             "{}: no licence assignments found (a CSV with user_id and sku columns, or a Graph \
@@ -84,15 +89,29 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
     let subs = subscriptions::read(&subs_sources, &book, &mut rejected)?;
 
+    let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
+    let system_users = systemusers::read(&su_sources, &mut rejected)?;
+    let source_ctx = profile::SourceContext {
+        premium_features: std::sync::Arc::new(policy.premium_features.clone()),
+        user_map: std::sync::Arc::new(system_users.to_entra.clone()),
+        bots: std::sync::Arc::new(system_users.bots.clone()),
+        own_from_creator: policy.audit_own_from_creator,
+    };
     let step = progress.step("checking activity sources");
     let mut prepared = Vec::new();
-    for src in folder.of_kind(Kind::Activity) {
+    let activity_sources: Vec<_> = folder
+        .sources
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                Kind::Activity | Kind::SignIns | Kind::Audit | Kind::Conversations
+            )
+        })
+        .collect();
+    for src in &activity_sources {
         step.set_message(format!("checking {}", src.name));
-        prepared.push(profile::prepare(
-            src,
-            &policy.premium_features,
-            &mut rejected,
-        )?);
+        prepared.push(profile::prepare(src, &source_ctx, &mut rejected)?);
     }
     step.finish_and_clear();
     let coverage: Vec<Coverage> = prepared.iter().map(|p| p.coverage.clone()).collect();
@@ -133,7 +152,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         as_of,
         window_days,
         covered_days,
-        operation_level: !prepared.is_empty(),
+        operation_level: coverage.iter().any(|c| c.operation_level),
         devices: &devices,
     };
     let mut recs = Vec::with_capacity(assigned.users.len());
@@ -187,7 +206,12 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     for (k, v) in &subs.unknown_skus {
         *unknown_skus.entry(k.clone()).or_default() += v;
     }
-    for (idx, n) in assigned.rows.iter().chain(subs.rows.iter()) {
+    for (idx, n) in assigned
+        .rows
+        .iter()
+        .chain(subs.rows.iter())
+        .chain(system_users.rows.iter())
+    {
         folder.files[*idx].rows_read = *n;
     }
     for c in &coverage {
@@ -246,6 +270,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         rejected_total,
         unknown_skus,
         out_of_scope: assigned.out_of_scope,
+        other_licences: assigned.other_licences,
         join,
         warnings,
     })

@@ -417,7 +417,10 @@ fn device_candidate<'a>(p: &Profile, ctx: &'a Context) -> Option<(&'a Device, De
         .iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))?;
     let dev = ctx.devices.get(id)?;
-    let s = share(*n, p.events);
+    // Share of the activity whose device is known: sources without a device column (the
+    // audit, conversations) say nothing about where the user worked.
+    let with_device: u64 = p.devices.iter().map(|d| d.1).sum();
+    let s = share(*n, with_device);
     (dev.shared && s >= ctx.policy.device.user_share).then_some((dev, s))
 }
 

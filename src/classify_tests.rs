@@ -384,8 +384,8 @@ fn device_candidates_at_the_share_boundary() {
         .collect();
     let devices = analyse(&uses, &policy.device);
     let on_device = |other: u64| Profile {
-        devices: vec![("kiosk-1".into(), 80)],
-        ..active(80 + other, 10)
+        devices: vec![("kiosk-1".into(), 80), ("laptop-9".into(), other)],
+        ..active(80 + other + 500, 10)
     };
     let cases = vec![
         Case {

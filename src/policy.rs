@@ -26,6 +26,7 @@ struct RawPolicy {
     default_tier: Option<Tier>,
     renewal_date: Option<toml::Value>,
     fiscal_year_start: Option<String>,
+    audit_own_record: Option<String>,
     device: Option<RawDevice>,
     exclude: Option<RawExclude>,
     targets: Option<RawTargets>,
@@ -114,6 +115,9 @@ pub struct Policy {
     pub renewal_date: Option<NaiveDate>,
     /// (month, day)
     pub fiscal_year_start: (u32, u32),
+    /// Audit writes to a record the same user created count as own records ("creator"), or
+    /// never ("never", the default: the audit does not say whose case it is).
+    pub audit_own_from_creator: bool,
     pub device: DevicePolicy,
     pub exclude_users: Vec<String>,
     pub exclude_patterns: Vec<String>,
@@ -230,6 +234,7 @@ fn merge(base: RawPolicy, user: RawPolicy) -> RawPolicy {
         default_tier: user.default_tier.or(base.default_tier),
         renewal_date: user.renewal_date.or(base.renewal_date),
         fiscal_year_start: user.fiscal_year_start.or(base.fiscal_year_start),
+        audit_own_record: user.audit_own_record.or(base.audit_own_record),
         device,
         exclude,
         targets,
@@ -286,6 +291,11 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
     let fiscal_year_start = NaiveDate::parse_from_str(&format!("2000-{fys}"), "%Y-%m-%d")
         .map(|d| (chrono::Datelike::month(&d), chrono::Datelike::day(&d)))
         .map_err(|_| anyhow::anyhow!("{label}: fiscal_year_start = \"{fys}\" is not MM-DD"))?;
+    let audit_own_from_creator = match raw.audit_own_record.as_deref().unwrap_or("never") {
+        "never" => false,
+        "creator" => true,
+        other => bail!("{label}: audit_own_record = \"{other}\" must be \"never\" or \"creator\""),
+    };
     let exclude = raw.exclude.unwrap_or(RawExclude {
         users: None,
         patterns: None,
@@ -348,6 +358,7 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
         default_tier: raw.default_tier.unwrap_or(Tier::Full),
         renewal_date,
         fiscal_year_start,
+        audit_own_from_creator,
         device,
         exclude_users: exclude.users.unwrap_or_default(),
         exclude_patterns,
@@ -432,6 +443,11 @@ mod tests {
             ),
             ("bad glob", "[exclude]\npatterns=['a[']", "exclude.patterns"),
             ("bad renewal", "renewal_date = 'soon'", "renewal_date"),
+            (
+                "bad audit own",
+                "audit_own_record = 'always'",
+                "audit_own_record",
+            ),
         ];
         for (name, text, key) in cases {
             let err = Policy::from_toml(text, "policy.toml", &book).expect_err(name);

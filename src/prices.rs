@@ -48,6 +48,9 @@ pub struct Sku {
 struct RawBook {
     #[serde(default)]
     sku: Vec<RawSku>,
+    /// Extra display names (e.g. localised admin-center names) → SKU id.
+    #[serde(default)]
+    names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,14 +91,16 @@ impl PriceBook {
     /// The built-in book, optionally overlaid by a file: an entry in the file replaces the
     /// built-in entry with the same id, new ids are added.
     pub fn load(overlay: Option<&Path>) -> Result<PriceBook> {
-        let mut skus = parse(BUILTIN, "built-in prices.toml")?;
+        let (mut skus, mut aliases) = parse(BUILTIN, "built-in prices.toml")?;
         let mut texts = vec![BUILTIN.to_string()];
         let mut origin = "built-in".to_string();
         if let Some(path) = overlay {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read price book {}", path.display()))?;
             let label = path.display().to_string();
-            for sku in parse(&text, &label)? {
+            let (list, more) = parse(&text, &label)?;
+            aliases.extend(more);
+            for sku in list {
                 match skus.iter_mut().find(|s| s.id.eq_ignore_ascii_case(&sku.id)) {
                     Some(slot) => *slot = sku,
                     None => skus.push(sku),
@@ -104,19 +109,21 @@ impl PriceBook {
             texts.push(text);
             origin = format!("built-in + {label}");
         }
-        PriceBook::from_skus(skus, origin, texts)
+        PriceBook::from_skus(skus, aliases, origin, texts)
     }
 
     /// Parses one TOML text as a complete book (used by tests and `load`).
     pub fn from_toml(text: &str, label: &str) -> Result<PriceBook> {
-        PriceBook::from_skus(
-            parse(text, label)?,
-            label.to_string(),
-            vec![text.to_string()],
-        )
+        let (skus, aliases) = parse(text, label)?;
+        PriceBook::from_skus(skus, aliases, label.to_string(), vec![text.to_string()])
     }
 
-    fn from_skus(list: Vec<Sku>, origin: String, texts: Vec<String>) -> Result<PriceBook> {
+    fn from_skus(
+        list: Vec<Sku>,
+        aliases: Vec<(String, String, String)>,
+        origin: String,
+        texts: Vec<String>,
+    ) -> Result<PriceBook> {
         let mut currencies: Vec<&str> = list
             .iter()
             .filter(|s| s.monthly.is_some())
@@ -142,6 +149,12 @@ impl PriceBook {
                 index.insert(normalise_name(n), sku.id.clone());
             }
             skus.insert(sku.id.clone(), sku);
+        }
+        for (label, name, id) in aliases {
+            let Some(sku) = skus.keys().find(|k| k.eq_ignore_ascii_case(&id)).cloned() else {
+                bail!("{label}: [names] \"{name}\" = \"{id}\": no SKU with that id");
+            };
+            index.insert(normalise_name(&name), sku);
         }
         Ok(PriceBook {
             skus,
@@ -184,7 +197,10 @@ fn normalise_name(name: &str) -> String {
         .to_lowercase()
 }
 
-fn parse(text: &str, label: &str) -> Result<Vec<Sku>> {
+/// SKUs and name aliases `(file, name, id)` of one TOML text.
+type Parsed = (Vec<Sku>, Vec<(String, String, String)>);
+
+fn parse(text: &str, label: &str) -> Result<Parsed> {
     let raw: RawBook =
         toml::from_str(text).with_context(|| format!("invalid price book {label}"))?;
     let mut out = Vec::with_capacity(raw.sku.len());
@@ -244,7 +260,12 @@ fn parse(text: &str, label: &str) -> Result<Vec<Sku>> {
             }),
         });
     }
-    Ok(out)
+    let aliases = raw
+        .names
+        .into_iter()
+        .map(|(name, id)| (label.to_string(), name, id))
+        .collect();
+    Ok((out, aliases))
 }
 
 fn is_guid(s: &str) -> bool {
@@ -283,6 +304,17 @@ mod tests {
             book.resolve("Dynamics 365 Operations - Activity")
                 .map(|s| s.id.as_str()),
             Some("Dyn365_Operations_Activity")
+        );
+        let localised = PriceBook::from_toml(
+            "[names]\n'Dynamics 365 Kundenservice Enterprise' = 'A'\n[[sku]]\nid='A'\nkind='base'",
+            "p.toml",
+        )
+        .expect("aliases");
+        assert_eq!(
+            localised
+                .resolve("dynamics 365  KUNDENSERVICE enterprise")
+                .map(|s| s.id.as_str()),
+            Some("A")
         );
         // no public price → unknown, never zero
         assert_eq!(book.monthly("DYN365_CUSTOMER_SERVICE_DEVICE"), None);

@@ -20,6 +20,9 @@ pub struct Assignments {
     pub users: Vec<User>,
     /// SKU text not in the price book → number of assignments.
     pub unknown_skus: BTreeMap<String, u64>,
+    /// Licence names of the admin-center export that are not Dynamics (Microsoft 365, Power
+    /// Platform…) → number of users: listed, not analysed.
+    pub other_licences: BTreeMap<String, u64>,
     /// In the price book but outside the policy's scope families → number of assignments.
     pub out_of_scope: BTreeMap<String, u64>,
     /// Rows read per source index.
@@ -57,6 +60,11 @@ pub fn read(
             );
         };
         let t = Table::read(&src.name, dec, rejected)?;
+        if src.kind == super::Kind::AdminCenterUsers {
+            let n = admin_center(&t, book, policy, &mut users, &mut out, rejected)?;
+            out.rows.insert(src.index, n);
+            continue;
+        }
         let c_id = t.col(&["user_id", "userid"]);
         let c_upn = t.col(&["upn", "userprincipalname"]);
         let c_sku = t.col(&["sku", "skupartnumber", "skuid"]);
@@ -183,6 +191,138 @@ pub fn read(
     Ok(out)
 }
 
+/// The Microsoft 365 admin center "Active users" export: licences as `+`-joined display names.
+fn admin_center(
+    t: &Table,
+    book: &PriceBook,
+    policy: &Policy,
+    users: &mut BTreeMap<String, User>,
+    out: &mut Assignments,
+    rejected: &mut Vec<Rejected>,
+) -> Result<u64> {
+    let (Some(c_upn), Some(c_lic)) = (t.col(&["user principal name"]), t.col(&["licenses"])) else {
+        bail!("{}: needs `User principal name` and `Licenses`", t.name);
+    };
+    let c_id = t.col(&["object id"]);
+    let c_name = t.col(&["display name"]);
+    let c_dept = t.col(&["department"]);
+    let c_block = t.col(&["block credential"]);
+    let c_created = t.col(&["when created"]);
+    let mut n = 0;
+    for row in &t.rows {
+        let get = |c: Option<usize>| c.and_then(|c| row.record.get(c)).unwrap_or("").trim();
+        let upn = get(Some(c_upn));
+        let id = crate::profile::normalise_id(get(c_id));
+        if upn.is_empty() && id.is_empty() {
+            rejected.push(Rejected::at_line(
+                &t.name,
+                row.line,
+                t.header_name(c_upn),
+                "no user principal name",
+            ));
+            continue;
+        }
+        let blocked = match parse_bool(get(c_block)) {
+            Ok(v) => v,
+            Err(NotABool) => {
+                let col = c_block.map_or("", |c| t.header_name(c));
+                rejected.push(Rejected::at_line(
+                    &t.name,
+                    row.line,
+                    col,
+                    format!("\"{}\" is not true or false", get(c_block)),
+                ));
+                continue;
+            }
+        };
+        let created_text = get(c_created);
+        let created = if created_text.is_empty() {
+            None
+        } else {
+            match parse_iso_ms(created_text).or_else(|| parse_us_ms(created_text)) {
+                Some(ms) => Some(ms_to_date(ms)),
+                None => {
+                    let col = c_created.map_or("", |c| t.header_name(c));
+                    rejected.push(Rejected::at_line(
+                        &t.name,
+                        row.line,
+                        col,
+                        format!("\"{created_text}\" is not a date"),
+                    ));
+                    continue;
+                }
+            }
+        };
+        n += 1;
+        let key = if id.is_empty() {
+            upn.to_lowercase()
+        } else {
+            id
+        };
+        let user = users.entry(key.clone()).or_insert_with(|| User {
+            id: key.clone(),
+            ..User::default()
+        });
+        fill(&mut user.upn, upn);
+        fill(&mut user.display_name, get(c_name));
+        fill(&mut user.department, get(c_dept));
+        if blocked == Some(true) {
+            user.account_enabled = Some(false);
+        } else if user.account_enabled.is_none() {
+            user.account_enabled = Some(true);
+        }
+        user.created = user.created.or(created);
+        for name in split_licences(get(Some(c_lic))) {
+            match book.resolve(&name) {
+                Some(s) if policy.in_scope(&s.family) => {
+                    if !user.holdings.iter().any(|h| h.sku == s.id) {
+                        user.holdings.push(Holding {
+                            sku: s.id.clone(),
+                            assigned_by_group: None,
+                        });
+                    }
+                }
+                Some(s) => *out.out_of_scope.entry(s.id.clone()).or_default() += 1,
+                None if looks_like_dynamics(&name) => {
+                    *out.unknown_skus.entry(name).or_default() += 1
+                }
+                None => *out.other_licences.entry(name).or_default() += 1,
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Splits the admin center's `Licenses` cell. Names are joined by `+`, but a name may itself
+/// hold ` + ` (e.g. "Enterprise Mobility + Security E5"): a `+` with a space on both sides is
+/// part of a name. `Unlicensed` means none.
+pub fn split_licences(cell: &str) -> Vec<String> {
+    let cell = cell.trim();
+    if cell.is_empty() || cell.eq_ignore_ascii_case("unlicensed") {
+        return Vec::new();
+    }
+    let chars: Vec<char> = cell.chars().collect();
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for (i, &ch) in chars.iter().enumerate() {
+        let spaced = i > 0 && chars[i - 1] == ' ' && chars.get(i + 1) == Some(&' ');
+        if ch == '+' && !spaced {
+            out.push(cur.trim().to_string());
+            cur.clear();
+        } else {
+            cur.push(ch);
+        }
+    }
+    out.push(cur.trim().to_string());
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+fn looks_like_dynamics(name: &str) -> bool {
+    let n = name.to_lowercase();
+    n.contains("dynamics") || n.contains("dyn365") || n.contains("d365")
+}
+
 fn fill(slot: &mut String, value: &str) {
     if slot.is_empty() && !value.is_empty() {
         *slot = value.to_string();
@@ -192,6 +332,36 @@ fn fill(slot: &mut String, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn licence_cells_split_on_plus_but_not_inside_names() {
+        let cases: [(&str, &[&str]); 5] = [
+            ("Unlicensed", &[]),
+            ("", &[]),
+            (
+                "Microsoft Fabric (Free)+Microsoft Power Automate Free+Microsoft 365 Business Basic",
+                &[
+                    "Microsoft Fabric (Free)",
+                    "Microsoft Power Automate Free",
+                    "Microsoft 365 Business Basic",
+                ],
+            ),
+            (
+                "Enterprise Mobility + Security E5+Dynamics 365 Customer Service Premium",
+                &[
+                    "Enterprise Mobility + Security E5",
+                    "Dynamics 365 Customer Service Premium",
+                ],
+            ),
+            (
+                "ENTERPRISE MOBILITY + SECURITY E5",
+                &["ENTERPRISE MOBILITY + SECURITY E5"],
+            ),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(split_licences(cell), want.to_vec(), "{cell:?}");
+        }
+    }
 
     #[test]
     fn booleans() {

@@ -5,6 +5,7 @@
 pub mod assignments;
 pub mod decode;
 pub mod subscriptions;
+pub mod systemusers;
 pub mod table;
 pub mod timeparse;
 
@@ -28,7 +29,6 @@ pub enum Kind {
     Activity,
     Prices,
     Policy,
-    /// Recognised Microsoft exports that this version does not read yet.
     SignIns,
     Audit,
     Conversations,
@@ -54,10 +54,7 @@ impl Kind {
 
     /// Whether this version reads the kind (the others are listed, not analysed).
     pub fn is_supported(self) -> bool {
-        matches!(
-            self,
-            Kind::Assignments | Kind::Subscriptions | Kind::Activity | Kind::Prices | Kind::Policy
-        )
+        true
     }
 }
 

@@ -1,0 +1,414 @@
+//! One slim schema for every activity source kind. Each builder says how a kind's columns
+//! become user id, epoch milliseconds, operation, table, own-record flag, channel, device and
+//! premium feature; which rows are activity (`keep`); and which values reject a row.
+//!
+//! Kinds (headers per the facts file, section 2): canonical events; the Entra ID sign-in log
+//! (successful sign-ins to the Dataverse / Dynamics CRM app only); the Dataverse audit table
+//! (operation 1 create, 2 update, 3 delete, 4 access, 5 upsert; action 112/113 audit on/off);
+//! Omnichannel `msdyn_ocliveworkitem` conversations (channel codes, bots excluded).
+
+use anyhow::{Result, bail};
+use polars::prelude::*;
+
+use super::prepare::Raw;
+use super::udf::*;
+use super::*;
+use crate::ingest::Kind;
+use crate::ingest::timeparse::TimeFormat;
+
+/// The Dataverse / Dynamics CRM first-party application id.
+pub const DYNAMICS_APP_ID: &str = "00000007-0000-0000-c000-000000000000";
+
+/// One way a row can be rejected.
+pub(super) struct Check {
+    /// The column named in the message, as written in the header.
+    pub column: String,
+    /// The raw value shown in the message.
+    pub raw: Expr,
+    /// Whether the row is bad, over the slim columns, `keep`, and this check's raw value
+    /// (given as the argument).
+    pub bad: Box<dyn Fn(Expr) -> Expr + Send + Sync>,
+    pub message: Box<dyn Fn(&str) -> String + Send + Sync>,
+}
+
+/// How a source becomes slim rows.
+pub(super) struct SlimSpec {
+    /// Aliased expressions for uid, ts, op, tbl, own, chan, dev, prem, obj.
+    pub slim: Vec<Expr>,
+    pub keep: Expr,
+    pub checks: Vec<Check>,
+    pub operation_level: bool,
+    pub own_from_creator: bool,
+}
+
+pub(super) fn spec(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
+    match raw.src.kind {
+        Kind::Activity => canonical(raw, ctx),
+        Kind::SignIns => sign_ins(raw, ctx),
+        Kind::Audit => audit(raw, ctx),
+        Kind::Conversations => conversations(raw, ctx),
+        other => bail!("{}: {other} is not an activity source", raw.src.name),
+    }
+}
+
+/// The slim schema's expressions of one kind, before aliasing.
+struct Slim {
+    uid: Expr,
+    ts: Expr,
+    op: Expr,
+    table: Expr,
+    own: Expr,
+    chan: Expr,
+    dev: Expr,
+    prem: Expr,
+    obj: Expr,
+}
+
+impl Slim {
+    fn exprs(self) -> Vec<Expr> {
+        vec![
+            self.uid.alias(c::UID),
+            self.ts.alias(c::TS),
+            self.op.alias(c::OP),
+            self.table.alias(c::TABLE),
+            self.own.alias(c::OWN),
+            self.chan.alias(c::CHAN),
+            self.dev.alias(c::DEVICE),
+            self.prem.alias(c::PREMIUM),
+            self.obj.alias(c::OBJ),
+        ]
+    }
+}
+
+fn null_text() -> Expr {
+    lit(NULL).cast(DataType::String)
+}
+
+/// A missing or unparsable timestamp; with `allow_empty`, an empty one is not an error.
+fn ts_check(raw: &Raw, i: usize, fmt: Option<TimeFormat>, allow_empty: bool) -> Check {
+    let desc = fmt.map_or("ISO 8601", TimeFormat::describe);
+    Check {
+        column: raw.header(i),
+        raw: raw.text(i),
+        bad: Box::new(move |raw_value| {
+            let missing = col(c::TS).is_null();
+            if allow_empty {
+                missing.and(raw_value.is_not_null())
+            } else {
+                missing
+            }
+        }),
+        message: Box::new(move |v| {
+            if v.is_empty() {
+                "timestamp is empty".to_string()
+            } else {
+                format!("\"{v}\" is not a {desc} timestamp")
+            }
+        }),
+    }
+}
+
+/// An empty user id on a row that is activity.
+fn uid_check(raw: &Raw, i: usize) -> Check {
+    Check {
+        column: raw.header(i),
+        raw: raw.text(i),
+        bad: Box::new(|_| col(c::UID).is_null().and(col("keep"))),
+        message: Box::new(|_| "user id is empty".to_string()),
+    }
+}
+
+/// A value its parser marked `BAD`, in slim column `slim_col`.
+fn code_check(
+    raw: &Raw,
+    i: Option<usize>,
+    slim_col: &'static str,
+    what: &'static str,
+) -> Option<Check> {
+    let i = i?;
+    Some(Check {
+        column: raw.header(i),
+        raw: raw.text(i),
+        bad: Box::new(move |_| col(slim_col).eq(lit(BAD))),
+        message: Box::new(move |v| format!("\"{v}\" is not {what}")),
+    })
+}
+
+fn canonical(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
+    let i_uid = raw.need(&["user_id"])?;
+    let i_ts = raw.need(&["timestamp"])?;
+    let i_op = raw.need(&["operation"])?;
+    let [i_table, i_own, i_chan, i_dev, i_feat] =
+        ["table", "own_record", "channel", "device_id", "feature"].map(|n| raw.find(&[n]));
+    let uid = udf_map_id(raw.text(i_uid), ctx.user_map.clone());
+    let (ts, fmt) = raw.timestamp(i_ts)?;
+    let op = udf_code(raw.text(i_op), op_code);
+    let own = udf_code(raw.opt(i_own), own_code);
+    let chan = udf_code(raw.opt(i_chan), channel_code);
+    let mut checks = vec![uid_check(raw, i_uid), ts_check(raw, i_ts, fmt, false)];
+    checks.extend(code_check(
+        raw,
+        Some(i_op),
+        c::OP,
+        "an operation (read, create, update, delete, access)",
+    ));
+    checks.extend(code_check(raw, i_own, c::OWN, "true or false"));
+    checks.extend(code_check(
+        raw,
+        i_chan,
+        c::CHAN,
+        "a channel (voice, digital)",
+    ));
+    Ok(SlimSpec {
+        slim: Slim {
+            uid: uid,
+            ts: ts,
+            op: op,
+            table: udf_lower(raw.opt(i_table)),
+            own: own,
+            chan: chan,
+            dev: udf_trim(raw.opt(i_dev)),
+            prem: udf_premium(raw.opt(i_feat), ctx.premium_features.clone()),
+            obj: null_text(),
+        }
+        .exprs(),
+        keep: lit(true),
+        checks,
+        operation_level: true,
+        own_from_creator: false,
+    })
+}
+
+fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
+    let i_ts = raw.need(&["date (utc)", "createddatetime"])?;
+    let i_id = raw.find(&["user id", "userid"]);
+    let i_name = raw.find(&["username", "userprincipalname"]);
+    let (i_uid, uid) = match (i_id, i_name) {
+        (Some(a), Some(b)) => {
+            let by_id = udf_map_id(raw.text(a), ctx.user_map.clone());
+            let by_name = udf_map_id(raw.text(b), ctx.user_map.clone());
+            (
+                a,
+                when(by_id.clone().is_null()).then(by_name).otherwise(by_id),
+            )
+        }
+        (Some(a), None) | (None, Some(a)) => (a, udf_map_id(raw.text(a), ctx.user_map.clone())),
+        (None, None) => bail!("{}: no `User ID` or `Username` column", raw.src.name),
+    };
+    let (ts, fmt) = raw.timestamp(i_ts)?;
+    let app = |i: Option<usize>| match i {
+        Some(i) => udf_code(raw.text(i), app_code).eq(lit(1u8)),
+        None => lit(false),
+    };
+    let dynamics = app(raw.find(&["application id", "appid"]))
+        .or(app(raw.find(&["resource id", "resourceid"])));
+    let success = match raw.find(&["status"]) {
+        Some(i) => udf_code(raw.text(i), status_code).eq(lit(1u8)),
+        None => lit(true),
+    };
+    let keep = dynamics.and(success);
+    let checks = vec![ts_check(raw, i_ts, fmt, false), uid_check(raw, i_uid)];
+    Ok(SlimSpec {
+        slim: Slim {
+            uid: uid,
+            ts: ts,
+            op: lit(OP_ACCESS),
+            table: null_text(),
+            own: lit(0u8),
+            chan: lit(CH_NONE),
+            dev: udf_trim(raw.opt(raw.find(&["device id", "deviceid"]))),
+            prem: lit(false),
+            obj: null_text(),
+        }
+        .exprs(),
+        keep,
+        checks,
+        operation_level: false,
+        own_from_creator: false,
+    })
+}
+
+fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
+    let i_ts = raw.need(&["createdon"])?;
+    let i_op = raw.need(&["operation"])?;
+    let i_uid = raw.need(&["_userid_value", "userid"])?;
+    let i_table = raw.find(&["objecttypecode"]);
+    let i_action = raw.find(&["action"]);
+    let i_obj = raw.find(&["_objectid_value", "objectid"]);
+    let uid = udf_map_id(raw.text(i_uid), ctx.user_map.clone());
+    let (ts, fmt) = raw.timestamp(i_ts)?;
+    let op = udf_code(raw.text(i_op), audit_op_code);
+    let audit_switch = match i_action {
+        Some(i) => udf_code(raw.text(i), audit_action_code).eq(lit(SKIP)),
+        None => lit(false),
+    };
+    let keep = op.clone().neq(lit(SKIP)).and(audit_switch.not());
+    let mut checks = vec![ts_check(raw, i_ts, fmt, false), uid_check(raw, i_uid)];
+    checks.extend(code_check(
+        raw,
+        Some(i_op),
+        c::OP,
+        "an audit operation (1 create, 2 update, 3 delete, 4 access, 5 upsert)",
+    ));
+    Ok(SlimSpec {
+        slim: Slim {
+            uid: uid,
+            ts: ts,
+            op: op,
+            table: udf_text(raw.opt(i_table), table_name),
+            own: lit(0u8),
+            chan: lit(CH_NONE),
+            dev: null_text(),
+            prem: lit(false),
+            obj: udf_map_id(raw.opt(i_obj), Default::default()),
+        }
+        .exprs(),
+        keep,
+        checks,
+        operation_level: true,
+        own_from_creator: ctx.own_from_creator,
+    })
+}
+
+fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
+    let i_agent = raw.need(&["_msdyn_activeagentid_value", "msdyn_activeagentid"])?;
+    let i_ts = raw.need(&["msdyn_startedon", "msdyn_createdon", "createdon"])?;
+    let i_chan = raw.need(&["msdyn_channel"])?;
+    let uid = udf_map_id(raw.text(i_agent), ctx.user_map.clone());
+    let (ts, fmt) = raw.timestamp(i_ts)?;
+    let is_bot = udf_in_set(raw.text(i_agent), ctx.bots.clone());
+    let started = raw.text(i_ts).is_not_null();
+    // A conversation never picked up has no agent or start: valid, but nobody's activity.
+    let keep = uid.clone().is_not_null().and(started).and(is_bot.not());
+    let checks = vec![ts_check(raw, i_ts, fmt, true)];
+    Ok(SlimSpec {
+        slim: Slim {
+            uid: uid,
+            ts: ts,
+            op: lit(OP_CONVERSATION),
+            table: null_text(),
+            own: lit(0u8),
+            chan: udf_code(raw.text(i_chan), conversation_channel_code),
+            dev: null_text(),
+            prem: lit(false),
+            obj: null_text(),
+        }
+        .exprs(),
+        keep,
+        checks,
+        operation_level: false,
+        own_from_creator: false,
+    })
+}
+
+/// 1 when the value is the Dynamics app id.
+fn app_code(v: Option<&str>) -> u8 {
+    u8::from(v.is_some_and(|s| s.eq_ignore_ascii_case(DYNAMICS_APP_ID)))
+}
+
+/// 1 for a successful sign-in.
+fn status_code(v: Option<&str>) -> u8 {
+    u8::from(v.is_some_and(|s| s.eq_ignore_ascii_case("success")))
+}
+
+/// Dataverse audit `operation` (code or label) → slim operation.
+pub(super) fn audit_op_code(v: Option<&str>) -> u8 {
+    let Some(s) = v else { return BAD };
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "create" => OP_CREATE,
+        "2" | "update" | "5" | "upsert" => OP_UPDATE,
+        "3" | "delete" => OP_DELETE,
+        "4" | "access" => OP_ACCESS,
+        other if other.parse::<u32>().is_ok() => SKIP,
+        "archive" | "retain" | "unretain" | "restore" => SKIP,
+        _ => BAD,
+    }
+}
+
+/// Audit `action` 112/113 (auditing started/stopped) are not user activity.
+fn audit_action_code(v: Option<&str>) -> u8 {
+    match v {
+        Some("112" | "113") => SKIP,
+        _ => 0,
+    }
+}
+
+/// `msdyn_channel` (code or label) → voice / digital; entity records are record routing, not
+/// a channel add-on's business.
+pub(super) fn conversation_channel_code(v: Option<&str>) -> u8 {
+    let Some(s) = v else { return CH_NONE };
+    match s.to_ascii_lowercase().as_str() {
+        "192370000" | "192440000" | "voice" | "voice call" => CH_VOICE,
+        "192350000" | "entity records" | "entity record" => CH_NONE,
+        _ => CH_DIGITAL,
+    }
+}
+
+/// Dataverse object type codes of the tables the rules name; names pass through lower-cased.
+pub(super) fn table_name(v: &str) -> Option<String> {
+    let name = match v {
+        "1" => "account",
+        "2" => "contact",
+        "5" => "annotation",
+        "112" => "incident",
+        "132" => "announcement",
+        "4200" => "activitypointer",
+        "4201" => "appointment",
+        "4202" => "email",
+        "4204" => "fax",
+        "4207" => "letter",
+        "4210" => "phonecall",
+        "4212" => "task",
+        "8181" => "routingrule",
+        "9700" => "entitlement",
+        "9750" => "sla",
+        "9953" => "knowledgearticle",
+        other if other.parse::<u32>().is_ok() => return Some(format!("objecttypecode {other}")),
+        other => return Some(other.to_lowercase()),
+    };
+    Some(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audit_operations() {
+        let cases = [
+            ("1", OP_CREATE),
+            ("Update", OP_UPDATE),
+            ("5", OP_UPDATE),
+            ("3", OP_DELETE),
+            ("4", OP_ACCESS),
+            ("115", SKIP),
+            ("frobnicate", BAD),
+        ];
+        for (v, want) in cases {
+            assert_eq!(audit_op_code(Some(v)), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn conversation_channels() {
+        let cases = [
+            ("192440000", CH_VOICE),
+            ("192370000", CH_VOICE),
+            ("192360000", CH_DIGITAL),
+            ("192300000", CH_DIGITAL),
+            ("192350000", CH_NONE),
+            ("Live chat", CH_DIGITAL),
+        ];
+        for (v, want) in cases {
+            assert_eq!(conversation_channel_code(Some(v)), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn table_codes() {
+        assert_eq!(table_name("112").as_deref(), Some("incident"));
+        assert_eq!(table_name("9953").as_deref(), Some("knowledgearticle"));
+        assert_eq!(table_name("Incident").as_deref(), Some("incident"));
+        assert_eq!(table_name("10234").as_deref(), Some("objecttypecode 10234"));
+    }
+}

@@ -1,0 +1,292 @@
+//! Opening one activity source: the raw frame (CSV with a positional all-string schema, or
+//! Parquet), the kind's slim expressions, one checking pass for coverage and rejected rows,
+//! and the slim frame the window aggregation reads.
+
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use polars::prelude::*;
+
+use super::kinds::{self, SlimSpec};
+use super::locate::{first_csv_value, lines_of_rows, locate_polars_error, parquet_first_string};
+use super::udf::timestamp_expr;
+use super::*;
+use crate::ingest::timeparse::TimeFormat;
+use crate::ingest::{Rejected, Source, norm_header};
+
+/// The raw columns of a source under positional names `c0, c1, …` (the file's header may
+/// repeat a name or differ in case and spacing).
+pub(super) struct Raw<'a> {
+    pub src: &'a Source,
+    pub lf: LazyFrame,
+    schema: SchemaRef,
+}
+
+impl Raw<'_> {
+    /// Index of the first column whose normalised header is one of `names`.
+    pub fn find(&self, names: &[&str]) -> Option<usize> {
+        names
+            .iter()
+            .find_map(|n| self.src.columns.iter().position(|c| norm_header(c) == *n))
+    }
+
+    pub fn need(&self, names: &[&str]) -> Result<usize> {
+        self.find(names)
+            .ok_or_else(|| anyhow!("{}: no `{}` column", self.src.name, names[0]))
+    }
+
+    /// A column as text.
+    pub fn text(&self, i: usize) -> Expr {
+        col(internal(i)).cast(DataType::String)
+    }
+
+    /// An optional column as text (all null when absent).
+    pub fn opt(&self, i: Option<usize>) -> Expr {
+        match i {
+            Some(i) => self.text(i),
+            None => lit(NULL).cast(DataType::String),
+        }
+    }
+
+    /// The header as written.
+    pub fn header(&self, i: usize) -> String {
+        self.src.columns.get(i).map_or("", |s| s.trim()).to_string()
+    }
+
+    /// Epoch milliseconds of a timestamp column, in the file's one format.
+    pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
+        let dtype = self
+            .schema
+            .get(internal(i).as_str())
+            .cloned()
+            .unwrap_or(DataType::String);
+        let sample = match &self.src.decoded {
+            Some(dec) => first_csv_value(dec, i)?,
+            None if dtype == DataType::String => {
+                parquet_first_string(&self.src.path, &self.src.columns[i])?
+            }
+            None => None,
+        };
+        let fmt = match sample {
+            None => None,
+            Some(s) => Some(TimeFormat::detect(&s).ok_or_else(|| {
+                anyhow!(
+                    "{}: {}: the first timestamp \"{s}\" is neither ISO 8601 nor US M/D/YYYY h:mm:ss AM",
+                    self.src.name,
+                    self.header(i)
+                )
+            })?),
+        };
+        Ok((timestamp_expr(col(internal(i)), &dtype, fmt), fmt))
+    }
+}
+
+fn internal(i: usize) -> String {
+    format!("c{i}")
+}
+
+fn open(src: &Source) -> Result<Raw<'_>> {
+    let row_index = Some(RowIndex {
+        name: c::ROW.into(),
+        offset: 0,
+    });
+    let lf = match &src.decoded {
+        Some(dec) => {
+            let schema: Schema = (0..src.columns.len())
+                .map(|i| Field::new(internal(i).into(), DataType::String))
+                .collect();
+            LazyCsvReader::new(PlRefPath::try_from_path(&dec.path)?)
+                .with_has_header(false)
+                .with_skip_rows(dec.lines_before_header + 1)
+                .with_separator(dec.delimiter)
+                .with_schema(Some(Arc::new(schema)))
+                .with_missing_is_null(true)
+                .with_row_index(row_index)
+                .finish()?
+        }
+        None => {
+            let args = ScanArgsParquet {
+                row_index,
+                ..ScanArgsParquet::default()
+            };
+            let lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&src.path)?, args)?;
+            let exprs: Vec<Expr> = std::iter::once(col(c::ROW))
+                .chain(
+                    src.columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| col(n.as_str()).alias(internal(i))),
+                )
+                .collect();
+            lf.select(exprs)
+        }
+    };
+    let mut lf = lf;
+    let schema = lf.collect_schema()?;
+    Ok(Raw { src, lf, schema })
+}
+
+/// Opens an activity source, checks it once for rejected rows and coverage, and returns the
+/// slim frame for the window aggregation.
+pub fn prepare(
+    src: &Source,
+    ctx: &SourceContext,
+    rejected: &mut Vec<Rejected>,
+) -> Result<Prepared> {
+    let raw = open(src)?;
+    let spec = kinds::spec(&raw, ctx)?;
+    let SlimSpec {
+        slim,
+        keep,
+        checks,
+        operation_level,
+        own_from_creator,
+    } = spec;
+
+    let mut exprs: Vec<Expr> = vec![col(c::ROW)];
+    exprs.extend(slim.iter().cloned());
+    exprs.push(keep.alias("keep"));
+    exprs.extend(
+        checks
+            .iter()
+            .enumerate()
+            .map(|(k, chk)| chk.raw.clone().alias(format!("raw{k}"))),
+    );
+    // reason = 1 + index of the first failing check, 0 when the row is fine
+    let mut reason = lit(0u8);
+    for (k, chk) in checks.iter().enumerate().rev() {
+        reason = when((chk.bad)(col(format!("raw{k}"))))
+            .then(lit((k + 1) as u8))
+            .otherwise(reason);
+    }
+    let checked = raw
+        .lf
+        .clone()
+        .select(exprs)
+        .with_column(reason.cast(DataType::UInt8).alias("reason"));
+
+    let shape = src.decoded.as_ref().map(|dec| CsvShape {
+        name: src.name.clone(),
+        path: dec.path.clone(),
+        delimiter: dec.delimiter,
+        width: src.columns.len(),
+    });
+    let ok = col("reason").eq(lit(0u8));
+    let stats = checked.clone().select([
+        len().cast(DataType::UInt64).alias("rows"),
+        ok.clone()
+            .not()
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("rejected"),
+        ok.clone()
+            .and(col("keep").not())
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("skipped"),
+        col(c::TS).filter(ok.clone()).min().alias("first"),
+        col(c::TS).filter(ok.clone()).max().alias("last"),
+    ]);
+    let mut reject_cols = vec![col(c::ROW), col("reason")];
+    reject_cols.extend((0..checks.len()).map(|k| col(format!("raw{k}"))));
+    let rejects = checked
+        .clone()
+        .filter(ok.clone().not())
+        .select(reject_cols)
+        .limit(MAX_REJECTS_KEPT as IdxSize);
+    let out = LazyFrame::collect_all_with_engine(
+        vec![stats.logical_plan, rejects.logical_plan],
+        Engine::Streaming,
+        OptFlags::default(),
+    )
+    .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
+    let (stats, rejects) = (&out[0], &out[1]);
+    let get_u64 =
+        |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
+    let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
+    let coverage = Coverage {
+        source: src.index,
+        name: src.name.clone(),
+        rows: get_u64("rows")?,
+        rejected: get_u64("rejected")?,
+        skipped: get_u64("skipped")?,
+        first_ms: get_i64("first")?,
+        last_ms: get_i64("last")?,
+        operation_level,
+    };
+    report_rejects(src, rejects, &checks, rejected)?;
+
+    let mut frame = checked.filter(ok.and(col("keep")));
+    if own_from_creator {
+        // A write to a record the same user created (in this source) is to their own record.
+        let created = frame
+            .clone()
+            .filter(col(c::OP).eq(lit(OP_CREATE)).and(col(c::OBJ).is_not_null()))
+            .select([col(c::UID), col(c::OBJ)])
+            .unique(None, UniqueKeepStrategy::Any)
+            .with_column(lit(1u8).alias("creator"));
+        frame = frame
+            .join(
+                created,
+                [col(c::UID), col(c::OBJ)],
+                [col(c::UID), col(c::OBJ)],
+                JoinArgs::new(JoinType::Left),
+            )
+            .with_column(
+                when(col("creator").eq(lit(1u8)))
+                    .then(lit(1u8))
+                    .otherwise(col(c::OWN))
+                    .cast(DataType::UInt8)
+                    .alias(c::OWN),
+            );
+    }
+    let frame = frame.select([
+        col(c::UID),
+        col(c::TS),
+        col(c::OP),
+        col(c::TABLE),
+        col(c::OWN),
+        col(c::CHAN),
+        col(c::DEVICE),
+        col(c::PREMIUM),
+    ]);
+    Ok(Prepared {
+        coverage,
+        frame,
+        shape,
+    })
+}
+
+/// Formats the rejected rows of one source, with line numbers for CSV.
+fn report_rejects(
+    src: &Source,
+    rejects: &DataFrame,
+    checks: &[kinds::Check],
+    rejected: &mut Vec<Rejected>,
+) -> Result<()> {
+    if rejects.height() == 0 {
+        return Ok(());
+    }
+    let rows = rejects.column(c::ROW)?.idx()?;
+    let reason = rejects.column("reason")?.u8()?;
+    let raws: Vec<&StringChunked> = (0..checks.len())
+        .map(|k| rejects.column(&format!("raw{k}")).and_then(|c| c.str()))
+        .collect::<PolarsResult<_>>()?;
+    let row_numbers: Vec<u64> = rows.iter().map(|r| u64::from(r.unwrap_or(0))).collect();
+    let lines = match &src.decoded {
+        Some(dec) => Some(lines_of_rows(dec, &row_numbers)?),
+        None => None,
+    };
+    for (i, &row) in row_numbers.iter().enumerate() {
+        let k = usize::from(reason.get(i).unwrap_or(1).max(1)) - 1;
+        let Some(chk) = checks.get(k) else { continue };
+        let value = raws[k].get(i).unwrap_or("").trim();
+        let mut r = Rejected::at_line(&src.name, 0, &chk.column, (chk.message)(value));
+        match &lines {
+            Some(map) => r.line = map.get(&row).copied().unwrap_or(0),
+            None => r.row = row + 1,
+        }
+        rejected.push(r);
+    }
+    Ok(())
+}

@@ -1,0 +1,240 @@
+//! Elementwise parsers run inside the Polars plan: text → epoch milliseconds, operation,
+//! channel and own-record codes, trimmed and lower-cased strings. Each is a plain Rust closure
+//! over a string column, so a value is parsed exactly once and the same way in every source.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use polars::prelude::*;
+
+use super::*;
+use crate::ingest::timeparse::TimeFormat;
+
+pub(super) fn timestamp_expr(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
+    match dtype {
+        DataType::Datetime(unit, _) => {
+            let per_ms: i64 = match unit {
+                TimeUnit::Nanoseconds => 1_000_000,
+                TimeUnit::Microseconds => 1_000,
+                TimeUnit::Milliseconds => 1,
+            };
+            udf_div(e.cast(DataType::Int64), per_ms)
+        }
+        DataType::Date => e.cast(DataType::Int64) * lit(MS_PER_DAY),
+        _ => {
+            let fmt = fmt.unwrap_or(TimeFormat::Iso);
+            e.cast(DataType::String).map(
+                move |c: Column| {
+                    let ca = c.str()?;
+                    let out: Int64Chunked = Int64Chunked::from_iter_options(
+                        ca.name().clone(),
+                        ca.iter().map(|v| v.and_then(|s| fmt.parse(s))),
+                    );
+                    Ok(out.into_column())
+                },
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+            )
+        }
+    }
+}
+
+/// Euclidean division of an Int64 column (Polars' `floor_div` needs a heavy feature).
+pub(super) fn udf_div(e: Expr, divisor: i64) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.i64()?;
+            let out: Int64Chunked = Int64Chunked::from_iter_options(
+                ca.name().clone(),
+                ca.iter().map(|v| v.map(|x| x.div_euclid(divisor))),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+    )
+}
+
+pub(super) fn udf_trim(e: Expr) -> Expr {
+    e.map(
+        |c: Column| {
+            let ca = c.str()?;
+            let out: StringChunked = ca
+                .iter()
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
+                .collect();
+            Ok(out.with_name(ca.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+pub(super) fn udf_lower(e: Expr) -> Expr {
+    e.map(
+        |c: Column| {
+            let ca = c.str()?;
+            let out: StringChunked = ca
+                .iter()
+                .map(|v| {
+                    v.map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_lowercase)
+                })
+                .collect();
+            Ok(out.with_name(ca.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+pub(super) fn udf_code(e: Expr, f: fn(Option<&str>) -> u8) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let out: UInt8Chunked = UInt8Chunked::from_iter_values(
+                ca.name().clone(),
+                ca.iter()
+                    .map(|v| f(v.map(str::trim).filter(|s| !s.is_empty()))),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt8)),
+    )
+}
+
+pub(super) fn udf_premium(e: Expr, features: Arc<Vec<String>>) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let out: BooleanChunked = BooleanChunked::from_iter_values(
+                ca.name().clone(),
+                ca.iter().map(|v| {
+                    v.map(str::trim).is_some_and(|s| {
+                        !s.is_empty() && features.iter().any(|f| f.eq_ignore_ascii_case(s))
+                    })
+                }),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+    )
+}
+
+/// Canonical operation → code; `BAD` for anything else (a missing operation is bad too).
+pub(super) fn op_code(v: Option<&str>) -> u8 {
+    let Some(s) = v else { return BAD };
+    match s.to_ascii_lowercase().as_str() {
+        "read" | "retrieve" | "retrievemultiple" => OP_READ,
+        "create" => OP_CREATE,
+        "update" => OP_UPDATE,
+        "delete" => OP_DELETE,
+        "access" => OP_ACCESS,
+        _ => BAD,
+    }
+}
+
+/// Own-record flag → 1 true, 0 false or missing, `BAD` otherwise.
+pub(super) fn own_code(v: Option<&str>) -> u8 {
+    match crate::ingest::assignments::parse_bool(v.unwrap_or("")) {
+        Ok(Some(true)) => 1,
+        Ok(_) => 0,
+        Err(_) => BAD,
+    }
+}
+
+/// Channel → code; empty is no conversation.
+pub(super) fn channel_code(v: Option<&str>) -> u8 {
+    let Some(s) = v else { return CH_NONE };
+    match s.to_ascii_lowercase().as_str() {
+        "voice" => CH_VOICE,
+        "digital" => CH_DIGITAL,
+        "none" => CH_NONE,
+        _ => BAD,
+    }
+}
+
+/// Maps ids through a table (Dataverse systemuser id → Entra object id); ids not in the table
+/// are kept as they are (lower-cased, braces removed).
+pub(super) fn udf_map_id(e: Expr, map: Arc<HashMap<String, String>>) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let out: StringChunked = ca
+                .iter()
+                .map(|v| {
+                    v.map(normalise_id)
+                        .filter(|s| !s.is_empty())
+                        .map(|id| map.get(&id).cloned().unwrap_or(id))
+                })
+                .collect();
+            Ok(out.with_name(ca.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+/// Whether an id (normalised) is in a set, e.g. the bots among systemusers.
+pub(super) fn udf_in_set(e: Expr, set: Arc<HashSet<String>>) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let out = BooleanChunked::from_iter_values(
+                ca.name().clone(),
+                ca.iter()
+                    .map(|v| v.is_some_and(|s| set.contains(&normalise_id(s)))),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
+    )
+}
+
+/// GUIDs compare lower-cased without braces; other ids are only trimmed and lower-cased.
+pub fn normalise_id(s: &str) -> String {
+    s.trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .to_lowercase()
+}
+
+/// A string column mapped through a function to another string (e.g. table codes → names).
+pub(super) fn udf_text(e: Expr, f: fn(&str) -> Option<String>) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let out: StringChunked = ca
+                .iter()
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).and_then(f))
+                .collect();
+            Ok(out.with_name(ca.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_codes() {
+        let cases = [
+            ("read", Some("read"), OP_READ),
+            ("upper", Some("CREATE"), OP_CREATE),
+            ("update", Some("update"), OP_UPDATE),
+            ("delete", Some("delete"), OP_DELETE),
+            ("access", Some("access"), OP_ACCESS),
+            ("unknown", Some("assign"), BAD),
+            ("missing", None, BAD),
+        ];
+        for (name, v, want) in cases {
+            assert_eq!(op_code(v), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn channel_codes() {
+        assert_eq!(channel_code(None), CH_NONE);
+        assert_eq!(channel_code(Some("Voice")), CH_VOICE);
+        assert_eq!(channel_code(Some("digital")), CH_DIGITAL);
+        assert_eq!(channel_code(Some("fax")), BAD);
+    }
+}
