@@ -161,12 +161,12 @@ fn canonical(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     ));
     Ok(SlimSpec {
         slim: Slim {
-            uid: uid,
-            ts: ts,
-            op: op,
+            uid,
+            ts,
+            op,
             table: udf_lower(raw.opt(i_table)),
-            own: own,
-            chan: chan,
+            own,
+            chan,
             dev: udf_trim(raw.opt(i_dev)),
             prem: udf_premium(raw.opt(i_feat), ctx.premium_features.clone()),
             obj: null_text(),
@@ -210,8 +210,8 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     let checks = vec![ts_check(raw, i_ts, fmt, false), uid_check(raw, i_uid)];
     Ok(SlimSpec {
         slim: Slim {
-            uid: uid,
-            ts: ts,
+            uid,
+            ts,
             op: lit(OP_ACCESS),
             table: null_text(),
             own: lit(0u8),
@@ -252,9 +252,9 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     ));
     Ok(SlimSpec {
         slim: Slim {
-            uid: uid,
-            ts: ts,
-            op: op,
+            uid,
+            ts,
+            op,
             table: udf_text(raw.opt(i_table), table_name),
             own: lit(0u8),
             chan: lit(CH_NONE),
@@ -283,8 +283,8 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     let checks = vec![ts_check(raw, i_ts, fmt, true)];
     Ok(SlimSpec {
         slim: Slim {
-            uid: uid,
-            ts: ts,
+            uid,
+            ts,
             op: lit(OP_CONVERSATION),
             table: null_text(),
             own: lit(0u8),
