@@ -97,6 +97,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         bots: std::sync::Arc::new(system_users.bots.clone()),
         own_from_creator: policy.audit_own_from_creator,
     };
+    let no_systemusers = su_sources.is_empty();
     let step = progress.step("checking activity sources");
     let mut prepared = Vec::new();
     let activity_sources: Vec<_> = folder
@@ -114,6 +115,9 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         prepared.push(profile::prepare(src, &source_ctx, &mut rejected)?);
     }
     step.finish_and_clear();
+    let dataverse_ids = activity_sources
+        .iter()
+        .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations));
     let coverage: Vec<Coverage> = prepared.iter().map(|p| p.coverage.clone()).collect();
     let latest = coverage.iter().filter_map(|c| c.last_ms).max();
     let as_of = match (opts.as_of, latest) {
@@ -192,6 +196,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             join.activity_users
         );
     }
+    check_source_joins(&coverage, &folder, &assigned.users)?;
     let (priced, licences) = savings::price_all(recs, &book, &policy);
     let summary = savings::summary(&priced);
     let renewal = savings::renewal(&priced, &licences, &subs.seats, &book);
@@ -217,6 +222,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     for c in &coverage {
         let f = &mut folder.files[c.source];
         f.rows_read = c.rows - c.rejected;
+        f.rows_skipped = c.skipped;
         f.covers_from = c.first_ms.map(iso);
         f.covers_to = c.last_ms.map(iso);
     }
@@ -247,6 +253,27 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
              inactivity is judged over the covered days"
         ));
     }
+    if dataverse_ids && no_systemusers {
+        warnings.push(
+            "no Dataverse systemuser export: audit and conversation user ids were assumed to be \
+             Entra object ids; add the systemuser export (systemuserid, \
+             azureactivedirectoryobjectid) to map them"
+                .into(),
+        );
+    }
+    if !coverage.is_empty() && !coverage.iter().any(|c| c.operation_level) {
+        warnings.push(
+            "no operation-level source (canonical events or Dataverse audit): the tier of \
+             active users cannot be judged, they stay full with low confidence"
+                .into(),
+        );
+    }
+    if !assigned.other_licences.is_empty() {
+        warnings.push(format!(
+            "{} other licence(s) are not Dynamics and were not analysed",
+            assigned.other_licences.len()
+        ));
+    }
     if prepared.is_empty() {
         warnings
             .push("no activity source found: every user is kept as \"no activity data\"".into());
@@ -274,6 +301,92 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         join,
         warnings,
     })
+}
+
+impl Analysis {
+    /// Reasons the analysis should not be trusted as it is (for `validate`'s exit status).
+    pub fn trust_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for f in &self.folder.files {
+            let total = f.rows_read + f.rows_rejected;
+            if f.rows_rejected > 0 && f.rows_rejected * 100 > total {
+                out.push(format!(
+                    "{}: {} of {} rows rejected (more than 1%)",
+                    f.name, f.rows_rejected, total
+                ));
+            }
+        }
+        if !self.unknown_skus.is_empty() {
+            out.push(format!(
+                "Dynamics licence names not in the price book: {} (add them to prices.toml)",
+                self.unknown_skus
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if self.coverage.is_empty() {
+            out.push("no activity source: nobody's use can be judged".into());
+        } else if self.covered_days * 2 < self.window_days {
+            out.push(format!(
+                "activity covers only {} of the window's {} days",
+                self.covered_days, self.window_days
+            ));
+        }
+        if self.join.activity_users > 0
+            && self.join.matched_activity_users * 2 < self.join.activity_users
+        {
+            out.push(format!(
+                "only {} of {} user ids in the activity matched a licensed user",
+                self.join.matched_activity_users, self.join.activity_users
+            ));
+        }
+        out
+    }
+}
+
+/// Stops when an activity source's user ids match almost no licensed user: using it would
+/// call everyone inactive, or judge their tier from nobody's writes.
+fn check_source_joins(
+    coverage: &[Coverage],
+    folder: &Folder,
+    users: &[crate::model::User],
+) -> Result<()> {
+    if users.len() < 10 {
+        return Ok(());
+    }
+    let keys: std::collections::HashSet<String> = users
+        .iter()
+        .flat_map(|u| [u.id.to_lowercase(), u.upn.to_lowercase()])
+        .filter(|k| !k.is_empty())
+        .collect();
+    for c in coverage {
+        let n = c.user_ids.len();
+        let matched = c.user_ids.iter().filter(|id| keys.contains(*id)).count();
+        if n < 10 || matched * 20 >= n {
+            continue;
+        }
+        let kind = folder.files[c.source].kind;
+        let hint = match kind {
+            Some(Kind::Audit | Kind::Conversations) => {
+                "its user ids are Dataverse systemuser ids: add the Dataverse systemuser export \
+                 (columns systemuserid, azureactivedirectoryobjectid) to the folder so they can \
+                 be mapped to Entra object ids"
+            }
+            _ => {
+                "check that it names users by Entra object id or UPN; a usage report with \
+                 concealed user names has hashes instead: turn off \"Display concealed user, \
+                 group, and site names\" in the Microsoft 365 admin center and export again"
+            }
+        };
+        bail!(
+            "{}: only {matched} of its {n} user ids match a licensed user, so it cannot be \
+             used (everyone would look inactive, or their writes would be lost); {hint}",
+            c.name
+        );
+    }
+    Ok(())
 }
 
 /// Days of `[from, to]` covered by at least one source's `[first, last]`.

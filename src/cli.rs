@@ -76,6 +76,10 @@ pub struct GenerateArgs {
     /// Folder to write into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Which files to write: rightsize's canonical CSVs, or Microsoft's own exports of the same
+    /// tenant (admin-center users, sign-ins, audit, conversations, systemuser, subscribedSkus).
+    #[arg(long, value_enum, default_value = "canonical")]
+    pub format: crate::generate::Format,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

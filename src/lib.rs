@@ -52,7 +52,22 @@ pub fn run(cli: Cli) -> Result<()> {
             let a = analysis::run(&options(&args), &progress)?;
             let mut stdout = std::io::stdout().lock();
             print_validation(&mut stdout, &a)?;
-            Ok(())
+            let problems = a.trust_problems();
+            if problems.is_empty() {
+                writeln!(
+                    stdout,
+                    "ok: the analysis can be trusted as far as these checks go"
+                )?;
+                Ok(())
+            } else {
+                for p in &problems {
+                    writeln!(stdout, "NOT TRUSTED: {p}")?;
+                }
+                anyhow::bail!(
+                    "the inputs need attention before the analysis can be trusted ({} problem(s) above)",
+                    problems.len()
+                )
+            }
         }
         Command::Generate(args) => {
             let spec = generate::Spec {
@@ -61,7 +76,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 seed: args.seed,
                 as_of: args.as_of,
             };
-            let w = generate::generate(&spec, &args.out)?;
+            let w = generate::generate(&spec, &args.out, args.format)?;
             println!(
                 "wrote {}: {} users, {} events",
                 args.out.display(),
@@ -145,6 +160,9 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
             continue;
         }
         write!(w, "  rows {} rejected {}", f.rows_read, f.rows_rejected)?;
+        if f.rows_skipped > 0 {
+            write!(w, " (of them {} not activity)", f.rows_skipped)?;
+        }
         if let (Some(x), Some(y)) = (&f.covers_from, &f.covers_to) {
             write!(w, "  covers {x} to {y}")?;
         }

@@ -234,7 +234,7 @@ fn manifest_lists_every_input_with_kind_and_digest() {
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report"))
             .expect("json");
-    assert_eq!(report["data_quality"]["unknown_skus"]["SPE_E5"], 1);
+    assert_eq!(report["data_quality"]["other_licences"]["SPE_E5"], 1);
     assert_eq!(report["headline"]["monthly_saving"], "667.00");
 }
 

@@ -20,8 +20,8 @@ pub struct Assignments {
     pub users: Vec<User>,
     /// SKU text not in the price book → number of assignments.
     pub unknown_skus: BTreeMap<String, u64>,
-    /// Licence names of the admin-center export that are not Dynamics (Microsoft 365, Power
-    /// Platform…) → number of users: listed, not analysed.
+    /// Licences that are not Dynamics (Microsoft 365, Power Platform…) → number of
+    /// assignments: listed, not analysed.
     pub other_licences: BTreeMap<String, u64>,
     /// In the price book but outside the policy's scope families → number of assignments.
     pub out_of_scope: BTreeMap<String, u64>,
@@ -162,7 +162,10 @@ pub fn read(
                 .resolve(sku_text)
                 .or_else(|| c_sku2.and_then(|c| book.resolve(get(Some(c)))));
             match sku {
-                None => *out.unknown_skus.entry(sku_text.to_string()).or_default() += 1,
+                None if looks_like_dynamics(sku_text) => {
+                    *out.unknown_skus.entry(sku_text.to_string()).or_default() += 1
+                }
+                None => *out.other_licences.entry(sku_text.to_string()).or_default() += 1,
                 Some(s) if !policy.in_scope(&s.family) => {
                     *out.out_of_scope.entry(s.id.clone()).or_default() += 1
                 }
@@ -318,7 +321,8 @@ pub fn split_licences(cell: &str) -> Vec<String> {
     out
 }
 
-fn looks_like_dynamics(name: &str) -> bool {
+/// Whether an unknown licence name is a Dynamics one (worth a warning) or another product.
+pub fn looks_like_dynamics(name: &str) -> bool {
     let n = name.to_lowercase();
     n.contains("dynamics") || n.contains("dyn365") || n.contains("d365")
 }

@@ -117,6 +117,8 @@ pub struct InputFile {
     pub ignored: Option<String>,
     pub rows_read: u64,
     pub rows_rejected: u64,
+    /// Valid rows that are not activity (failed sign-ins, other apps, unassigned conversations).
+    pub rows_skipped: u64,
     /// First and last timestamp (UTC, ISO) an activity source holds.
     pub covers_from: Option<String>,
     pub covers_to: Option<String>,
@@ -225,10 +227,16 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
             ignored: None,
             rows_read: 0,
             rows_rejected: 0,
+            rows_skipped: 0,
             covers_from: None,
             covers_to: None,
         };
         let index = files.len();
+        if size == 0 {
+            info.ignored = Some("empty file".into());
+            files.push(info);
+            continue;
+        }
         let found: Option<(Kind, Option<Decoded>, Vec<String>)> = match ext.as_str() {
             "toml" if name.eq_ignore_ascii_case("prices.toml") => {
                 Some((Kind::Prices, None, vec![]))

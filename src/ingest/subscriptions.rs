@@ -87,7 +87,11 @@ pub fn read(
                         (a, b) => a.or(b),
                     };
                 }
-                None => *out.unknown_skus.entry(text.to_string()).or_default() += 1,
+                None if super::assignments::looks_like_dynamics(text) => {
+                    *out.unknown_skus.entry(text.to_string()).or_default() += 1
+                }
+                // Microsoft 365 and other products' subscriptions are not ours to judge.
+                None => {}
             }
         }
         out.rows.insert(src.index, n);

@@ -66,16 +66,17 @@ struct Slim {
 
 impl Slim {
     fn exprs(self) -> Vec<Expr> {
+        // Fixed types, so that every kind's frame concatenates with the others.
         vec![
-            self.uid.alias(c::UID),
-            self.ts.alias(c::TS),
-            self.op.alias(c::OP),
-            self.table.alias(c::TABLE),
-            self.own.alias(c::OWN),
-            self.chan.alias(c::CHAN),
-            self.dev.alias(c::DEVICE),
-            self.prem.alias(c::PREMIUM),
-            self.obj.alias(c::OBJ),
+            self.uid.cast(DataType::String).alias(c::UID),
+            self.ts.cast(DataType::Int64).alias(c::TS),
+            self.op.cast(DataType::UInt8).alias(c::OP),
+            self.table.cast(DataType::String).alias(c::TABLE),
+            self.own.cast(DataType::UInt8).alias(c::OWN),
+            self.chan.cast(DataType::UInt8).alias(c::CHAN),
+            self.dev.cast(DataType::String).alias(c::DEVICE),
+            self.prem.cast(DataType::Boolean).alias(c::PREMIUM),
+            self.obj.cast(DataType::String).alias(c::OBJ),
         ]
     }
 }

@@ -68,6 +68,8 @@ pub struct Coverage {
     pub last_ms: Option<i64>,
     /// Whether the source says what users did (create/update/delete), not only presence.
     pub operation_level: bool,
+    /// Distinct user ids of the source's activity rows (normalised), for the join check.
+    pub user_ids: Vec<String>,
 }
 
 /// A source normalised to the slim schema, ready to aggregate.

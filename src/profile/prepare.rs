@@ -194,13 +194,31 @@ pub fn prepare(
         .filter(ok.clone().not())
         .select(reject_cols)
         .limit(MAX_REJECTS_KEPT as IdxSize);
+    let user_ids = checked
+        .clone()
+        .filter(ok.clone().and(col("keep")))
+        .select([col(c::UID)])
+        .unique(None, UniqueKeepStrategy::Any);
     let out = LazyFrame::collect_all_with_engine(
-        vec![stats.logical_plan, rejects.logical_plan],
+        vec![
+            stats.logical_plan,
+            rejects.logical_plan,
+            user_ids.logical_plan,
+        ],
         Engine::Streaming,
         OptFlags::default(),
     )
     .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
     let (stats, rejects) = (&out[0], &out[1]);
+    let mut user_ids: Vec<String> = out[2]
+        .column(c::UID)?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_lowercase)
+        .collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
     let get_u64 =
         |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
     let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
@@ -213,6 +231,7 @@ pub fn prepare(
         first_ms: get_i64("first")?,
         last_ms: get_i64("last")?,
         operation_level,
+        user_ids,
     };
     report_rejects(src, rejects, &checks, rejected)?;
 

@@ -136,6 +136,7 @@ pub fn data_quality(a: &Analysis) -> Value {
         "rejected_first": a.rejected.iter().take(50).map(|r| r.to_string()).collect::<Vec<_>>(),
         "unknown_skus": a.unknown_skus,
         "out_of_scope_skus": a.out_of_scope,
+        "other_licences": a.other_licences,
         "join": a.join,
         "warnings": a.warnings,
         "sources": a.coverage.iter().map(|c| json!({

@@ -6,6 +6,8 @@
 //! standard generators do not promise the same stream across versions, and a seed must give the
 //! same tenant forever.
 
+mod microsoft;
+
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -14,20 +16,20 @@ use anyhow::{Context, Result};
 use chrono::{Duration, NaiveDate};
 
 /// Deterministic SplitMix64.
-struct Rng(u64);
+pub(crate) struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         if n == 0 { 0 } else { self.next() % n }
     }
-    fn chance(&mut self, per_mille: u64) -> bool {
+    pub fn chance(&mut self, per_mille: u64) -> bool {
         self.below(1000) < per_mille
     }
 }
@@ -72,11 +74,13 @@ const MIX: [(Persona, u64); 16] = [
     (Persona::UnderLicensed, 15),
 ];
 
-const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
-const PREMIUM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
-const TM: &str = "DYN365_TEAM_MEMBERS";
-const VOICE: &str = "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
-const DIGITAL: &str = "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+pub(crate) const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
+pub(crate) const PREMIUM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
+pub(crate) const TM: &str = "DYN365_TEAM_MEMBERS";
+pub(crate) const VOICE: &str =
+    "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+pub(crate) const DIGITAL: &str =
+    "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
 
 const FIRST: [&str; 16] = [
     "Anna", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kai",
@@ -134,26 +138,42 @@ fn persona_of(i: u64, rng: &mut Rng) -> Persona {
     Persona::ReadOnly
 }
 
-pub fn generate(spec: &Spec, out: &Path) -> Result<Written> {
+/// A generated licensed user.
+pub(crate) struct GenUser<'a> {
+    pub index: u64,
+    pub id: &'a str,
+    pub upn: &'a str,
+    pub first: &'a str,
+    pub last: &'a str,
+    pub dept: &'a str,
+    pub skus: &'a [&'static str],
+    pub group: &'a str,
+    pub enabled: bool,
+    pub created: NaiveDate,
+    pub kiosk: Option<&'a str>,
+}
+
+/// Which files `generate` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rightsize's canonical CSVs (assignments, activity events, subscriptions).
+    Canonical,
+    /// Microsoft's own exports: admin-center users, Entra sign-ins, Dataverse audit,
+    /// Omnichannel conversations, systemuser, Graph subscribedSkus.
+    Microsoft,
+}
+
+pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut rng = Rng(spec.seed);
-    let create = |name: &str| -> Result<BufWriter<File>> {
-        let path = out.join(name);
-        Ok(BufWriter::with_capacity(
-            1 << 20,
-            File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
-        ))
+    let mut canonical = match format {
+        Format::Canonical => Some(Canonical::new(out)?),
+        Format::Microsoft => None,
     };
-    let mut assignments = create("assignments.csv")?;
-    let mut events = create("activity.csv")?;
-    writeln!(
-        assignments,
-        "user_id,upn,display_name,department,cost_centre,sku,assigned_by_group,account_enabled,created"
-    )?;
-    writeln!(
-        events,
-        "user_id,timestamp,operation,table,channel,device_id,own_record,feature"
-    )?;
+    let mut microsoft = match format {
+        Format::Microsoft => Some(microsoft::Microsoft::new(out, spec.seed)?),
+        Format::Canonical => None,
+    };
     let start = spec.as_of - Duration::days(i64::from(spec.days) - 1);
     let mut held: std::collections::BTreeMap<&str, u64> = Default::default();
     let mut n_events = 0u64;
@@ -182,7 +202,7 @@ pub fn generate(spec: &Spec, out: &Path) -> Result<Written> {
             Persona::VoiceAgent | Persona::ChatAgent | Persona::CaseAgent => "Customer Care",
             _ => DEPTS[rng.below(DEPTS.len() as u64) as usize],
         };
-        let skus: Vec<&str> = match persona {
+        let skus: Vec<&'static str> = match persona {
             Persona::PremiumNoCopilot | Persona::PremiumCopilot => vec![PREMIUM],
             Persona::VoiceAgent | Persona::UnusedAddon => vec![ENT, VOICE],
             Persona::ChatAgent => vec![ENT, DIGITAL],
@@ -202,40 +222,138 @@ pub fn generate(spec: &Spec, out: &Path) -> Result<Written> {
         };
         for s in &skus {
             *held.entry(s).or_default() += 1;
-            writeln!(
-                assignments,
-                "{id},{upn},{first} {last},{dept},CC-{:03},{s},{group},{enabled},{created}",
-                100 + DEPTS.iter().position(|d| *d == dept).unwrap_or(0)
-            )?;
         }
         let kiosk = format!("KIOSK-{:03}", kiosk_seq / 3);
         if persona == Persona::Kiosk {
             kiosk_seq += 1;
         }
-        n_events += write_events(
-            &mut events,
-            persona,
-            &id,
-            &kiosk,
-            start,
-            spec.days,
-            &mut rng,
-        )?;
+        let user = GenUser {
+            index: i,
+            id: &id,
+            upn: &upn,
+            first,
+            last,
+            dept,
+            skus: &skus,
+            group,
+            enabled,
+            created,
+            kiosk: (persona == Persona::Kiosk).then_some(kiosk.as_str()),
+        };
+        if let Some(c) = canonical.as_mut() {
+            c.user(&user)?;
+        }
+        if let Some(m) = microsoft.as_mut() {
+            m.user(&user)?;
+        }
+        let mut emit = |e: &Event| -> Result<()> {
+            if let Some(c) = canonical.as_mut() {
+                c.event(e)?;
+            }
+            if let Some(m) = microsoft.as_mut() {
+                m.event(e)?;
+            }
+            Ok(())
+        };
+        n_events += write_events(&mut emit, persona, &id, &kiosk, start, spec.days, &mut rng)?;
     }
-    assignments.flush()?;
-    events.flush()?;
-    let mut subs = create("subscriptions.csv")?;
-    writeln!(subs, "sku,purchased,assigned")?;
-    for (sku, n) in &held {
-        // Some shelfware: seats bought and never assigned.
-        let extra = n / 10 + u64::from(*sku == ENT) * 3;
-        writeln!(subs, "{sku},{},{n}", n + extra)?;
+    if let Some(c) = canonical {
+        c.finish(&held)?;
     }
-    subs.flush()?;
+    if let Some(m) = microsoft {
+        m.finish(&held, start)?;
+    }
     Ok(Written {
         users: spec.users,
         events: n_events,
     })
+}
+
+/// Seats bought per SKU: what is held plus some shelfware.
+pub(crate) fn purchased(sku: &str, held: u64) -> u64 {
+    held + held / 10 + u64::from(sku == ENT) * 3
+}
+
+pub(crate) fn create(out: &Path, name: &str) -> Result<BufWriter<File>> {
+    let path = out.join(name);
+    Ok(BufWriter::with_capacity(
+        1 << 20,
+        File::create(&path).with_context(|| format!("cannot create {}", path.display()))?,
+    ))
+}
+
+/// The canonical files.
+struct Canonical {
+    out: std::path::PathBuf,
+    assignments: BufWriter<File>,
+    events: BufWriter<File>,
+}
+
+impl Canonical {
+    fn new(out: &Path) -> Result<Canonical> {
+        let mut assignments = create(out, "assignments.csv")?;
+        let mut events = create(out, "activity.csv")?;
+        writeln!(
+            assignments,
+            "user_id,upn,display_name,department,cost_centre,sku,assigned_by_group,account_enabled,created"
+        )?;
+        writeln!(
+            events,
+            "user_id,timestamp,operation,table,channel,device_id,own_record,feature"
+        )?;
+        Ok(Canonical {
+            out: out.to_path_buf(),
+            assignments,
+            events,
+        })
+    }
+
+    fn user(&mut self, u: &GenUser) -> Result<()> {
+        for s in u.skus {
+            writeln!(
+                self.assignments,
+                "{},{},{} {},{},CC-{:03},{s},{},{},{}",
+                u.id,
+                u.upn,
+                u.first,
+                u.last,
+                u.dept,
+                100 + DEPTS.iter().position(|d| *d == u.dept).unwrap_or(0),
+                u.group,
+                u.enabled,
+                u.created
+            )?;
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, e: &Event) -> Result<()> {
+        writeln!(
+            self.events,
+            "{},{},{},{},{},{},{},{}",
+            e.user,
+            e.timestamp(),
+            e.op,
+            e.table,
+            e.channel,
+            e.device,
+            e.own,
+            e.feature
+        )?;
+        Ok(())
+    }
+
+    fn finish(mut self, held: &std::collections::BTreeMap<&str, u64>) -> Result<()> {
+        self.assignments.flush()?;
+        self.events.flush()?;
+        let mut subs = create(&self.out, "subscriptions.csv")?;
+        writeln!(subs, "sku,purchased,assigned")?;
+        for (sku, n) in held {
+            writeln!(subs, "{sku},{},{n}", purchased(sku, *n))?;
+        }
+        subs.flush()?;
+        Ok(())
+    }
 }
 
 fn ascii(s: &str) -> String {
@@ -248,8 +366,28 @@ fn ascii(s: &str) -> String {
         .collect()
 }
 
+/// One generated event, before it is written in any format.
+pub(crate) struct Event<'a> {
+    pub user: &'a str,
+    pub day: NaiveDate,
+    pub time: (u64, u64, u64),
+    pub op: &'static str,
+    pub table: &'static str,
+    pub channel: &'static str,
+    pub device: &'a str,
+    pub own: &'static str,
+    pub feature: &'static str,
+}
+
+impl Event<'_> {
+    pub fn timestamp(&self) -> String {
+        let (h, m, s) = self.time;
+        format!("{}T{h:02}:{m:02}:{s:02}Z", self.day)
+    }
+}
+
 fn write_events(
-    w: &mut impl Write,
+    emit: &mut dyn FnMut(&Event) -> Result<()>,
     persona: Persona,
     id: &str,
     kiosk: &str,
@@ -273,12 +411,7 @@ fn write_events(
         }
         let day = start + Duration::days(i64::from(d));
         for _ in 0..=rng.below(per_day) {
-            let ts = format!(
-                "{day}T{:02}:{:02}:{:02}Z",
-                7 + rng.below(11),
-                rng.below(60),
-                rng.below(60)
-            );
+            let time = (7 + rng.below(11), rng.below(60), rng.below(60));
             let (op, table, channel, own, feature) = match persona {
                 ReadOnly => (
                     "read",
@@ -321,10 +454,17 @@ fn write_events(
                 Disabled | NewHire | Inactive | ServiceAccount => continue,
             };
             let device = if persona == Kiosk { kiosk } else { "" };
-            writeln!(
-                w,
-                "{id},{ts},{op},{table},{channel},{device},{own},{feature}"
-            )?;
+            emit(&Event {
+                user: id,
+                day,
+                time,
+                op,
+                table,
+                channel,
+                device,
+                own,
+                feature,
+            })?;
             n += 1;
         }
     }
