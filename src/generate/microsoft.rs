@@ -117,7 +117,7 @@ impl Microsoft {
 
     pub fn user(&mut self, u: &GenUser) -> Result<()> {
         let mut licences: Vec<&str> = u.skus.iter().map(|s| display_name(s)).collect();
-        if u.index % 3 == 0 {
+        if u.index.is_multiple_of(3) {
             licences.insert(0, "Enterprise Mobility + Security E5");
         }
         licences.push("Microsoft 365 E3");
