@@ -1,4 +1,6 @@
 //! Helpers for the integration tests: run the real binary, parse its CSV outputs.
+// Each test binary uses a different subset of the helpers.
+#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
