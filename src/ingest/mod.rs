@@ -245,8 +245,8 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
                 Some((Kind::Policy, None, vec![]))
             }
             "csv" | "tsv" | "txt" => {
-                let dec = decode::open(&path, forced_encoding)
-                    .with_context(|| format!("reading {name}"))?;
+                // decode's errors name the file and line already
+                let dec = decode::open(&path, forced_encoding)?;
                 info.format = format!(
                     "csv ({}, delimiter {})",
                     dec.encoding,

@@ -101,6 +101,7 @@ fn open(src: &Source) -> Result<Raw<'_>> {
                 .with_separator(dec.delimiter)
                 .with_schema(Some(Arc::new(schema)))
                 .with_missing_is_null(true)
+                .with_raise_if_empty(false)
                 .with_row_index(row_index)
                 .finish()?
         }
