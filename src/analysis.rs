@@ -106,7 +106,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         .filter(|s| {
             matches!(
                 s.kind,
-                Kind::Activity | Kind::SignIns | Kind::Audit | Kind::Conversations
+                Kind::Activity | Kind::ActivityDaily | Kind::SignIns | Kind::Audit | Kind::Conversations
             )
         })
         .collect();
@@ -131,11 +131,9 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let window_from = as_of - Duration::days(policy.lookback_days);
     let window_days = (policy.lookback_days + 1) as u32;
     let covered_days = covered_days(&coverage, window_from, as_of);
-    let from_ms = date_to_day(window_from) * 86_400_000;
-    let to_ms = (date_to_day(as_of) + 1) * 86_400_000 - 1;
 
     let step = progress.step("profiling activity");
-    let activity = profile::aggregate(&prepared, from_ms, to_ms)?;
+    let activity = profile::aggregate(&prepared, date_to_day(window_from), date_to_day(as_of))?;
     step.finish_and_clear();
     let devices = devices::analyse(&activity.devices, &policy.device);
 

@@ -27,6 +27,8 @@ pub enum Kind {
     Assignments,
     Subscriptions,
     Activity,
+    /// Canonical events rolled up per user and day (`events` counts), e.g. by `sql/`.
+    ActivityDaily,
     Prices,
     Policy,
     SignIns,
@@ -42,6 +44,7 @@ impl Kind {
             Kind::Assignments => "assignments",
             Kind::Subscriptions => "subscriptions",
             Kind::Activity => "activity",
+            Kind::ActivityDaily => "activity-daily",
             Kind::Prices => "prices",
             Kind::Policy => "policy",
             Kind::SignIns => "sign-ins",
@@ -166,6 +169,9 @@ pub fn detect(columns: &[String]) -> Option<Kind> {
     let cols: Vec<String> = columns.iter().map(|c| norm_header(c)).collect();
     let has = |n: &str| cols.iter().any(|c| c == n);
     let any = |ns: &[&str]| ns.iter().any(|n| has(n));
+    if has("user_id") && has("date") && has("operation") && has("events") {
+        return Some(Kind::ActivityDaily);
+    }
     if has("user_id") && has("timestamp") && has("operation") {
         return Some(Kind::Activity);
     }
@@ -389,6 +395,7 @@ mod tests {
                 "Display name,User principal name,Licenses,Object Id",
                 Some(Kind::AdminCenterUsers),
             ),
+            ("daily roll-up", "user_id,date,operation,table,events", Some(Kind::ActivityDaily)),
             ("unknown", "a,b,c", None),
         ];
         for (name, header, want) in cases {

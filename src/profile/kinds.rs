@@ -43,7 +43,8 @@ pub(super) struct SlimSpec {
 
 pub(super) fn spec(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     match raw.src.kind {
-        Kind::Activity => canonical(raw, ctx),
+        Kind::Activity => canonical(raw, ctx, false),
+        Kind::ActivityDaily => canonical(raw, ctx, true),
         Kind::SignIns => sign_ins(raw, ctx),
         Kind::Audit => audit(raw, ctx),
         Kind::Conversations => conversations(raw, ctx),
@@ -62,6 +63,8 @@ struct Slim {
     dev: Expr,
     prem: Expr,
     obj: Expr,
+    /// Events the row stands for.
+    n: Expr,
 }
 
 impl Slim {
@@ -77,6 +80,7 @@ impl Slim {
             self.dev.cast(DataType::String).alias(c::DEVICE),
             self.prem.cast(DataType::Boolean).alias(c::PREMIUM),
             self.obj.cast(DataType::String).alias(c::OBJ),
+            self.n.cast(DataType::UInt64).alias(c::N),
         ]
     }
 }
@@ -135,9 +139,11 @@ fn code_check(
     })
 }
 
-fn canonical(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
+/// Canonical events, or (`daily`) their roll-up per user and day with an `events` count.
+fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     let i_uid = raw.need(&["user_id"])?;
-    let i_ts = raw.need(&["timestamp"])?;
+    let i_ts = raw.need(if daily { &["date"] } else { &["timestamp"] })?;
+    let i_n = if daily { Some(raw.need(&["events"])?) } else { None };
     let i_op = raw.need(&["operation"])?;
     let [i_table, i_own, i_chan, i_dev, i_feat] =
         ["table", "own_record", "channel", "device_id", "feature"].map(|n| raw.find(&[n]));
@@ -160,6 +166,18 @@ fn canonical(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         c::CHAN,
         "a channel (voice, digital)",
     ));
+    let n = match i_n {
+        Some(i) => {
+            checks.push(Check {
+                column: raw.header(i),
+                raw: raw.text(i),
+                bad: Box::new(|_| col(c::N).is_null()),
+                message: Box::new(|v| format!("\"{v}\" is not a whole number of events")),
+            });
+            udf_count(raw.text(i))
+        }
+        None => lit(1u64),
+    };
     Ok(SlimSpec {
         slim: Slim {
             uid,
@@ -171,6 +189,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             dev: udf_trim(raw.opt(i_dev)),
             prem: udf_premium(raw.opt(i_feat), ctx.premium_features.clone()),
             obj: null_text(),
+            n,
         }
         .exprs(),
         keep: lit(true),
@@ -220,6 +239,7 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             dev: udf_trim(raw.opt(raw.find(&["device id", "deviceid"]))),
             prem: lit(false),
             obj: null_text(),
+            n: lit(1u64),
         }
         .exprs(),
         keep,
@@ -262,6 +282,7 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             dev: null_text(),
             prem: lit(false),
             obj: udf_map_id(raw.opt(i_obj), Default::default()),
+            n: lit(1u64),
         }
         .exprs(),
         keep,
@@ -293,6 +314,7 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             dev: null_text(),
             prem: lit(false),
             obj: null_text(),
+            n: lit(1u64),
         }
         .exprs(),
         keep,

@@ -175,11 +175,7 @@ pub fn prepare(
     let ok = col("reason").eq(lit(0u8));
     let stats = checked.clone().select([
         len().cast(DataType::UInt64).alias("rows"),
-        ok.clone()
-            .not()
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("rejected"),
+        ok.clone().not().sum().cast(DataType::UInt64).alias("rejected"),
         ok.clone()
             .and(col("keep").not())
             .sum()
@@ -195,46 +191,6 @@ pub fn prepare(
         .filter(ok.clone().not())
         .select(reject_cols)
         .limit(MAX_REJECTS_KEPT as IdxSize);
-    let user_ids = checked
-        .clone()
-        .filter(ok.clone().and(col("keep")))
-        .select([col(c::UID)])
-        .unique(None, UniqueKeepStrategy::Any);
-    let out = LazyFrame::collect_all_with_engine(
-        vec![
-            stats.logical_plan,
-            rejects.logical_plan,
-            user_ids.logical_plan,
-        ],
-        Engine::Streaming,
-        OptFlags::default(),
-    )
-    .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
-    let (stats, rejects) = (&out[0], &out[1]);
-    let mut user_ids: Vec<String> = out[2]
-        .column(c::UID)?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_lowercase)
-        .collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
-    let get_u64 =
-        |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
-    let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
-    let coverage = Coverage {
-        source: src.index,
-        name: src.name.clone(),
-        rows: get_u64("rows")?,
-        rejected: get_u64("rejected")?,
-        skipped: get_u64("skipped")?,
-        first_ms: get_i64("first")?,
-        last_ms: get_i64("last")?,
-        operation_level,
-        user_ids,
-    };
-    report_rejects(src, rejects, &checks, rejected)?;
 
     let mut frame = checked.filter(ok.and(col("keep")));
     if own_from_creator {
@@ -260,20 +216,54 @@ pub fn prepare(
                     .alias(c::OWN),
             );
     }
-    let frame = frame.select([
-        col(c::UID),
-        col(c::TS),
-        col(c::OP),
-        col(c::TABLE),
-        col(c::OWN),
-        col(c::CHAN),
-        col(c::DEVICE),
-        col(c::PREMIUM),
-    ]);
+    let rollup = super::rollup::plans(frame);
+    // One scan of the file feeds every result (Polars shares the common subplan).
+    let out = LazyFrame::collect_all_with_engine(
+        vec![
+            stats.logical_plan,
+            rejects.logical_plan,
+            rollup.days.logical_plan,
+            rollup.writes.logical_plan,
+            rollup.devices.logical_plan,
+        ],
+        Engine::Streaming,
+        OptFlags::default(),
+    )
+    .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
+    let [stats, rejects, days, writes, devices]: [DataFrame; 5] = out
+        .try_into()
+        .map_err(|_| anyhow!("{}: the query returned an unexpected number of results", src.name))?;
+    let get_u64 =
+        |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
+    let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
+    let mut user_ids: Vec<String> = days
+        .column(c::UID)?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let coverage = Coverage {
+        source: src.index,
+        name: src.name.clone(),
+        rows: get_u64("rows")?,
+        rejected: get_u64("rejected")?,
+        skipped: get_u64("skipped")?,
+        first_ms: get_i64("first")?,
+        last_ms: get_i64("last")?,
+        operation_level,
+        user_ids,
+    };
+    report_rejects(src, &rejects, &checks, rejected)?;
     Ok(Prepared {
         coverage,
-        frame,
-        shape,
+        rollup: super::rollup::Rollup {
+            days,
+            writes,
+            devices,
+        },
     })
 }
 

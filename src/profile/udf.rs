@@ -187,6 +187,21 @@ pub(super) fn udf_in_set(e: Expr, set: Arc<HashSet<String>>) -> Expr {
     )
 }
 
+/// A count column (non-negative whole numbers); anything else is null.
+pub(super) fn udf_count(e: Expr) -> Expr {
+    e.map(
+        |c: Column| {
+            let ca = c.str()?;
+            let out = UInt64Chunked::from_iter_options(
+                ca.name().clone(),
+                ca.iter().map(|v| v.and_then(|s| s.trim().parse::<u64>().ok())),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
+    )
+}
+
 /// GUIDs compare lower-cased without braces; other ids are only trimmed and lower-cased.
 pub fn normalise_id(s: &str) -> String {
     s.trim()
