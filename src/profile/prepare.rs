@@ -85,8 +85,10 @@ fn internal(i: usize) -> String {
     format!("c{i}")
 }
 
-fn open(src: &Source) -> Result<Raw<'_>> {
-    let row_index = Some(RowIndex {
+/// Opens the raw frame; `with_rows` adds the row index (which costs the CSV reader a
+/// sequential line count, so it is only asked for when there are rejected rows to locate).
+fn open(src: &Source, with_rows: bool) -> Result<Raw<'_>> {
+    let row_index = with_rows.then(|| RowIndex {
         name: c::ROW.into(),
         offset: 0,
     });
@@ -111,7 +113,12 @@ fn open(src: &Source) -> Result<Raw<'_>> {
                 ..ScanArgsParquet::default()
             };
             let lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&src.path)?, args)?;
-            let exprs: Vec<Expr> = std::iter::once(col(c::ROW))
+            let row = if with_rows {
+                col(c::ROW)
+            } else {
+                lit(0u32).alias(c::ROW)
+            };
+            let exprs: Vec<Expr> = std::iter::once(row)
                 .chain(
                     src.columns
                         .iter()
@@ -134,37 +141,16 @@ pub fn prepare(
     ctx: &SourceContext,
     rejected: &mut Vec<Rejected>,
 ) -> Result<Prepared> {
-    let raw = open(src)?;
+    let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
+    let checked = checked_frame(raw.lf.clone(), &spec, false);
     let SlimSpec {
-        slim,
-        keep,
         checks,
         operation_level,
         own_from_creator,
-    } = spec;
-
-    let mut exprs: Vec<Expr> = vec![col(c::ROW)];
-    exprs.extend(slim.iter().cloned());
-    exprs.push(keep.alias("keep"));
-    exprs.extend(
-        checks
-            .iter()
-            .enumerate()
-            .map(|(k, chk)| chk.raw.clone().alias(format!("raw{k}"))),
-    );
-    // reason = 1 + index of the first failing check, 0 when the row is fine
-    let mut reason = lit(0u8);
-    for (k, chk) in checks.iter().enumerate().rev() {
-        reason = when((chk.bad)(col(format!("raw{k}"))))
-            .then(lit((k + 1) as u8))
-            .otherwise(reason);
-    }
-    let checked = raw
-        .lf
-        .clone()
-        .select(exprs)
-        .with_column(reason.cast(DataType::UInt8).alias("reason"));
+        ..
+    } = &spec;
+    let (checks, operation_level, own_from_creator) = (checks, *operation_level, *own_from_creator);
 
     let shape = src.decoded.as_ref().map(|dec| CsvShape {
         name: src.name.clone(),
@@ -184,13 +170,14 @@ pub fn prepare(
         col(c::TS).filter(ok.clone()).min().alias("first"),
         col(c::TS).filter(ok.clone()).max().alias("last"),
     ]);
-    let mut reject_cols = vec![col(c::ROW), col("reason")];
-    reject_cols.extend((0..checks.len()).map(|k| col(format!("raw{k}"))));
-    let rejects = checked
-        .clone()
-        .filter(ok.clone().not())
-        .select(reject_cols)
-        .limit(MAX_REJECTS_KEPT as IdxSize);
+    let rejects_of = |checked: LazyFrame| {
+        let mut reject_cols = vec![col(c::ROW), col("reason")];
+        reject_cols.extend((0..checks.len()).map(|k| col(format!("raw{k}"))));
+        checked
+            .filter(col("reason").neq(lit(0u8)))
+            .select(reject_cols)
+            .limit(MAX_REJECTS_KEPT as IdxSize)
+    };
 
     let mut frame = checked.filter(ok.and(col("keep")));
     if own_from_creator {
@@ -221,7 +208,6 @@ pub fn prepare(
     let out = LazyFrame::collect_all_with_engine(
         vec![
             stats.logical_plan,
-            rejects.logical_plan,
             rollup.days.logical_plan,
             rollup.writes.logical_plan,
             rollup.devices.logical_plan,
@@ -230,7 +216,7 @@ pub fn prepare(
         OptFlags::default(),
     )
     .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
-    let [stats, rejects, days, writes, devices]: [DataFrame; 5] = out
+    let [stats, days, writes, devices]: [DataFrame; 4] = out
         .try_into()
         .map_err(|_| anyhow!("{}: the query returned an unexpected number of results", src.name))?;
     let get_u64 =
@@ -256,7 +242,14 @@ pub fn prepare(
         operation_level,
         user_ids,
     };
-    report_rejects(src, &rejects, &checks, rejected)?;
+    if coverage.rejected > 0 {
+        // A second read, with row numbers, only to locate the rejected rows.
+        let raw = open(src, true)?;
+        let rejects = rejects_of(checked_frame(raw.lf, &spec, true))
+            .collect()
+            .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
+        report_rejects(src, &rejects, checks, rejected)?;
+    }
     Ok(Prepared {
         coverage,
         rollup: super::rollup::Rollup {
@@ -265,6 +258,33 @@ pub fn prepare(
             devices,
         },
     })
+}
+
+/// The slim columns, `keep`, the raw values the checks show, and `reason` (1 + index of the
+/// first failing check, 0 when the row is fine).
+fn checked_frame(lf: LazyFrame, spec: &SlimSpec, with_rows: bool) -> LazyFrame {
+    let row = if with_rows {
+        col(c::ROW)
+    } else {
+        lit(0u32).alias(c::ROW)
+    };
+    let mut exprs: Vec<Expr> = vec![row];
+    exprs.extend(spec.slim.iter().cloned());
+    exprs.push(spec.keep.clone().alias("keep"));
+    exprs.extend(
+        spec.checks
+            .iter()
+            .enumerate()
+            .map(|(k, chk)| chk.raw.clone().alias(format!("raw{k}"))),
+    );
+    let mut reason = lit(0u8);
+    for (k, chk) in spec.checks.iter().enumerate().rev() {
+        reason = when((chk.bad)(col(format!("raw{k}"))))
+            .then(lit((k + 1) as u8))
+            .otherwise(reason);
+    }
+    lf.select(exprs)
+        .with_column(reason.cast(DataType::UInt8).alias("reason"))
 }
 
 /// Formats the rejected rows of one source, with line numbers for CSV.
