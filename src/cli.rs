@@ -80,6 +80,9 @@ pub struct GenerateArgs {
     /// tenant (admin-center users, sign-ins, audit, conversations, systemuser, subscribedSkus).
     #[arg(long, value_enum, default_value = "canonical")]
     pub format: crate::generate::Format,
+    /// Write the canonical activity events as Parquet (activity.parquet) instead of CSV.
+    #[arg(long)]
+    pub parquet: bool,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

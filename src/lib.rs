@@ -76,7 +76,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 seed: args.seed,
                 as_of: args.as_of,
             };
+            if args.parquet && args.format != generate::Format::Canonical {
+                anyhow::bail!("--parquet applies to the canonical format only");
+            }
             let w = generate::generate(&spec, &args.out, args.format)?;
+            if args.parquet {
+                generate::activity_to_parquet(&args.out)?;
+            }
             println!(
                 "wrote {}: {} users, {} events",
                 args.out.display(),

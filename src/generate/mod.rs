@@ -163,6 +163,40 @@ pub enum Format {
     Microsoft,
 }
 
+/// Rewrites the canonical `activity.csv` of `out` as `activity.parquet` (typed columns: a
+/// millisecond timestamp, a boolean own-record flag), streaming, and removes the CSV.
+pub fn activity_to_parquet(out: &Path) -> Result<()> {
+    use polars::prelude::*;
+    let csv = out.join("activity.csv");
+    let parquet = out.join("activity.parquet");
+    let names = [
+        "user_id", "timestamp", "operation", "table", "channel", "device_id", "own_record", "feature",
+    ];
+    let schema: Schema = names
+        .iter()
+        .map(|n| Field::new((*n).into(), DataType::String))
+        .collect();
+    let lf = LazyCsvReader::new(PlRefPath::try_from_path(&csv)?)
+        .with_has_header(true)
+        .with_schema(Some(std::sync::Arc::new(schema)))
+        .finish()?;
+    let ts = crate::profile::iso_epoch_ms(col("timestamp"))
+        .cast(DataType::Datetime(TimeUnit::Milliseconds, None))
+        .alias("timestamp");
+    let own = col("own_record").eq(lit("true")).alias("own_record");
+    lf.with_columns([ts, own])
+        .sink(
+            SinkDestination::File {
+                target: SinkTarget::Path(PlRefPath::try_from_path(&parquet)?),
+            },
+            FileWriteFormat::Parquet(std::sync::Arc::new(ParquetWriteOptions::default())),
+            UnifiedSinkArgs::default(),
+        )?
+        .collect_with_engine(Engine::Streaming)?;
+    std::fs::remove_file(&csv).with_context(|| format!("cannot remove {}", csv.display()))?;
+    Ok(())
+}
+
 pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut rng = Rng(spec.seed);

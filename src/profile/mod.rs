@@ -19,6 +19,15 @@ use crate::model::{Profile, TableWrites};
 pub use prepare::prepare;
 pub use udf::normalise_id;
 
+/// ISO 8601 text → epoch milliseconds (UTC), as every source parses it.
+pub fn iso_epoch_ms(e: polars::prelude::Expr) -> polars::prelude::Expr {
+    udf::timestamp_expr(
+        e,
+        &polars::prelude::DataType::String,
+        Some(crate::ingest::timeparse::TimeFormat::Iso),
+    )
+}
+
 /// How many rejected rows per file are kept with their details (all are counted).
 pub const MAX_REJECTS_KEPT: usize = 10_000;
 
