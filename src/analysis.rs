@@ -106,7 +106,11 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         .filter(|s| {
             matches!(
                 s.kind,
-                Kind::Activity | Kind::ActivityDaily | Kind::SignIns | Kind::Audit | Kind::Conversations
+                Kind::Activity
+                    | Kind::ActivityDaily
+                    | Kind::SignIns
+                    | Kind::Audit
+                    | Kind::Conversations
             )
         })
         .collect();

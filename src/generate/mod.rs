@@ -170,7 +170,14 @@ pub fn activity_to_parquet(out: &Path) -> Result<()> {
     let csv = out.join("activity.csv");
     let parquet = out.join("activity.parquet");
     let names = [
-        "user_id", "timestamp", "operation", "table", "channel", "device_id", "own_record", "feature",
+        "user_id",
+        "timestamp",
+        "operation",
+        "table",
+        "channel",
+        "device_id",
+        "own_record",
+        "feature",
     ];
     let schema: Schema = names
         .iter()

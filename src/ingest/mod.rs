@@ -395,7 +395,11 @@ mod tests {
                 "Display name,User principal name,Licenses,Object Id",
                 Some(Kind::AdminCenterUsers),
             ),
-            ("daily roll-up", "user_id,date,operation,table,events", Some(Kind::ActivityDaily)),
+            (
+                "daily roll-up",
+                "user_id,date,operation,table,events",
+                Some(Kind::ActivityDaily),
+            ),
             ("unknown", "a,b,c", None),
         ];
         for (name, header, want) in cases {

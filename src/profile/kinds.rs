@@ -143,10 +143,15 @@ fn code_check(
 fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     let i_uid = raw.need(&["user_id"])?;
     let i_ts = raw.need(if daily { &["date"] } else { &["timestamp"] })?;
-    let i_n = if daily { Some(raw.need(&["events"])?) } else { None };
+    let i_n = if daily {
+        Some(raw.need(&["events"])?)
+    } else {
+        None
+    };
     let i_op = raw.need(&["operation"])?;
     let [i_table, i_own, i_chan, i_dev, i_feat] =
         ["table", "own_record", "channel", "device_id", "feature"].map(|n| raw.find(&[n]));
+    let i_table = i_table.or_else(|| raw.find(&["table_name"]));
     let uid = udf_map_id(raw.text(i_uid), ctx.user_map.clone());
     let (ts, fmt) = raw.timestamp(i_ts)?;
     let op = udf_code(raw.text(i_op), op_code);

@@ -13,7 +13,6 @@ mod udf;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-
 use crate::model::{Profile, TableWrites};
 
 pub use prepare::prepare;

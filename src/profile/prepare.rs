@@ -161,7 +161,11 @@ pub fn prepare(
     let ok = col("reason").eq(lit(0u8));
     let stats = checked.clone().select([
         len().cast(DataType::UInt64).alias("rows"),
-        ok.clone().not().sum().cast(DataType::UInt64).alias("rejected"),
+        ok.clone()
+            .not()
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("rejected"),
         ok.clone()
             .and(col("keep").not())
             .sum()
@@ -216,9 +220,12 @@ pub fn prepare(
         OptFlags::default(),
     )
     .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
-    let [stats, days, writes, devices]: [DataFrame; 4] = out
-        .try_into()
-        .map_err(|_| anyhow!("{}: the query returned an unexpected number of results", src.name))?;
+    let [stats, days, writes, devices]: [DataFrame; 4] = out.try_into().map_err(|_| {
+        anyhow!(
+            "{}: the query returned an unexpected number of results",
+            src.name
+        )
+    })?;
     let get_u64 =
         |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
     let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };

@@ -46,7 +46,11 @@ fn weighted(cond: Expr) -> Expr {
 }
 
 pub(super) fn plans(frame: LazyFrame) -> Plans {
-    let frame = frame.with_column(udf_div(col(c::TS), MS_PER_DAY).cast(DataType::Int32).alias(c::DAY));
+    let frame = frame.with_column(
+        udf_div(col(c::TS), MS_PER_DAY)
+            .cast(DataType::Int32)
+            .alias(c::DAY),
+    );
     let days = frame.clone().group_by([col(c::UID), col(c::DAY)]).agg([
         col(c::N).sum().cast(DataType::UInt64).alias("events"),
         col(c::TS).min().alias("first"),
@@ -113,7 +117,11 @@ pub fn aggregate(prepared: &[Prepared], from_day: i64, to_day: i64) -> Result<Ac
         .group_by([col(c::DEVICE), col(c::UID)])
         .agg([sum("n")]);
     let out = LazyFrame::collect_all_with_engine(
-        vec![per_user.logical_plan, writes.logical_plan, devices.logical_plan],
+        vec![
+            per_user.logical_plan,
+            writes.logical_plan,
+            devices.logical_plan,
+        ],
         Engine::InMemory,
         OptFlags::default(),
     )
@@ -122,7 +130,11 @@ pub fn aggregate(prepared: &[Prepared], from_day: i64, to_day: i64) -> Result<Ac
     profiles_from(per_user, writes, devices)
 }
 
-fn profiles_from(per_user: &DataFrame, writes: &DataFrame, devices: &DataFrame) -> Result<Activity> {
+fn profiles_from(
+    per_user: &DataFrame,
+    writes: &DataFrame,
+    devices: &DataFrame,
+) -> Result<Activity> {
     let mut profiles: HashMap<String, Profile> = HashMap::with_capacity(per_user.height());
     {
         let uid = per_user.column(c::UID)?.str()?;
@@ -217,4 +229,3 @@ fn profiles_from(per_user: &DataFrame, writes: &DataFrame, devices: &DataFrame) 
         devices: device_use,
     })
 }
-

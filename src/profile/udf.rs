@@ -194,7 +194,8 @@ pub(super) fn udf_count(e: Expr) -> Expr {
             let ca = c.str()?;
             let out = UInt64Chunked::from_iter_options(
                 ca.name().clone(),
-                ca.iter().map(|v| v.and_then(|s| s.trim().parse::<u64>().ok())),
+                ca.iter()
+                    .map(|v| v.and_then(|s| s.trim().parse::<u64>().ok())),
             );
             Ok(out.into_column())
         },

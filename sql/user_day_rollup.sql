@@ -1,0 +1,87 @@
+-- rightsize: daily roll-up of Dataverse activity for tenants that outgrow one machine.
+--
+-- Run on the engine where the Dataverse tables already land (Microsoft Fabric / Synapse Link,
+-- Databricks: Spark SQL), export the result as CSV, and drop it into rightsize's input folder
+-- next to the admin-center users export (and the sign-in log, for shared devices). rightsize
+-- recognises it as `activity-daily` (user_id, date, operation, events + optional columns) and
+-- analyses it exactly as it would the raw audit and conversation rows.
+--
+-- Inputs (column names as Dataverse writes them):
+--   audit                 createdon, operation, action, objecttypecode, _userid_value, _objectid_value
+--   msdyn_ocliveworkitem  msdyn_channel, _msdyn_activeagentid_value, msdyn_startedon
+--   systemuser            systemuserid, azureactivedirectoryobjectid, msdyn_botapplicationid
+-- Columns are read as text (createdon as ISO 8601 text); the date is its first ten characters.
+--
+-- own_record follows rightsize's policy `audit_own_record = "creator"`: a write to a record the
+-- same user created counts as their own. For "never", replace that CASE by 'false'.
+--
+-- Written in the SQL that Spark SQL and Polars' SQL context both run (the repository's test
+-- runs this very file through Polars and compares the classes with the raw-event path).
+
+WITH users AS (
+    SELECT LOWER(systemuserid) AS dataverse_id,
+           LOWER(azureactivedirectoryobjectid) AS entra_id
+    FROM systemuser
+    WHERE azureactivedirectoryobjectid IS NOT NULL
+),
+bots AS (
+    SELECT LOWER(systemuserid) AS dataverse_id
+    FROM systemuser
+    WHERE msdyn_botapplicationid IS NOT NULL
+),
+created AS (
+    SELECT DISTINCT LOWER(_userid_value) AS uid, LOWER(_objectid_value) AS obj
+    FROM audit
+    WHERE operation = '1' AND _objectid_value IS NOT NULL
+),
+audit_events AS (
+    SELECT LOWER(a._userid_value) AS uid,
+           SUBSTR(a.createdon, 1, 10) AS date,
+           CASE a.operation
+               WHEN '1' THEN 'create'
+               WHEN '2' THEN 'update'
+               WHEN '5' THEN 'update'
+               WHEN '3' THEN 'delete'
+               ELSE 'access'
+           END AS operation,
+           CASE WHEN a.operation = '4' THEN CAST(NULL AS STRING)
+                ELSE LOWER(a.objecttypecode) END AS table_name,
+           CASE WHEN c.obj IS NOT NULL THEN 'true' ELSE 'false' END AS own_record,
+           CAST(NULL AS STRING) AS channel
+    FROM audit a
+    LEFT JOIN created c
+        ON LOWER(a._userid_value) = c.uid AND LOWER(a._objectid_value) = c.obj
+    WHERE a.operation IN ('1', '2', '3', '4', '5')
+      AND COALESCE(a.action, '') NOT IN ('112', '113')
+      AND a._userid_value IS NOT NULL
+),
+conversation_events AS (
+    SELECT LOWER(w._msdyn_activeagentid_value) AS uid,
+           SUBSTR(w.msdyn_startedon, 1, 10) AS date,
+           'access' AS operation,
+           CAST(NULL AS STRING) AS table_name,
+           'false' AS own_record,
+           CASE WHEN w.msdyn_channel IN ('192370000', '192440000') THEN 'voice'
+                WHEN w.msdyn_channel = '192350000' THEN CAST(NULL AS STRING)
+                ELSE 'digital' END AS channel
+    FROM msdyn_ocliveworkitem w
+    LEFT JOIN bots b ON LOWER(w._msdyn_activeagentid_value) = b.dataverse_id
+    WHERE w._msdyn_activeagentid_value IS NOT NULL
+      AND w.msdyn_startedon IS NOT NULL
+      AND b.dataverse_id IS NULL
+),
+events AS (
+    SELECT * FROM audit_events
+    UNION ALL
+    SELECT * FROM conversation_events
+),
+mapped AS (
+    SELECT COALESCE(u.entra_id, e.uid) AS user_id,
+           e.date, e.operation, e.table_name, e.own_record, e.channel
+    FROM events e
+    LEFT JOIN users u ON e.uid = u.dataverse_id
+)
+SELECT user_id, date, operation, table_name, own_record, channel, COUNT(*) AS events
+FROM mapped
+GROUP BY user_id, date, operation, table_name, own_record, channel
+ORDER BY user_id, date, operation, table_name, own_record, channel
