@@ -73,11 +73,7 @@ pub(super) fn udf_lower(e: Expr) -> Expr {
             let ca = c.str()?;
             let out: StringChunked = ca
                 .iter()
-                .map(|v| {
-                    v.map(str::trim)
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_lowercase)
-                })
+                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(lower))
                 .collect();
             Ok(out.with_name(ca.name().clone()).into_column())
         },
@@ -121,13 +117,20 @@ pub(super) fn udf_premium(e: Expr, features: Arc<Vec<String>>) -> Expr {
 /// Canonical operation → code; `BAD` for anything else (a missing operation is bad too).
 pub(super) fn op_code(v: Option<&str>) -> u8 {
     let Some(s) = v else { return BAD };
-    match s.to_ascii_lowercase().as_str() {
-        "read" | "retrieve" | "retrievemultiple" => OP_READ,
-        "create" => OP_CREATE,
-        "update" => OP_UPDATE,
-        "delete" => OP_DELETE,
-        "access" => OP_ACCESS,
-        _ => BAD,
+    // Compared without allocating: this runs once per event.
+    let is = |w: &str| s.eq_ignore_ascii_case(w);
+    if is("read") || is("retrieve") || is("retrievemultiple") {
+        OP_READ
+    } else if is("update") {
+        OP_UPDATE
+    } else if is("create") {
+        OP_CREATE
+    } else if is("delete") {
+        OP_DELETE
+    } else if is("access") {
+        OP_ACCESS
+    } else {
+        BAD
     }
 }
 
@@ -143,11 +146,15 @@ pub(super) fn own_code(v: Option<&str>) -> u8 {
 /// Channel → code; empty is no conversation.
 pub(super) fn channel_code(v: Option<&str>) -> u8 {
     let Some(s) = v else { return CH_NONE };
-    match s.to_ascii_lowercase().as_str() {
-        "voice" => CH_VOICE,
-        "digital" => CH_DIGITAL,
-        "none" => CH_NONE,
-        _ => BAD,
+    let is = |w: &str| s.eq_ignore_ascii_case(w);
+    if is("voice") {
+        CH_VOICE
+    } else if is("digital") {
+        CH_DIGITAL
+    } else if is("none") {
+        CH_NONE
+    } else {
+        BAD
     }
 }
 
@@ -160,9 +167,12 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<HashMap<String, String>>) -> Expr {
             let out: StringChunked = ca
                 .iter()
                 .map(|v| {
-                    v.map(normalise_id)
+                    v.map(normalise_id_cow)
                         .filter(|s| !s.is_empty())
-                        .map(|id| map.get(&id).cloned().unwrap_or(id))
+                        .map(|id| match map.get(id.as_ref()) {
+                            Some(mapped) => std::borrow::Cow::Owned(mapped.clone()),
+                            None => id,
+                        })
                 })
                 .collect();
             Ok(out.with_name(ca.name().clone()).into_column())
@@ -205,10 +215,21 @@ pub(super) fn udf_count(e: Expr) -> Expr {
 
 /// GUIDs compare lower-cased without braces; other ids are only trimmed and lower-cased.
 pub fn normalise_id(s: &str) -> String {
-    s.trim()
-        .trim_start_matches('{')
-        .trim_end_matches('}')
-        .to_lowercase()
+    normalise_id_cow(s).into_owned()
+}
+
+/// `normalise_id` without allocating when the id is already normal (the common case).
+fn normalise_id_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    lower(s.trim().trim_start_matches('{').trim_end_matches('}'))
+}
+
+/// Lower-case, borrowing when there is nothing to change.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 /// A string column mapped through a function to another string (e.g. table codes → names).
