@@ -19,3 +19,7 @@ sample:
 # What CI runs
 ci:
     bash .ci/run
+
+# Benchmarks at ~1M, 10M and 40M events against the Python Polars floor (see BENCHMARKS.md)
+bench:
+    bash bench/run.sh
