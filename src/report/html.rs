@@ -90,7 +90,8 @@ fn user_label(u: &crate::model::User) -> String {
     }
 }
 
-pub fn render(a: &Analysis) -> Result<Vec<u8>> {
+pub fn render(a: &Analysis, extras: &super::Extras) -> Result<Vec<u8>> {
+    let _ = extras;
     let total = a.summary.iter().find(|s| s.group == "total");
     let class_rows: Vec<_> = a.summary.iter().filter(|s| s.group == "class").collect();
     let max = class_rows
