@@ -1,6 +1,7 @@
 //! Reports: every format renders the same `Analysis` to bytes (tested in memory); writing the
 //! folder is a separate, atomic step (a temporary folder renamed into place).
 
+pub mod charts;
 pub mod csv_out;
 pub mod html;
 pub mod json;
