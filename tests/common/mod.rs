@@ -1,4 +1,5 @@
 //! Helpers for the integration tests: run the real binary, parse its CSV outputs.
+#![allow(dead_code)] // each test binary uses only some of the helpers
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
