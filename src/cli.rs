@@ -58,7 +58,7 @@ pub struct AnalyzeArgs {
     /// Report folder (default: reports/<as-of date>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Formats to write, comma-separated: csv, html, json (manifest.json is always written).
+    /// Formats to write, comma-separated: csv, html, json, xlsx (manifest.json is always written).
     #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "csv,html,json,xlsx", value_parser = parse_format)]
     pub format: Vec<Format>,
     /// An earlier report folder (e.g. last quarter's): the report gets the trend against it.

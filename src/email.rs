@@ -210,9 +210,13 @@ fn plain_text(x: &Summary) -> String {
         "Annual saving (known prices): {c} {} ({c} {} a month)\n",
         x.annual, x.monthly
     );
-    if let Some((amount, renewal)) = &x.realisable {
-        t +=
-            &format!("Realisable this fiscal year: {c} {amount} (from the renewal on {renewal})\n");
+    match &x.realisable {
+        Some((amount, renewal)) => {
+            t += &format!(
+                "Realisable this fiscal year: {c} {amount} (from the renewal on {renewal})\n"
+            );
+        }
+        None => t += "Realisable this fiscal year: unknown (no renewal_date in the policy)\n",
     }
     t += &format!("Seats to reduce at renewal: {}\n", x.seats_to_reduce);
     if x.unknown > 0 {
