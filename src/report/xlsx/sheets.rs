@@ -1,164 +1,18 @@
-//! `report.xlsx` (rust_xlsxwriter): the report's tables as sheets for finance to model in Excel.
-//! Every table has a frozen, bold header row, an autofilter and set column widths; money cells
-//! are numbers with the run's currency format; user data is written only as strings or numbers,
-//! never as formulas. Document properties carry the as-of date, not the wall clock, so reruns
-//! are byte-identical.
+//! One function per sheet of `report.xlsx`, each a table written through `super::table`.
 
-use anyhow::{Context, Result};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
+use anyhow::Result;
+use rust_xlsxwriter::Worksheet;
 
-use super::Extras;
+use super::{Cell, Formats, int, table, text, write_cell};
 use crate::analysis::{Analysis, iso};
-use crate::diff::Diff;
-use crate::money::round2;
+use crate::report::Extras;
 
-/// Excel's limit on the characters in one cell.
-const MAX_CELL: usize = 32_767;
-
-/// One cell of a table.
-enum Cell {
-    Text(String),
-    Int(i64),
-    /// A plain decimal number (a share, a rate), not money.
-    Num(Decimal),
-    /// Money; `None` is an unknown amount, written as the word "unknown".
-    Money(Option<Decimal>),
-}
-
-fn text(s: impl Into<String>) -> Cell {
-    Cell::Text(s.into())
-}
-
-fn int(n: impl TryInto<i64>) -> Cell {
-    Cell::Int(n.try_into().unwrap_or(i64::MAX))
-}
-
-struct Formats {
-    header: Format,
-    money: Format,
-    number: Format,
-    bold: Format,
-}
-
-impl Formats {
-    fn new(currency: &str) -> Formats {
-        // The currency code goes into the number format as a quoted literal; keep only letters
-        // and digits so a price book cannot inject format syntax.
-        let code: String = currency
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect();
-        Formats {
-            header: Format::new()
-                .set_bold()
-                .set_background_color(0xF0F4F9)
-                .set_text_wrap(),
-            money: Format::new()
-                .set_num_format(format!("#,##0.00 \"{code}\";[Red]-#,##0.00 \"{code}\"")),
-            number: Format::new().set_num_format("0.00##"),
-            bold: Format::new().set_bold(),
-        }
-    }
-}
-
-/// Writes a table at the top of `ws`: header row frozen, autofilter over the table, widths set.
-fn table(
+pub(super) fn summary(
     ws: &mut Worksheet,
-    name: &str,
-    columns: &[(&str, f64)],
-    rows: Vec<Vec<Cell>>,
+    a: &Analysis,
+    extras: &Extras,
     f: &Formats,
-) -> Result<u32> {
-    ws.set_name(name)?;
-    for (c, (title, width)) in columns.iter().enumerate() {
-        let c = c as u16;
-        ws.write_string_with_format(0, c, *title, &f.header)?;
-        ws.set_column_width(c, *width)?;
-    }
-    let mut r = 0u32;
-    for row in rows {
-        r += 1;
-        for (c, cell) in row.into_iter().enumerate() {
-            write_cell(ws, r, c as u16, cell, f)?;
-        }
-    }
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, r.max(1), columns.len().saturating_sub(1) as u16)?;
-    Ok(r)
-}
-
-fn write_cell(ws: &mut Worksheet, r: u32, c: u16, cell: Cell, f: &Formats) -> Result<()> {
-    match cell {
-        Cell::Text(s) if s.is_empty() => {}
-        Cell::Text(s) => {
-            let s: String = s.chars().take(MAX_CELL).collect();
-            ws.write_string(r, c, s)?;
-        }
-        Cell::Int(n) => {
-            // Whole counts far below 2^53: exact as f64.
-            ws.write_number(r, c, n as f64)?;
-        }
-        Cell::Num(d) => {
-            ws.write_number_with_format(r, c, d.to_f64().unwrap_or(0.0), &f.number)?;
-        }
-        Cell::Money(Some(d)) => {
-            // Excel stores every number as an IEEE double, so a money cell must be an f64: the
-            // exact Decimal is rounded to cents first and converted only here, at the last step
-            // (cents up to 2^53 survive the conversion exactly enough to display the same).
-            ws.write_number_with_format(r, c, round2(d).to_f64().unwrap_or(0.0), &f.money)?;
-        }
-        Cell::Money(None) => {
-            ws.write_string(r, c, "unknown")?;
-        }
-    }
-    Ok(())
-}
-
-/// Renders the workbook to bytes.
-pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
-    let f = Formats::new(&a.book.currency);
-    let mut wb = Workbook::new();
-    let created = ExcelDateTime::from_ymd(
-        u16::try_from(chrono::Datelike::year(&a.as_of)).unwrap_or(2000),
-        chrono::Datelike::month(&a.as_of) as u8,
-        chrono::Datelike::day(&a.as_of) as u8,
-    )?;
-    let props = DocProperties::new()
-        .set_title(format!(
-            "Dynamics 365 licence right-sizing as of {}",
-            a.as_of
-        ))
-        .set_subject("Dynamics 365 Customer Service licence savings")
-        .set_author("rightsize")
-        .set_category("Licensing")
-        .set_keywords("Dynamics 365, licences, savings, renewal")
-        .set_comment(format!(
-            "Window {} to {}; prices in {}; rightsize {}",
-            a.window_from,
-            a.as_of,
-            a.book.currency,
-            env!("CARGO_PKG_VERSION")
-        ))
-        // The as-of date, not the wall clock: a rerun must give the same bytes.
-        .set_creation_datetime(&created);
-    wb.set_properties(&props);
-
-    summary(wb.add_worksheet(), a, extras, &f)?;
-    recommendations(wb.add_worksheet(), a, &f)?;
-    renewal(wb.add_worksheet(), a, &f)?;
-    devices(wb.add_worksheet(), a, &f)?;
-    data_quality(wb.add_worksheet(), a, &f)?;
-    method(wb.add_worksheet(), a, &f)?;
-    if let Some(d) = &extras.trend {
-        trend(wb.add_worksheet(), d, &f)?;
-        user_changes(wb.add_worksheet(), d, &f)?;
-    }
-    wb.save_to_buffer().context("cannot render report.xlsx")
-}
-
-fn summary(ws: &mut Worksheet, a: &Analysis, extras: &Extras, f: &Formats) -> Result<()> {
+) -> Result<()> {
     let rows = a
         .summary
         .iter()
@@ -188,7 +42,7 @@ fn summary(ws: &mut Worksheet, a: &Analysis, extras: &Extras, f: &Formats) -> Re
         f,
     )?;
     // The headline beside the table, where the autofilter does not reach.
-    let h = super::headline(a);
+    let h = crate::report::headline(a);
     let mut lines: Vec<(&str, Cell)> = vec![
         ("as of", text(a.as_of.to_string())),
         (
@@ -235,7 +89,7 @@ fn summary(ws: &mut Worksheet, a: &Analysis, extras: &Extras, f: &Formats) -> Re
     Ok(())
 }
 
-fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
+pub(super) fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     let rows = a
         .priced
         .iter()
@@ -313,7 +167,7 @@ fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> 
     Ok(())
 }
 
-fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
+pub(super) fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     let rows = a
         .renewal
         .iter()
@@ -355,7 +209,7 @@ fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     Ok(())
 }
 
-fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
+pub(super) fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     let rows = a
         .devices
         .values()
@@ -400,7 +254,7 @@ fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     Ok(())
 }
 
-fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
+pub(super) fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     let rows = a
         .folder
         .files
@@ -473,8 +327,8 @@ fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
     Ok(())
 }
 
-fn method(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let mut rows: Vec<Vec<Cell>> = super::settings(a)
+pub(super) fn method(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
+    let mut rows: Vec<Vec<Cell>> = crate::report::settings(a)
         .into_iter()
         .map(|(k, v)| vec![text("setting"), text(k), text(v), text("")])
         .collect();
@@ -537,96 +391,6 @@ fn method(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
             ("item", 50.0),
             ("value", 40.0),
             ("source", 60.0),
-        ],
-        rows,
-        f,
-    )?;
-    Ok(())
-}
-
-fn trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
-    let rows = d
-        .rows
-        .iter()
-        .map(|r| {
-            vec![
-                text(r.section),
-                text(r.name.clone()),
-                int(r.old_count),
-                int(r.new_count),
-                int(r.count_change()),
-                r.old_recommended.map_or(text(""), int),
-                r.new_recommended.map_or(text(""), int),
-                r.recommended_change().map_or(text(""), int),
-                Cell::Money(r.old_annual),
-                Cell::Money(r.new_annual),
-                Cell::Money(r.annual_change()),
-            ]
-        })
-        .collect();
-    let old = format!("as of {}", d.old_as_of);
-    let new = format!("as of {}", d.new_as_of);
-    table(
-        ws,
-        "Trend",
-        &[
-            ("section", 9.0),
-            ("name", 50.0),
-            (&format!("users or seats {old}"), 14.0),
-            (&format!("users or seats {new}"), 14.0),
-            ("change", 9.0),
-            (&format!("recommended seats {old}"), 14.0),
-            (&format!("recommended seats {new}"), 14.0),
-            ("change", 9.0),
-            (&format!("annual saving {old}"), 16.0),
-            (&format!("annual saving {new}"), 16.0),
-            ("change", 16.0),
-        ],
-        rows,
-        f,
-    )?;
-    Ok(())
-}
-
-fn user_changes(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
-    let rows = d
-        .users
-        .iter()
-        .map(|u| {
-            vec![
-                text(u.kind.as_str()),
-                text(u.user_id.clone()),
-                text(u.upn.clone()),
-                text(u.display_name.clone()),
-                text(u.department.clone()),
-                text(u.old_class.clone().unwrap_or_default()),
-                text(u.new_class.clone().unwrap_or_default()),
-                text(u.old_flags.join(" ")),
-                text(u.new_flags.join(" ")),
-                Cell::Money(u.old_annual),
-                Cell::Money(u.new_annual),
-                text(u.why.clone()),
-                text(u.old_reasons.clone()),
-            ]
-        })
-        .collect();
-    table(
-        ws,
-        "User changes",
-        &[
-            ("change", 14.0),
-            ("user id", 38.0),
-            ("UPN", 32.0),
-            ("name", 20.0),
-            ("department", 16.0),
-            ("class before", 12.0),
-            ("class now", 12.0),
-            ("flags before", 16.0),
-            ("flags now", 16.0),
-            ("annual saving before", 14.0),
-            ("annual saving now", 14.0),
-            ("why (now)", 80.0),
-            ("reasons before", 80.0),
         ],
         rows,
         f,

@@ -8,16 +8,16 @@ use rust_decimal::Decimal;
 use super::charts::{self, Chart, Series};
 use super::{Extras, departments, headline, settings};
 use crate::analysis::Analysis;
-use crate::diff::{ChangeKind, Diff};
-use crate::email::{grouped, signed};
+use crate::email::grouped;
 use crate::model::{Class, Flag};
 use crate::money::{fmt_opt, fmt2};
 
-/// How many changed users the trend section lists (user-changes.csv has them all).
-const TREND_USERS: usize = 100;
+mod trend;
 
-const BLUE: &str = "#0f6cbd";
-const GREY: &str = "#a0a0a0";
+use trend::{Trend, trend};
+
+pub(super) const BLUE: &str = "#0f6cbd";
+pub(super) const GREY: &str = "#a0a0a0";
 
 /// How many users each class table shows (the CSV has them all).
 const ROWS_PER_CLASS: usize = 50;
@@ -39,23 +39,6 @@ struct Section {
     title: String,
     count: usize,
     rows: Vec<(String, String, String, String, String, String, String)>,
-}
-
-/// The trend section, as shown.
-struct Trend {
-    previous_as_of: String,
-    annual_change: String,
-    realisable_before: Option<String>,
-    chart: Chart,
-    /// (section, name, before, now, change, annual before, annual now, annual change)
-    rows: Vec<[String; 8]>,
-    /// (SKU, seats before, now, recommended before, now, annual at renewal before, now)
-    skus: Vec<[String; 7]>,
-    counts: [usize; 4],
-    /// (change, user, department, class before, class now, why)
-    users: Vec<[String; 6]>,
-    users_total: usize,
-    warnings: Vec<String>,
 }
 
 #[derive(Template)]
@@ -426,118 +409,4 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
         version: env!("CARGO_PKG_VERSION"),
     };
     Ok(page.render()?.into_bytes())
-}
-
-fn trend(d: &Diff, cur: &str) -> Trend {
-    let opt = |x: Option<Decimal>| x.map_or("unknown".to_string(), |m| grouped(&fmt2(m)));
-    let change = |x: Option<Decimal>| x.map_or("unknown".to_string(), |m| signed(&fmt2(m)));
-    let int_change = |n: i64| {
-        if n > 0 {
-            format!("+{n}")
-        } else {
-            n.to_string()
-        }
-    };
-    let groups: Vec<_> = d.rows.iter().filter(|r| r.section != "sku").collect();
-    let chart = charts::bars(
-        "Annual saving by class, previous report and now",
-        vec![
-            Series {
-                name: format!("as of {}", d.old_as_of),
-                color: GREY,
-            },
-            Series {
-                name: format!("as of {}", d.new_as_of),
-                color: BLUE,
-            },
-        ],
-        groups
-            .iter()
-            .filter(|r| r.section == "class")
-            .map(|r| {
-                let v = |x: Option<Decimal>| x.unwrap_or(Decimal::ZERO);
-                (
-                    r.name.clone(),
-                    vec![
-                        (v(r.old_annual), format!("{cur} {}", opt(r.old_annual))),
-                        (v(r.new_annual), format!("{cur} {}", opt(r.new_annual))),
-                    ],
-                )
-            })
-            .collect(),
-    );
-    let users: Vec<[String; 6]> = d
-        .users
-        .iter()
-        .filter(|u| u.kind != ChangeKind::Flags)
-        .chain(d.users.iter().filter(|u| u.kind == ChangeKind::Flags))
-        .take(TREND_USERS)
-        .map(|u| {
-            let who = match (u.display_name.is_empty(), u.upn.is_empty()) {
-                (false, false) => format!("{} ({})", u.display_name, u.upn),
-                (true, false) => u.upn.clone(),
-                _ => u.user_id.clone(),
-            };
-            let class = |c: &Option<String>, flags: &[String]| match c {
-                Some(c) if flags.is_empty() => c.clone(),
-                Some(c) => format!("{c} [{}]", flags.join(", ")),
-                None => "—".into(),
-            };
-            [
-                u.kind.as_str().to_string(),
-                who,
-                u.department.clone(),
-                class(&u.old_class, &u.old_flags),
-                class(&u.new_class, &u.new_flags),
-                u.why.clone(),
-            ]
-        })
-        .collect();
-    Trend {
-        previous_as_of: d.old_as_of.clone(),
-        annual_change: change(d.total().and_then(|t| t.annual_change())),
-        realisable_before: d.old_realisable.map(|m| grouped(&fmt2(m))),
-        chart,
-        rows: groups
-            .iter()
-            .map(|r| {
-                [
-                    r.section.to_string(),
-                    r.name.clone(),
-                    r.old_count.to_string(),
-                    r.new_count.to_string(),
-                    int_change(r.count_change()),
-                    opt(r.old_annual),
-                    opt(r.new_annual),
-                    change(r.annual_change()),
-                ]
-            })
-            .collect(),
-        skus: d
-            .rows
-            .iter()
-            .filter(|r| r.section == "sku")
-            .map(|r| {
-                let o = |x: Option<u64>| x.map_or(String::new(), |n| n.to_string());
-                [
-                    r.name.clone(),
-                    r.old_count.to_string(),
-                    r.new_count.to_string(),
-                    o(r.old_recommended),
-                    o(r.new_recommended),
-                    opt(r.old_annual),
-                    opt(r.new_annual),
-                ]
-            })
-            .collect(),
-        counts: [
-            d.count(ChangeKind::Class),
-            d.count(ChangeKind::Flags),
-            d.count(ChangeKind::New),
-            d.count(ChangeKind::Departed),
-        ],
-        users_total: d.users.len(),
-        users,
-        warnings: d.warnings.clone(),
-    }
 }
