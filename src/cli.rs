@@ -23,6 +23,10 @@ pub enum Command {
     Validate(InputArgs),
     /// Write a deterministic synthetic tenant (canonical inputs) for demos, tests and benchmarks.
     Generate(GenerateArgs),
+    /// Compare two report folders (e.g. last quarter's and this one's): seats, classes, savings.
+    Diff(DiffArgs),
+    /// Email a report folder to finance over SMTP (or write the message with --eml).
+    Send(SendArgs),
 }
 
 #[derive(Debug, Args)]
@@ -54,9 +58,60 @@ pub struct AnalyzeArgs {
     /// Report folder (default: reports/<as-of date>).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Formats to write, comma-separated: csv, html, json (manifest.json is always written).
-    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "csv,html,json", value_parser = parse_format)]
+    /// Formats to write, comma-separated: csv, html, json, xlsx (manifest.json is always written).
+    #[arg(long, value_name = "LIST", value_delimiter = ',', default_value = "csv,html,json,xlsx", value_parser = parse_format)]
     pub format: Vec<Format>,
+    /// An earlier report folder (e.g. last quarter's): the report gets the trend against it.
+    #[arg(long, value_name = "DIR")]
+    pub previous: Option<PathBuf>,
+    /// Replace user ids, UPNs and names with keyed pseudonyms (HMAC-SHA-256) in every output.
+    /// The key comes from RIGHTSIZE_PSEUDONYM_KEY or --pseudonym-key-file.
+    #[arg(long)]
+    pub pseudonymise: bool,
+    /// File holding the pseudonym key (instead of RIGHTSIZE_PSEUDONYM_KEY).
+    #[arg(long, value_name = "FILE", requires = "pseudonymise")]
+    pub pseudonym_key_file: Option<PathBuf>,
+    /// Also write the pseudonym → original mapping (CSV) to FILE, for the admin only.
+    #[arg(long, value_name = "FILE", requires = "pseudonymise")]
+    pub pseudonym_map: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report folder (holding report.json).
+    pub old: PathBuf,
+    /// The later report folder.
+    pub new: PathBuf,
+    /// Also write trend.csv and user-changes.csv into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The report folder to send (written by `rightsize analyze`).
+    pub report_dir: PathBuf,
+    /// Recipients (repeat the option or separate with commas).
+    #[arg(long, value_name = "ADDR", required = true, num_args = 1.., value_delimiter = ',')]
+    pub to: Vec<String>,
+    /// Copy recipients.
+    #[arg(long, value_name = "ADDR", num_args = 1.., value_delimiter = ',')]
+    pub cc: Vec<String>,
+    /// Subject (default: "Dynamics 365 licence right-sizing as of <as-of>").
+    #[arg(long)]
+    pub subject: Option<String>,
+    /// SMTP settings file (url, from, user, password); default: the RIGHTSIZE_SMTP_* environment.
+    #[arg(long, value_name = "FILE")]
+    pub smtp_config: Option<PathBuf>,
+    /// Write the message to FILE (.eml) instead of sending it.
+    #[arg(long, value_name = "FILE")]
+    pub eml: Option<PathBuf>,
+    /// Send even though this report folder was already sent.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress indicators.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +138,11 @@ pub struct GenerateArgs {
     /// Write the canonical activity events as Parquet (activity.parquet) instead of CSV.
     #[arg(long)]
     pub parquet: bool,
+    /// Write an earlier quarter of another tenant: the one this seed gives as of DATE. Most
+    /// users are the same (same ids and names); some behave differently, a few have left since
+    /// and that tenant's new hires are not there yet.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub roster_as_of: Option<NaiveDate>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

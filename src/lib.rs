@@ -5,6 +5,8 @@ pub mod analysis;
 pub mod classify;
 pub mod cli;
 pub mod devices;
+pub mod diff;
+pub mod email;
 pub mod generate;
 pub mod ingest;
 pub mod model;
@@ -13,16 +15,20 @@ pub mod policy;
 pub mod prices;
 pub mod profile;
 pub mod progress;
+pub mod pseudonym;
 pub mod report;
 pub mod savings;
+pub mod smtp;
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 
 use crate::analysis::{Analysis, Options};
-use crate::cli::{Cli, Command, InputArgs};
+use crate::cli::{AnalyzeArgs, Cli, Command, DiffArgs, InputArgs, SendArgs};
+use crate::diff::{ChangeKind, Diff, Snapshot};
+use crate::email::{grouped, signed};
 use crate::model::Class;
 use crate::money::fmt2;
 use crate::progress::Progress;
@@ -30,23 +36,9 @@ use crate::progress::Progress;
 /// Runs one command; errors are returned for the binary to print.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Analyze(args) => {
-            let progress = Progress::new(args.input.quiet);
-            let a = analysis::run(&options(&args.input), &progress)?;
-            let out = args
-                .out
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("reports").join(a.as_of.to_string()));
-            let step = progress.step("writing the report");
-            let files = report::render(&a, &args.format)?;
-            report::write_atomic(&out, &files)?;
-            step.finish_and_clear();
-            warn_rejected(&a);
-            let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "wrote {}", out.display())?;
-            print_summary(&mut stdout, &a)?;
-            Ok(())
-        }
+        Command::Analyze(args) => analyze(&args),
+        Command::Diff(args) => diff_reports(&args),
+        Command::Send(args) => send(&args),
         Command::Validate(args) => {
             let progress = Progress::new(args.quiet);
             let a = analysis::run(&options(&args), &progress)?;
@@ -75,6 +67,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 days: args.days,
                 seed: args.seed,
                 as_of: args.as_of,
+                roster_as_of: args.roster_as_of,
             };
             if args.parquet && args.format != generate::Format::Canonical {
                 anyhow::bail!("--parquet applies to the canonical format only");
@@ -92,6 +85,198 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn analyze(args: &AnalyzeArgs) -> Result<()> {
+    let progress = Progress::new(args.input.quiet);
+    // Key and previous report are checked before the long read, so a mistake fails fast.
+    let mut pseudonymiser = if args.pseudonymise {
+        Some(pseudonym::Pseudonymiser::from_file_or_env(
+            args.pseudonym_key_file.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let previous = args.previous.as_deref().map(Snapshot::load).transpose()?;
+    let mut a = analysis::run(&options(&args.input), &progress)?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(a.as_of.to_string()));
+    if let Some(map) = &args.pseudonym_map
+        && inside(map, &out)
+    {
+        bail!(
+            "the pseudonym map {} would be inside the report folder {}, which is shared and \
+             emailed: write it somewhere only the admin reads",
+            map.display(),
+            out.display()
+        );
+    }
+    if let Some(p) = &mut pseudonymiser {
+        p.apply(&mut a);
+    }
+    let mut extras = report::Extras {
+        trend: None,
+        pseudonymised: pseudonymiser.is_some(),
+    };
+    if let Some(old) = &previous {
+        // The new side goes through report.json too, exactly as `rightsize diff` would read it.
+        let new = Snapshot::parse(&report::json::report(&a, &extras)?)?;
+        if old.as_of >= new.as_of {
+            bail!(
+                "the previous report is as of {}, not earlier than this one (as of {}): pass last \
+                 quarter's report folder to --previous",
+                old.as_of,
+                new.as_of
+            );
+        }
+        extras.trend = Some(diff::diff(old, &new)?);
+    }
+    let step = progress.step("writing the report");
+    let files = report::render(&a, &args.format, &extras)?;
+    report::write_atomic(&out, &files)?;
+    step.finish_and_clear();
+    if let (Some(p), Some(map)) = (&pseudonymiser, &args.pseudonym_map) {
+        std::fs::write(map, p.mapping_csv()?)
+            .with_context(|| format!("cannot write the pseudonym map {}", map.display()))?;
+        eprintln!(
+            "wrote the pseudonym map {}: it identifies people, keep it with the admin",
+            map.display()
+        );
+    }
+    warn_rejected(&a);
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "wrote {}", out.display())?;
+    print_summary(&mut stdout, &a)?;
+    if let Some(d) = &extras.trend {
+        print_trend(&mut stdout, d)?;
+    }
+    Ok(())
+}
+
+/// Whether `file` would land inside `dir` (lexically, after making both absolute).
+fn inside(file: &Path, dir: &Path) -> bool {
+    match (std::path::absolute(file), std::path::absolute(dir)) {
+        (Ok(f), Ok(d)) => f.starts_with(d),
+        _ => false,
+    }
+}
+
+fn diff_reports(args: &DiffArgs) -> Result<()> {
+    let old = Snapshot::load(&args.old)?;
+    let new = Snapshot::load(&args.new)?;
+    let d = diff::diff(&old, &new)?;
+    if let Some(out) = &args.out {
+        report::write_atomic(out, &report::csv_out::render_trend(&d)?)?;
+    }
+    let mut stdout = std::io::stdout().lock();
+    print_trend(&mut stdout, &d)?;
+    for u in &d.users {
+        writeln!(
+            stdout,
+            "  {:<14} {:<40} {} -> {}",
+            u.kind.as_str(),
+            if u.upn.is_empty() { &u.user_id } else { &u.upn },
+            u.old_class.as_deref().unwrap_or("-"),
+            u.new_class.as_deref().unwrap_or("-"),
+        )?;
+    }
+    if let Some(out) = &args.out {
+        writeln!(stdout, "wrote {}", out.display())?;
+    }
+    Ok(())
+}
+
+fn print_trend(w: &mut impl Write, d: &Diff) -> Result<()> {
+    let cur = &d.currency;
+    writeln!(w, "trend since {} (to {}):", d.old_as_of, d.new_as_of)?;
+    for r in &d.rows {
+        let money =
+            |x: Option<rust_decimal::Decimal>| x.map_or("unknown".into(), |m| grouped(&fmt2(m)));
+        let change = r
+            .annual_change()
+            .map_or("unknown".into(), |m| signed(&fmt2(m)));
+        let rec = match (r.old_recommended, r.new_recommended) {
+            (Some(o), Some(n)) => format!("  recommended {o} -> {n}"),
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "  {:<6} {:<28} {:>6} -> {:<6}{rec}  annual saving {cur} {} -> {} ({})",
+            r.section,
+            r.name,
+            r.old_count,
+            r.new_count,
+            money(r.old_annual),
+            money(r.new_annual),
+            change,
+        )?;
+    }
+    writeln!(
+        w,
+        "users: {} changed class, {} changed flags, {} new, {} departed",
+        d.count(ChangeKind::Class),
+        d.count(ChangeKind::Flags),
+        d.count(ChangeKind::New),
+        d.count(ChangeKind::Departed)
+    )?;
+    for warning in &d.warnings {
+        writeln!(w, "note: {warning}")?;
+    }
+    Ok(())
+}
+
+fn send(args: &SendArgs) -> Result<()> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let content = email::content(&args.report_dir, args.subject.as_deref())?;
+    let subject = content.subject.clone();
+    let to = args
+        .to
+        .iter()
+        .map(|a| email::mailbox(a))
+        .collect::<Result<Vec<_>>>()?;
+    let cc = args
+        .cc
+        .iter()
+        .map(|a| email::mailbox(a))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(eml) = &args.eml {
+        // Writing a file needs no relay; the sender comes from the settings when there are any.
+        let from = match &args.smtp_config {
+            Some(f) => smtp::load(Some(f), &env)?.from,
+            None => env("RIGHTSIZE_SMTP_FROM"),
+        };
+        let from = email::mailbox(from.as_deref().unwrap_or("rightsize@localhost"))?;
+        let message = email::message(content, &email::Addressing { from, to, cc })?;
+        std::fs::write(eml, message.formatted())
+            .with_context(|| format!("cannot write {}", eml.display()))?;
+        println!("wrote {}", eml.display());
+        return Ok(());
+    }
+    smtp::check_marker(&args.report_dir, args.force)?;
+    let cfg = smtp::load(args.smtp_config.as_deref(), &env)?;
+    let from = cfg.from.as_deref().context(
+        "no sender address: set RIGHTSIZE_SMTP_FROM or from = \"…\" in the SMTP settings file",
+    )?;
+    let from = email::mailbox(from)?;
+    let message = email::message(content, &email::Addressing { from, to, cc })?;
+    let progress = Progress::new(args.quiet);
+    let step = progress.step(format!("sending through {}:{}", cfg.host, cfg.port));
+    smtp::send(&cfg, &message)?;
+    step.finish_and_clear();
+    smtp::write_marker(&args.report_dir, &args.to, &args.cc, &subject)?;
+    println!(
+        "sent {} to {}",
+        args.report_dir.display(),
+        args.to
+            .iter()
+            .chain(&args.cc)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
 }
 
 fn options(args: &InputArgs) -> Options {

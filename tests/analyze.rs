@@ -184,6 +184,7 @@ fn two_runs_are_byte_identical() {
         "renewal.csv",
         "report.html",
         "report.json",
+        "report.xlsx",
         "summary.csv",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} written");

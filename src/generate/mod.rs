@@ -115,6 +115,8 @@ pub struct Spec {
     pub days: u32,
     pub seed: u64,
     pub as_of: NaiveDate,
+    /// Write an earlier quarter of the tenant this seed gives as of this date.
+    pub roster_as_of: Option<NaiveDate>,
 }
 
 /// Counts of what was written.
@@ -220,83 +222,75 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
     let mut n_events = 0u64;
     // Kiosk users share devices three at a time, as shifts on one terminal.
     let mut kiosk_seq = 0u64;
-    for i in 0..spec.users {
-        let persona = persona_of(i, &mut rng);
-        let id = format!(
-            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-            rng.next() as u32,
-            rng.below(0x10000),
-            rng.below(0x1000),
-            rng.below(0x1000),
-            rng.next() & 0xFFFF_FFFF_FFFF
-        );
-        let first = FIRST[rng.below(FIRST.len() as u64) as usize];
-        let last = LAST[rng.below(LAST.len() as u64) as usize];
-        let upn = if persona == Persona::ServiceAccount {
-            format!("svc-integration{i}@contoso.com")
-        } else {
-            format!("{}.{}{}@contoso.com", ascii(first), ascii(last), i).to_lowercase()
-        };
-        let dept = match persona {
-            Persona::Kiosk => "Store Operations",
-            Persona::KnowledgeAuthor => "Knowledge Team",
-            Persona::VoiceAgent | Persona::ChatAgent | Persona::CaseAgent => "Customer Care",
-            _ => DEPTS[rng.below(DEPTS.len() as u64) as usize],
-        };
-        let skus: Vec<&'static str> = match persona {
-            Persona::PremiumNoCopilot | Persona::PremiumCopilot => vec![PREMIUM],
-            Persona::VoiceAgent | Persona::UnusedAddon => vec![ENT, VOICE],
-            Persona::ChatAgent => vec![ENT, DIGITAL],
-            Persona::CaseAgent if rng.chance(300) => vec![ENT, VOICE],
-            Persona::UnderLicensed => vec![TM],
-            _ => vec![ENT],
-        };
-        let created = match persona {
-            Persona::NewHire => spec.as_of - Duration::days(rng.below(20) as i64),
-            _ => spec.as_of - Duration::days(200 + rng.below(900) as i64),
-        };
-        let enabled = persona != Persona::Disabled;
-        let group = if persona == Persona::ReadOnly && rng.chance(200) {
-            "CRM-Readers"
-        } else {
-            ""
-        };
-        for s in &skus {
+    let mut n_users = spec.users;
+    // One user into every sink, then their events.
+    let mut write_member = |m: &Member, rng: &mut Rng, start: NaiveDate| -> Result<u64> {
+        for s in &m.skus {
             *held.entry(s).or_default() += 1;
         }
-        let kiosk = format!("KIOSK-{:03}", kiosk_seq / 3);
-        if persona == Persona::Kiosk {
-            kiosk_seq += 1;
-        }
+        let (first, last) = m.name.split_once(' ').unwrap_or((m.name.as_str(), ""));
         let user = GenUser {
-            index: i,
-            id: &id,
-            upn: &upn,
+            index: m.index,
+            id: &m.id,
+            upn: &m.upn,
             first,
             last,
-            dept,
-            skus: &skus,
-            group,
-            enabled,
-            created,
-            kiosk: (persona == Persona::Kiosk).then_some(kiosk.as_str()),
+            dept: m.dept,
+            skus: &m.skus,
+            group: m.group,
+            enabled: m.enabled,
+            created: m.created,
+            kiosk: (m.persona == Persona::Kiosk).then_some(m.kiosk.as_str()),
         };
         if let Some(c) = canonical.as_mut() {
             c.user(&user)?;
         }
-        if let Some(m) = microsoft.as_mut() {
-            m.user(&user)?;
+        if let Some(ms) = microsoft.as_mut() {
+            ms.user(&user)?;
         }
         let mut emit = |e: &Event| -> Result<()> {
             if let Some(c) = canonical.as_mut() {
                 c.event(e)?;
             }
-            if let Some(m) = microsoft.as_mut() {
-                m.event(e)?;
+            if let Some(ms) = microsoft.as_mut() {
+                ms.event(e)?;
             }
             Ok(())
         };
-        n_events += write_events(&mut emit, persona, &id, &kiosk, start, spec.days, &mut rng)?;
+        write_events(&mut emit, m.persona, &m.id, &m.kiosk, start, spec.days, rng)
+    };
+    match spec.roster_as_of {
+        None => {
+            for i in 0..spec.users {
+                let m = member(i, spec.as_of, &mut rng, &mut kiosk_seq);
+                n_events += write_member(&m, &mut rng, start)?;
+            }
+        }
+        Some(later) => {
+            // Replay the later quarter's random stream (events to nowhere) for its roster, so
+            // the later tenant's files stay exactly what `generate` writes for them.
+            let later_start = later - Duration::days(i64::from(spec.days) - 1);
+            let mut roster = Vec::with_capacity(spec.users as usize);
+            for i in 0..spec.users {
+                let m = member(i, later, &mut rng, &mut kiosk_seq);
+                write_events(
+                    &mut |_: &Event| Ok(()),
+                    m.persona,
+                    &m.id,
+                    &m.kiosk,
+                    later_start,
+                    spec.days,
+                    &mut rng,
+                )?;
+                roster.push(m);
+            }
+            let mut rng = Rng(spec.seed ^ EARLIER_QUARTER);
+            let earlier = earlier_roster(roster, spec, &mut rng);
+            n_users = earlier.len() as u64;
+            for m in earlier {
+                n_events += write_member(&m, &mut rng, start)?;
+            }
+        }
     }
     if let Some(c) = canonical {
         c.finish(&held)?;
@@ -305,7 +299,7 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
         m.finish(&held, start)?;
     }
     Ok(Written {
-        users: spec.users,
+        users: n_users,
         events: n_events,
     })
 }
@@ -395,6 +389,120 @@ impl Canonical {
         subs.flush()?;
         Ok(())
     }
+}
+
+/// Mixed into the seed for an earlier quarter's own random stream.
+const EARLIER_QUARTER: u64 = 0x0EA2_11E2_D0A2_7E25;
+
+/// One licensed user of the synthetic tenant.
+struct Member {
+    index: u64,
+    persona: Persona,
+    id: String,
+    upn: String,
+    name: String,
+    dept: &'static str,
+    skus: Vec<&'static str>,
+    created: NaiveDate,
+    enabled: bool,
+    group: &'static str,
+    kiosk: String,
+}
+
+/// The `i`-th user; draws from `rng` in a fixed order (changing it changes every tenant).
+fn member(i: u64, as_of: NaiveDate, rng: &mut Rng, kiosk_seq: &mut u64) -> Member {
+    let persona = persona_of(i, rng);
+    let id = format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        rng.next() as u32,
+        rng.below(0x10000),
+        rng.below(0x1000),
+        rng.below(0x1000),
+        rng.next() & 0xFFFF_FFFF_FFFF
+    );
+    let first = FIRST[rng.below(FIRST.len() as u64) as usize];
+    let last = LAST[rng.below(LAST.len() as u64) as usize];
+    let upn = if persona == Persona::ServiceAccount {
+        format!("svc-integration{i}@contoso.com")
+    } else {
+        format!("{}.{}{}@contoso.com", ascii(first), ascii(last), i).to_lowercase()
+    };
+    let dept = match persona {
+        Persona::Kiosk => "Store Operations",
+        Persona::KnowledgeAuthor => "Knowledge Team",
+        Persona::VoiceAgent | Persona::ChatAgent | Persona::CaseAgent => "Customer Care",
+        _ => DEPTS[rng.below(DEPTS.len() as u64) as usize],
+    };
+    let skus: Vec<&str> = match persona {
+        Persona::PremiumNoCopilot | Persona::PremiumCopilot => vec![PREMIUM],
+        Persona::VoiceAgent | Persona::UnusedAddon => vec![ENT, VOICE],
+        Persona::ChatAgent => vec![ENT, DIGITAL],
+        Persona::CaseAgent if rng.chance(300) => vec![ENT, VOICE],
+        Persona::UnderLicensed => vec![TM],
+        _ => vec![ENT],
+    };
+    let created = match persona {
+        Persona::NewHire => as_of - Duration::days(rng.below(20) as i64),
+        _ => as_of - Duration::days(200 + rng.below(900) as i64),
+    };
+    let enabled = persona != Persona::Disabled;
+    let group = if persona == Persona::ReadOnly && rng.chance(200) {
+        "CRM-Readers"
+    } else {
+        ""
+    };
+    let kiosk = format!("KIOSK-{:03}", *kiosk_seq / 3);
+    if persona == Persona::Kiosk {
+        *kiosk_seq += 1;
+    }
+    Member {
+        index: i,
+        persona,
+        id,
+        upn,
+        name: format!("{first} {last}"),
+        dept,
+        skus,
+        created,
+        enabled,
+        group,
+        kiosk,
+    }
+}
+
+/// The same tenant a quarter earlier: the later roster's new hires and a few others are not
+/// licensed yet, the users disabled since were still working, some behaved differently (readers
+/// who became inactive, agents who moved to read-only work, Premium users who used Copilot then),
+/// and a few users held licences then and have left since.
+fn earlier_roster(roster: Vec<Member>, spec: &Spec, rng: &mut Rng) -> Vec<Member> {
+    use Persona::*;
+    let mut out = Vec::with_capacity(roster.len());
+    for mut m in roster {
+        match m.persona {
+            NewHire => continue,
+            _ if rng.chance(30) => continue,
+            Disabled => {
+                m.persona = CaseAgent;
+                m.enabled = true;
+            }
+            Inactive if rng.chance(500) => m.persona = ReadOnly,
+            ReadOnly if rng.chance(200) => m.persona = CaseAgent,
+            CaseAgent if rng.chance(100) => m.persona = KnowledgeAuthor,
+            PremiumNoCopilot if rng.chance(300) => m.persona = PremiumCopilot,
+            _ => {}
+        }
+        out.push(m);
+    }
+    let mut kiosk_seq = 0;
+    for k in 0..(spec.users / 40).max(1) {
+        let mut m = member(spec.users + k, spec.as_of, rng, &mut kiosk_seq);
+        if m.persona == Kiosk {
+            // Its device would be another kiosk's number.
+            m.persona = ReadOnly;
+        }
+        out.push(m);
+    }
+    out
 }
 
 fn ascii(s: &str) -> String {
@@ -514,4 +622,73 @@ fn write_events(
 
 fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
     from[rng.below(from.len() as u64) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(seed: u64, as_of: &str, roster_as_of: Option<&str>) -> Spec {
+        let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        Spec {
+            users: 160,
+            days: 43,
+            seed,
+            as_of: date(as_of),
+            roster_as_of: roster_as_of.map(date),
+        }
+    }
+
+    fn ids(dir: &Path) -> std::collections::BTreeSet<String> {
+        let text = std::fs::read_to_string(dir.join("assignments.csv")).expect("assignments");
+        text.lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn the_committed_sample_tenant_is_what_the_readme_command_writes() {
+        let tmp = tempfile::tempdir().expect("temp");
+        generate(
+            &spec(2026, "2026-10-31", None),
+            tmp.path(),
+            Format::Canonical,
+        )
+        .expect("generate");
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+        for f in ["assignments.csv", "activity.csv", "subscriptions.csv"] {
+            let want = std::fs::read(sample.join(f)).expect("sample file");
+            let got = std::fs::read(tmp.path().join(f)).expect("generated file");
+            assert!(want == got, "{f} differs from the generator's output");
+        }
+    }
+
+    #[test]
+    fn an_earlier_quarter_keeps_most_users_and_is_deterministic() {
+        let tmp = tempfile::tempdir().expect("temp");
+        let (later, earlier, again) = (
+            tmp.path().join("later"),
+            tmp.path().join("earlier"),
+            tmp.path().join("again"),
+        );
+        generate(&spec(7, "2026-10-31", None), &later, Format::Canonical).expect("later");
+        let s = spec(7, "2026-07-31", Some("2026-10-31"));
+        let w = generate(&s, &earlier, Format::Canonical).expect("earlier");
+        generate(&s, &again, Format::Canonical).expect("again");
+        let (l, e) = (ids(&later), ids(&earlier));
+        let shared = l.intersection(&e).count();
+        assert!(
+            shared * 10 >= l.len() * 8,
+            "{shared} of {} users shared",
+            l.len()
+        );
+        assert!(e.difference(&l).count() >= 1, "someone left since");
+        assert!(l.difference(&e).count() >= 1, "someone joined since");
+        assert_eq!(w.users as usize, e.len());
+        let read = |d: &Path| std::fs::read(d.join("activity.csv")).expect("activity");
+        assert!(read(&earlier) == read(&again), "same spec, same files");
+        let activity = String::from_utf8(read(&earlier)).expect("utf8");
+        assert!(activity.contains(",2026-07-31T") && !activity.contains(",2026-08-01T"));
+    }
 }

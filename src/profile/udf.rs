@@ -167,12 +167,12 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<HashMap<String, String>>) -> Expr {
             let out: StringChunked = ca
                 .iter()
                 .map(|v| {
-                    v.map(normalise_id_cow)
-                        .filter(|s| !s.is_empty())
-                        .map(|id| match map.get(id.as_ref()) {
+                    v.map(normalise_id_cow).filter(|s| !s.is_empty()).map(|id| {
+                        match map.get(id.as_ref()) {
                             Some(mapped) => std::borrow::Cow::Owned(mapped.clone()),
                             None => id,
-                        })
+                        }
+                    })
                 })
                 .collect();
             Ok(out.with_name(ca.name().clone()).into_column())

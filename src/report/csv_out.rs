@@ -5,6 +5,7 @@ use anyhow::Result;
 
 use super::safe_text;
 use crate::analysis::Analysis;
+use crate::diff::Diff;
 use crate::money::{fmt_opt, fmt2};
 
 fn writer() -> csv::Writer<Vec<u8>> {
@@ -199,6 +200,93 @@ pub fn rejected(a: &Analysis) -> Result<Vec<u8>> {
             r.row.to_string(),
             safe_text(&r.column),
             safe_text(&r.problem),
+        ])?;
+    }
+    finish(w)
+}
+
+/// The trend against the previous report: `trend.csv` (per total, class, flag and SKU) and
+/// `user-changes.csv` (users whose class or flags changed, new and departed users).
+pub fn render_trend(d: &Diff) -> Result<Vec<(String, Vec<u8>)>> {
+    Ok(vec![
+        ("trend.csv".into(), trend(d)?),
+        ("user-changes.csv".into(), user_changes(d)?),
+    ])
+}
+
+pub fn trend(d: &Diff) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "section",
+        "name",
+        "old_as_of",
+        "new_as_of",
+        "old_count",
+        "new_count",
+        "count_change",
+        "old_recommended",
+        "new_recommended",
+        "recommended_change",
+        "old_annual_saving",
+        "new_annual_saving",
+        "annual_saving_change",
+        "currency",
+    ])?;
+    for r in &d.rows {
+        w.write_record([
+            r.section.to_string(),
+            safe_text(&r.name),
+            d.old_as_of.clone(),
+            d.new_as_of.clone(),
+            r.old_count.to_string(),
+            r.new_count.to_string(),
+            r.count_change().to_string(),
+            opt(r.old_recommended),
+            opt(r.new_recommended),
+            opt(r.recommended_change()),
+            fmt_opt(r.old_annual),
+            fmt_opt(r.new_annual),
+            fmt_opt(r.annual_change()),
+            d.currency.clone(),
+        ])?;
+    }
+    finish(w)
+}
+
+pub fn user_changes(d: &Diff) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "change",
+        "user_id",
+        "upn",
+        "display_name",
+        "department",
+        "old_class",
+        "new_class",
+        "old_flags",
+        "new_flags",
+        "old_annual_saving",
+        "new_annual_saving",
+        "currency",
+        "why",
+        "old_reasons",
+    ])?;
+    for u in &d.users {
+        w.write_record([
+            u.kind.as_str().to_string(),
+            safe_text(&u.user_id),
+            safe_text(&u.upn),
+            safe_text(&u.display_name),
+            safe_text(&u.department),
+            opt(u.old_class.as_deref()),
+            opt(u.new_class.as_deref()),
+            u.old_flags.join(" "),
+            u.new_flags.join(" "),
+            u.old_annual.map(fmt2).unwrap_or_default(),
+            u.new_annual.map(fmt2).unwrap_or_default(),
+            d.currency.clone(),
+            safe_text(&u.why),
+            safe_text(&u.old_reasons),
         ])?;
     }
     finish(w)

@@ -5,7 +5,7 @@
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use super::digest;
+use super::{Extras, digest};
 use crate::analysis::{Analysis, iso};
 use crate::ingest::sha256_hex;
 use crate::money::{fmt_opt, fmt2};
@@ -14,7 +14,7 @@ fn money(d: Option<rust_decimal::Decimal>) -> Value {
     d.map_or(Value::Null, |d| Value::String(fmt2(d)))
 }
 
-pub fn report(a: &Analysis) -> Result<Vec<u8>> {
+pub fn report(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
     let users: Vec<Value> = a
         .priced
         .iter()
@@ -97,9 +97,11 @@ pub fn report(a: &Analysis) -> Result<Vec<u8>> {
         "version": env!("CARGO_PKG_VERSION"),
         "currency": a.book.currency,
         "as_of": a.as_of.to_string(),
+        "pseudonymised": extras.pseudonymised,
         "window": window(a),
         "headline": {
             "users": total.map_or(0, |t| t.users),
+            "seats_to_reduce": super::headline(a).seats_to_reduce,
             "monthly_saving": total.map(|t| fmt2(t.monthly_saving)),
             "annual_saving": total.map(|t| fmt2(t.annual_saving)),
             "users_with_unknown_saving": total.map_or(0, |t| t.unknown),
@@ -117,8 +119,31 @@ pub fn report(a: &Analysis) -> Result<Vec<u8>> {
         "devices": devices,
         "data_quality": data_quality(a),
         "policy": policy(a),
+        "trend": extras.trend.as_ref().map(trend),
     });
     Ok(pretty(&doc))
+}
+
+fn trend(d: &crate::diff::Diff) -> Value {
+    json!({
+        "previous_as_of": d.old_as_of,
+        "realisable_this_fiscal_year": {"old": money(d.old_realisable), "new": money(d.new_realisable)},
+        "rows": d.rows.iter().map(|r| json!({
+            "section": r.section, "name": r.name,
+            "old_count": r.old_count, "new_count": r.new_count, "count_change": r.count_change(),
+            "old_recommended": r.old_recommended, "new_recommended": r.new_recommended,
+            "old_annual_saving": money(r.old_annual), "new_annual_saving": money(r.new_annual),
+            "annual_saving_change": money(r.annual_change()),
+        })).collect::<Vec<_>>(),
+        "users": d.users.iter().map(|u| json!({
+            "change": u.kind, "user_id": u.user_id, "upn": u.upn, "display_name": u.display_name,
+            "old_class": u.old_class, "new_class": u.new_class,
+            "old_flags": u.old_flags, "new_flags": u.new_flags,
+            "old_annual_saving": money(u.old_annual), "new_annual_saving": money(u.new_annual),
+            "why": u.why,
+        })).collect::<Vec<_>>(),
+        "warnings": d.warnings,
+    })
 }
 
 fn window(a: &Analysis) -> Value {

@@ -1,9 +1,11 @@
 //! Reports: every format renders the same `Analysis` to bytes (tested in memory); writing the
 //! folder is a separate, atomic step (a temporary folder renamed into place).
 
+pub mod charts;
 pub mod csv_out;
 pub mod html;
 pub mod json;
+pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use rust_decimal::Decimal;
 
 use crate::analysis::Analysis;
+use crate::diff::Diff;
 use crate::ingest::sha256_hex;
 use crate::savings::Priced;
 
@@ -20,6 +23,7 @@ pub enum Format {
     Csv,
     Html,
     Json,
+    Xlsx,
 }
 
 impl Format {
@@ -30,13 +34,12 @@ impl Format {
                 "csv" => Format::Csv,
                 "html" => Format::Html,
                 "json" => Format::Json,
-                "xlsx" => {
-                    return Err(
-                        "xlsx output is not available in this version yet; use csv,html,json"
-                            .into(),
-                    );
+                "xlsx" => Format::Xlsx,
+                other => {
+                    return Err(format!(
+                        "unknown format \"{other}\" (csv, html, json, xlsx)"
+                    ));
                 }
-                other => return Err(format!("unknown format \"{other}\" (csv, html, json)")),
             });
         }
         if out.is_empty() {
@@ -48,17 +51,32 @@ impl Format {
     }
 }
 
+/// What a report holds besides the analysis itself.
+#[derive(Debug, Clone, Default)]
+pub struct Extras {
+    /// The trend against the previous report (`analyze --previous`).
+    pub trend: Option<Diff>,
+    /// User ids, UPNs and names were replaced by keyed pseudonyms.
+    pub pseudonymised: bool,
+}
+
 /// Renders every requested format, then the manifest over them.
-pub fn render(a: &Analysis, formats: &[Format]) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn render(a: &Analysis, formats: &[Format], extras: &Extras) -> Result<Vec<(String, Vec<u8>)>> {
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     if formats.contains(&Format::Csv) {
         files.extend(csv_out::render(a)?);
+        if let Some(d) = &extras.trend {
+            files.extend(csv_out::render_trend(d)?);
+        }
     }
     if formats.contains(&Format::Json) {
-        files.push(("report.json".into(), json::report(a)?));
+        files.push(("report.json".into(), json::report(a, extras)?));
     }
     if formats.contains(&Format::Html) {
-        files.push(("report.html".into(), html::render(a)?));
+        files.push(("report.html".into(), html::render(a, extras)?));
+    }
+    if formats.contains(&Format::Xlsx) {
+        files.push(("report.xlsx".into(), xlsx::render(a, extras)?));
     }
     files.sort_by(|x, y| x.0.cmp(&y.0));
     let manifest = json::manifest(a, &files)?;
@@ -120,6 +138,100 @@ pub fn digest(texts: &[String]) -> String {
     sha256_hex(texts.join("\n\u{0}\n").as_bytes())
 }
 
+/// The figures finance reads first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    pub monthly: Decimal,
+    pub annual: Decimal,
+    /// Users whose saving is unknown (a price is missing); not in the amounts.
+    pub unknown: u64,
+    /// Seats held now (bought, else assigned) minus seats recommended, summed over the SKUs
+    /// that shrink.
+    pub seats_to_reduce: i64,
+}
+
+pub fn headline(a: &Analysis) -> Headline {
+    let total = a.summary.iter().find(|s| s.group == "total");
+    Headline {
+        monthly: total.map_or(Decimal::ZERO, |t| t.monthly_saving),
+        annual: total.map_or(Decimal::ZERO, |t| t.annual_saving),
+        unknown: total.map_or(0, |t| t.unknown),
+        seats_to_reduce: a
+            .renewal
+            .iter()
+            .map(|r| (r.bought.unwrap_or(r.assigned) as i64 - r.recommended as i64).max(0))
+            .sum(),
+    }
+}
+
+/// One department's users and savings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DepartmentRow {
+    pub name: String,
+    pub users: u64,
+    /// Users whose recommended licences differ from their current ones.
+    pub changes: u64,
+    pub monthly_saving: Decimal,
+}
+
+/// Departments by known monthly saving, largest first (ties by name).
+pub fn departments(a: &Analysis) -> Vec<DepartmentRow> {
+    let mut dept: std::collections::BTreeMap<String, DepartmentRow> = Default::default();
+    for p in &a.priced {
+        let name = if p.rec.user.department.is_empty() {
+            "(none)".to_string()
+        } else {
+            p.rec.user.department.clone()
+        };
+        let e = dept.entry(name.clone()).or_insert(DepartmentRow {
+            name,
+            users: 0,
+            changes: 0,
+            monthly_saving: Decimal::ZERO,
+        });
+        e.users += 1;
+        if p.rec.recommended != p.rec.current || p.rec.device.is_some() {
+            e.changes += 1;
+        }
+        e.monthly_saving += p.monthly_saving.unwrap_or(Decimal::ZERO);
+    }
+    let mut out: Vec<_> = dept.into_values().collect();
+    out.sort_by(|x, y| {
+        y.monthly_saving
+            .cmp(&x.monthly_saving)
+            .then(x.name.cmp(&y.name))
+    });
+    out
+}
+
+/// The policy's thresholds and targets as (setting, value) text, for the method sections.
+pub fn settings(a: &Analysis) -> Vec<(String, String)> {
+    let p = &a.policy;
+    vec![
+        ("lookback_days".into(), p.lookback_days.to_string()),
+        ("grace_days".into(), p.grace_days.to_string()),
+        (
+            "occasional_days (per 30)".into(),
+            p.occasional_days.to_string(),
+        ),
+        ("premium_features".into(), p.premium_features.join(", ")),
+        ("device.user_share".into(), p.device.user_share.to_string()),
+        ("device.min_users".into(), p.device.min_users.to_string()),
+        (
+            "device.max_dominant_share".into(),
+            p.device.max_dominant_share.to_string(),
+        ),
+        ("target team-member".into(), p.targets.team_member.clone()),
+        ("target activity".into(), p.targets.activity.clone()),
+        ("target full".into(), p.targets.full.clone()),
+        ("target device".into(), p.targets.device.clone()),
+        (
+            "renewal_date".into(),
+            p.renewal_date.map_or("not set".into(), |d| d.to_string()),
+        ),
+    ]
+}
+
 /// Total of the known monthly savings.
 pub fn total_monthly(priced: &[Priced]) -> Decimal {
     priced.iter().filter_map(|p| p.monthly_saving).sum()
@@ -151,6 +263,7 @@ mod tests {
             Format::parse_list("json,csv"),
             Ok(vec![Format::Csv, Format::Json])
         );
+        assert_eq!(Format::parse_list("XLSX"), Ok(vec![Format::Xlsx]));
         assert!(Format::parse_list("pdf").is_err());
         assert!(Format::parse_list("").is_err());
     }

@@ -1,6 +1,5 @@
 //! Helpers for the integration tests: run the real binary, parse its CSV outputs.
-// Each test binary uses a different subset of the helpers.
-#![allow(dead_code)]
+#![allow(dead_code)] // each test binary uses only some of the helpers
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

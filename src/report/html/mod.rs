@@ -1,15 +1,23 @@
 //! `report.html`: one self-contained, email-safe page (inline CSS, inline SVG, no script, no
 //! external link). Values are escaped by askama's compiled template.
 
-use std::collections::BTreeMap;
-
 use anyhow::Result;
 use askama::Template;
 use rust_decimal::Decimal;
 
+use super::charts::{self, Chart, Series};
+use super::{Extras, departments, headline, settings};
 use crate::analysis::Analysis;
+use crate::email::grouped;
 use crate::model::{Class, Flag};
 use crate::money::{fmt_opt, fmt2};
+
+mod trend;
+
+use trend::{Trend, trend};
+
+pub(super) const BLUE: &str = "#0f6cbd";
+pub(super) const GREY: &str = "#a0a0a0";
 
 /// How many users each class table shows (the CSV has them all).
 const ROWS_PER_CLASS: usize = 50;
@@ -26,13 +34,6 @@ type RenewalCells = (
     String,
     String,
 );
-
-struct Bar {
-    label: String,
-    y: u32,
-    width: u32,
-    value: String,
-}
 
 struct Section {
     title: String,
@@ -53,10 +54,13 @@ struct Page {
     seats_to_reduce: i64,
     users: usize,
     unknown: u64,
-    realisable: Option<(String, String)>,
+    realisable: Option<(String, String, u32)>,
     warnings: Vec<String>,
-    chart_height: u32,
-    bars: Vec<Bar>,
+    pseudonymised: bool,
+    class_chart: Chart,
+    department_chart: Chart,
+    sku_chart: Chart,
+    trend: Option<Trend>,
     classes: Vec<(String, u64, String, String, u64)>,
     flags: Vec<(String, u64, String, String, u64)>,
     departments: Vec<(String, u64, u64, String, String)>,
@@ -81,6 +85,12 @@ struct Page {
     version: &'static str,
 }
 
+/// A SKU id in pieces ending at each underscore, so the page can break long ids there (with
+/// `<wbr>`) instead of overflowing or breaking inside a word.
+pub fn parts(s: &str) -> Vec<&str> {
+    s.split_inclusive('_').collect()
+}
+
 fn user_label(u: &crate::model::User) -> String {
     match (u.display_name.is_empty(), u.upn.is_empty()) {
         (false, false) => format!("{} ({})", u.display_name, u.upn),
@@ -90,62 +100,84 @@ fn user_label(u: &crate::model::User) -> String {
     }
 }
 
-pub fn render(a: &Analysis) -> Result<Vec<u8>> {
-    let total = a.summary.iter().find(|s| s.group == "total");
+pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
+    let cur = a.book.currency.clone();
+    let money = |d: Decimal| format!("{cur} {}", grouped(&fmt2(d)));
     let class_rows: Vec<_> = a.summary.iter().filter(|s| s.group == "class").collect();
-    let max = class_rows
-        .iter()
-        .map(|s| s.monthly_saving.max(Decimal::ZERO))
-        .max()
-        .unwrap_or(Decimal::ZERO);
-    let bars = class_rows
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let width = if max > Decimal::ZERO {
-                (s.monthly_saving.max(Decimal::ZERO) * Decimal::from(400) / max)
-                    .round()
-                    .try_into()
-                    .unwrap_or(0u32)
-            } else {
-                0
-            };
-            Bar {
-                label: s.name.clone(),
-                y: i as u32 * 24,
-                width,
-                value: format!("{} {}/month", a.book.currency, fmt2(s.monthly_saving)),
-            }
-        })
-        .collect::<Vec<_>>();
+    let one = |name: &str| {
+        vec![Series {
+            name: name.into(),
+            color: BLUE,
+        }]
+    };
+    let class_chart = charts::bars(
+        "Annual saving by class",
+        one("annual saving"),
+        class_rows
+            .iter()
+            .map(|s| {
+                let text = format!("{} · {} users", money(s.annual_saving), s.users);
+                (s.name.clone(), vec![(s.annual_saving, text)])
+            })
+            .collect(),
+    );
+    let depts = departments(a);
+    let department_chart = charts::bars(
+        "Annual saving by department",
+        one("annual saving"),
+        depts
+            .iter()
+            .map(|d| {
+                let annual = d.monthly_saving * Decimal::from(12);
+                let text = format!(
+                    "{} · {} of {} users change",
+                    money(annual),
+                    d.changes,
+                    d.users
+                );
+                (d.name.clone(), vec![(annual, text)])
+            })
+            .collect(),
+    );
+    let sku_chart = charts::bars(
+        "Seats now and recommended per SKU",
+        vec![
+            Series {
+                name: "seats now (bought, else assigned)".into(),
+                color: GREY,
+            },
+            Series {
+                name: "recommended".into(),
+                color: BLUE,
+            },
+        ],
+        a.renewal
+            .iter()
+            .map(|r| {
+                let now = r.bought.unwrap_or(r.assigned);
+                (
+                    r.sku.clone(),
+                    vec![
+                        (Decimal::from(now), format!("{now} now")),
+                        (
+                            Decimal::from(r.recommended),
+                            format!("{} recommended", r.recommended),
+                        ),
+                    ],
+                )
+            })
+            .collect(),
+    );
+    let h = headline(a);
     let row5 = |s: &&crate::savings::SummaryRow| {
         (
             s.name.clone(),
             s.users,
-            fmt2(s.monthly_saving),
-            fmt2(s.annual_saving),
+            grouped(&fmt2(s.monthly_saving)),
+            grouped(&fmt2(s.annual_saving)),
             s.unknown,
         )
     };
-    let mut dept: BTreeMap<String, (u64, u64, Decimal)> = BTreeMap::new();
-    for p in &a.priced {
-        let name = if p.rec.user.department.is_empty() {
-            "(none)".to_string()
-        } else {
-            p.rec.user.department.clone()
-        };
-        let e = dept.entry(name).or_default();
-        e.0 += 1;
-        if p.rec.recommended != p.rec.current {
-            e.1 += 1;
-        }
-        e.2 += p.monthly_saving.unwrap_or(Decimal::ZERO);
-    }
-    let mut departments: Vec<_> = dept
-        .into_iter()
-        .map(|(d, (n, c, m))| (d, n, c, fmt2(m), fmt2(m * Decimal::from(12)), m))
-        .collect();
-    departments.sort_by(|x, y| y.5.cmp(&x.5).then(x.0.cmp(&y.0)));
     let sections = [
         Class::Remove,
         Class::Device,
@@ -202,7 +234,7 @@ pub fn render(a: &Analysis) -> Result<Vec<u8>> {
                         p.rec.user.department.clone(),
                         now,
                         rec,
-                        fmt_opt(p.monthly_saving),
+                        grouped(&fmt_opt(p.monthly_saving)),
                         p.rec.confidence.to_string(),
                         p.rec.reasons.join("; "),
                     )
@@ -222,11 +254,6 @@ pub fn render(a: &Analysis) -> Result<Vec<u8>> {
             .cmp(&y.rec.active_per_30)
             .then(x.rec.user.id.cmp(&y.rec.user.id))
     });
-    let seats_to_reduce: i64 = a
-        .renewal
-        .iter()
-        .map(|r| (r.bought.unwrap_or(r.assigned) as i64 - r.recommended as i64).max(0))
-        .sum();
     let p = &a.policy;
     let page = Page {
         as_of: a.as_of.to_string(),
@@ -234,18 +261,24 @@ pub fn render(a: &Analysis) -> Result<Vec<u8>> {
         window_days: a.window_days,
         covered_days: a.covered_days,
         currency: a.book.currency.clone(),
-        annual: total.map_or("0.00".into(), |t| fmt2(t.annual_saving)),
-        monthly: total.map_or("0.00".into(), |t| fmt2(t.monthly_saving)),
-        seats_to_reduce,
+        annual: grouped(&fmt2(h.annual)),
+        monthly: grouped(&fmt2(h.monthly)),
+        seats_to_reduce: h.seats_to_reduce,
         users: a.priced.len(),
-        unknown: total.map_or(0, |t| t.unknown),
-        realisable: a
-            .realisable
-            .as_ref()
-            .map(|r| (fmt2(r.this_fiscal_year), r.renewal_date.to_string())),
+        unknown: h.unknown,
+        realisable: a.realisable.as_ref().map(|r| {
+            (
+                grouped(&fmt2(r.this_fiscal_year)),
+                r.renewal_date.to_string(),
+                r.months_in_fiscal_year,
+            )
+        }),
         warnings: a.warnings.clone(),
-        chart_height: bars.len() as u32 * 24,
-        bars,
+        pseudonymised: extras.pseudonymised,
+        class_chart,
+        department_chart,
+        sku_chart,
+        trend: extras.trend.as_ref().map(|d| trend(d, &cur)),
         classes: class_rows.iter().map(row5).collect(),
         flags: a
             .summary
@@ -255,9 +288,17 @@ pub fn render(a: &Analysis) -> Result<Vec<u8>> {
             .iter()
             .map(row5)
             .collect(),
-        departments: departments
+        departments: depts
             .into_iter()
-            .map(|d| (d.0, d.1, d.2, d.3, d.4))
+            .map(|d| {
+                (
+                    d.name,
+                    d.users,
+                    d.changes,
+                    grouped(&fmt2(d.monthly_saving)),
+                    grouped(&fmt2(d.monthly_saving * Decimal::from(12))),
+                )
+            })
             .collect(),
         renewal: a
             .renewal
@@ -271,8 +312,8 @@ pub fn render(a: &Analysis) -> Result<Vec<u8>> {
                     r.recommended,
                     r.change,
                     r.shelfware.map_or("—".into(), |s| s.to_string()),
-                    fmt_opt(r.monthly_saving_at_renewal),
-                    fmt_opt(r.annual_saving_at_renewal),
+                    grouped(&fmt_opt(r.monthly_saving_at_renewal)),
+                    grouped(&fmt_opt(r.annual_saving_at_renewal)),
                 )
             })
             .collect(),
@@ -350,29 +391,7 @@ pub fn render(a: &Analysis) -> Result<Vec<u8>> {
         device_user_share: p.device.user_share.to_string(),
         device_min_users: p.device.min_users,
         device_max_share: p.device.max_dominant_share.to_string(),
-        thresholds: vec![
-            ("lookback_days".into(), p.lookback_days.to_string()),
-            ("grace_days".into(), p.grace_days.to_string()),
-            (
-                "occasional_days (per 30)".into(),
-                p.occasional_days.to_string(),
-            ),
-            ("premium_features".into(), p.premium_features.join(", ")),
-            ("device.user_share".into(), p.device.user_share.to_string()),
-            ("device.min_users".into(), p.device.min_users.to_string()),
-            (
-                "device.max_dominant_share".into(),
-                p.device.max_dominant_share.to_string(),
-            ),
-            ("target team-member".into(), p.targets.team_member.clone()),
-            ("target activity".into(), p.targets.activity.clone()),
-            ("target full".into(), p.targets.full.clone()),
-            ("target device".into(), p.targets.device.clone()),
-            (
-                "renewal_date".into(),
-                p.renewal_date.map_or("not set".into(), |d| d.to_string()),
-            ),
-        ],
+        thresholds: settings(a),
         rules: p
             .rules
             .iter()

@@ -1,0 +1,370 @@
+//! The message `rightsize send` delivers: `multipart/mixed` holding a `multipart/alternative`
+//! (a plain-text and a short inline-CSS HTML summary, under 100 KB so Gmail does not clip it and
+//! Outlook's Word engine renders it) and the report's XLSX and CSV files as attachments. Never
+//! an `.html` attachment: mail filters quarantine them. Everything is read from the report
+//! folder's `report.json`, so a pseudonymised report gives a pseudonymised message.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use askama::Template;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use serde_json::Value;
+
+/// Gmail clips a message body past ~102 KB; stay clearly below.
+pub const MAX_HTML_BYTES: usize = 100 * 1024;
+
+/// Who the message goes to and what it is called.
+pub struct Addressing {
+    pub from: Mailbox,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+}
+
+/// The parts of the message before they are put together (tested without any SMTP).
+pub struct Content {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// (file name, bytes), sorted by name.
+    pub attachments: Vec<(String, Vec<u8>)>,
+}
+
+#[derive(Template)]
+#[template(path = "email.html")]
+struct EmailHtml<'a> {
+    s: &'a Summary,
+}
+
+/// The figures of the summary, as text.
+struct Summary {
+    as_of: String,
+    window: String,
+    currency: String,
+    annual: String,
+    monthly: String,
+    seats_to_reduce: i64,
+    users: u64,
+    unknown: u64,
+    realisable: Option<(String, String)>,
+    pseudonymised: bool,
+    /// (class, users, annual saving)
+    classes: Vec<(String, u64, String)>,
+    /// (SKU, seats held, recommended, annual saving at renewal)
+    skus: Vec<(String, String, u64, String)>,
+    trend: Option<TrendText>,
+    attachments: Vec<String>,
+}
+
+struct TrendText {
+    previous_as_of: String,
+    annual_before: String,
+    annual_change: String,
+    class_changes: usize,
+    new_users: usize,
+    departed: usize,
+    /// (class, users before, users now, annual change)
+    classes: Vec<(String, u64, u64, String)>,
+}
+
+fn s(v: &Value, key: &str) -> String {
+    match &v[key] {
+        Value::String(x) => x.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+fn n(v: &Value, key: &str) -> u64 {
+    v[key].as_u64().unwrap_or(0)
+}
+
+/// `1234567.5` → `1,234,567.50`: thousands separators for the reader (amounts are already
+/// rounded text from report.json).
+pub fn grouped(amount: &str) -> String {
+    if amount.is_empty() || amount == "unknown" {
+        return amount.to_string();
+    }
+    let (sign, rest) = match amount.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", amount),
+    };
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac}")
+    }
+}
+
+/// A signed change: `+1,200.00`, `-30.00`, `0.00`.
+pub fn signed(amount: &str) -> String {
+    if amount.starts_with('-') || amount == "unknown" || amount.is_empty() {
+        grouped(amount)
+    } else if amount.trim_start_matches(['0', '.']).is_empty() {
+        amount.to_string()
+    } else {
+        format!("+{}", grouped(amount))
+    }
+}
+
+fn summary(report: &Value, attachments: &[String]) -> Summary {
+    let h = &report["headline"];
+    let currency = s(report, "currency");
+    let classes = report["summary"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter(|r| r["group"] == "class")
+                .map(|r| (s(r, "name"), n(r, "users"), grouped(&s(r, "annual_saving"))))
+                .collect()
+        })
+        .unwrap_or_default();
+    let skus = report["renewal"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    let held = if r["bought"].is_null() {
+                        n(r, "assigned").to_string()
+                    } else {
+                        n(r, "bought").to_string()
+                    };
+                    (
+                        s(r, "sku"),
+                        held,
+                        n(r, "recommended"),
+                        grouped(&s(r, "annual_saving_at_renewal")),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let trend = report.get("trend").filter(|t| !t.is_null()).map(|t| {
+        let rows = t["rows"].as_array().cloned().unwrap_or_default();
+        let total = rows.iter().find(|r| r["section"] == "total");
+        let users = t["users"].as_array().cloned().unwrap_or_default();
+        let count = |kind: &str| users.iter().filter(|u| u["change"] == kind).count();
+        TrendText {
+            previous_as_of: s(t, "previous_as_of"),
+            annual_before: total.map_or(String::new(), |r| grouped(&s(r, "old_annual_saving"))),
+            annual_change: total.map_or(String::new(), |r| signed(&s(r, "annual_saving_change"))),
+            class_changes: count("class"),
+            new_users: count("new"),
+            departed: count("departed"),
+            classes: rows
+                .iter()
+                .filter(|r| r["section"] == "class")
+                .map(|r| {
+                    (
+                        s(r, "name"),
+                        n(r, "old_count"),
+                        n(r, "new_count"),
+                        signed(&s(r, "annual_saving_change")),
+                    )
+                })
+                .collect(),
+        }
+    });
+    Summary {
+        as_of: s(report, "as_of"),
+        window: format!(
+            "{} to {}",
+            s(&report["window"], "from"),
+            s(&report["window"], "to")
+        ),
+        annual: grouped(&s(h, "annual_saving")),
+        monthly: grouped(&s(h, "monthly_saving")),
+        seats_to_reduce: h["seats_to_reduce"].as_i64().unwrap_or(0),
+        users: n(h, "users"),
+        unknown: n(h, "users_with_unknown_saving"),
+        realisable: h["realisable"].as_object().map(|r| {
+            let r = Value::Object(r.clone());
+            (grouped(&s(&r, "this_fiscal_year")), s(&r, "renewal_date"))
+        }),
+        pseudonymised: report["pseudonymised"].as_bool().unwrap_or(false),
+        currency,
+        classes,
+        skus,
+        trend,
+        attachments: attachments.to_vec(),
+    }
+}
+
+fn plain_text(x: &Summary) -> String {
+    let c = &x.currency;
+    let mut t = format!(
+        "Dynamics 365 Customer Service licence right-sizing, as of {}\nWindow {}; {} licensed users analysed.\n\n",
+        x.as_of, x.window, x.users
+    );
+    t += &format!(
+        "Annual saving (known prices): {c} {} ({c} {} a month)\n",
+        x.annual, x.monthly
+    );
+    match &x.realisable {
+        Some((amount, renewal)) => {
+            t += &format!(
+                "Realisable this fiscal year: {c} {amount} (from the renewal on {renewal})\n"
+            );
+        }
+        None => t += "Realisable this fiscal year: unknown (no renewal_date in the policy)\n",
+    }
+    t += &format!("Seats to reduce at renewal: {}\n", x.seats_to_reduce);
+    if x.unknown > 0 {
+        t += &format!(
+            "{} user(s) have an unknown saving (a price is missing); they are not in the totals.\n",
+            x.unknown
+        );
+    }
+    if let Some(tr) = &x.trend {
+        t += &format!(
+            "\nAgainst the previous report (as of {}): annual saving was {c} {}, change {c} {}; \
+             {} user(s) changed class, {} new, {} departed.\n",
+            tr.previous_as_of,
+            tr.annual_before,
+            tr.annual_change,
+            tr.class_changes,
+            tr.new_users,
+            tr.departed
+        );
+    }
+    t += "\nBy class (users, annual saving):\n";
+    for (name, users, annual) in &x.classes {
+        t += &format!("  {name:<12} {users:>6}  {c} {annual:>14}\n");
+    }
+    if x.pseudonymised {
+        t += "\nUsers are pseudonymised: the mapping stays with the Dynamics admin.\n";
+    }
+    t += &format!("\nAttached: {}.\n", x.attachments.join(", "));
+    t += "The full HTML report (report.html) stays in the report folder: mail filters quarantine HTML attachments.\n";
+    t
+}
+
+/// Files attached from a report folder: the workbook and every CSV, sorted; never HTML.
+pub fn attachment_names(dir: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().to_string();
+        let lower = name.to_ascii_lowercase();
+        if entry.file_type()?.is_file() && (lower.ends_with(".csv") || lower.ends_with(".xlsx")) {
+            names.push(name);
+        }
+    }
+    names.sort();
+    Ok(names)
+}
+
+/// Reads the report folder and writes the summary parts.
+pub fn content(dir: &Path, subject: Option<&str>) -> Result<Content> {
+    let path = dir.join("report.json");
+    let bytes = std::fs::read(&path).with_context(|| {
+        format!(
+            "cannot read {}: send needs a report folder written by `rightsize analyze` with the json format",
+            path.display()
+        )
+    })?;
+    let report: Value = serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not a rightsize report", path.display()))?;
+    let names = attachment_names(dir)?;
+    if names.is_empty() {
+        bail!(
+            "{} holds no report.xlsx and no CSV file to attach (analyze with --format csv,xlsx)",
+            dir.display()
+        );
+    }
+    let sum = summary(&report, &names);
+    let html = EmailHtml { s: &sum }.render()?;
+    if html.len() > MAX_HTML_BYTES {
+        bail!(
+            "the HTML summary is {} bytes, over the {MAX_HTML_BYTES}-byte limit that keeps mail \
+             clients from clipping it",
+            html.len()
+        );
+    }
+    let mut attachments = Vec::new();
+    for name in names {
+        let p = dir.join(&name);
+        attachments.push((
+            name,
+            std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
+        ));
+    }
+    Ok(Content {
+        subject: subject.map_or_else(
+            || format!("Dynamics 365 licence right-sizing as of {}", sum.as_of),
+            str::to_string,
+        ),
+        text: plain_text(&sum),
+        html,
+        attachments,
+    })
+}
+
+fn content_type(name: &str) -> ContentType {
+    let ct = if name.to_ascii_lowercase().ends_with(".xlsx") {
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    ContentType::parse(ct).expect("a fixed, valid content type")
+}
+
+/// Puts the message together.
+pub fn message(c: Content, to: &Addressing) -> Result<Message> {
+    let mut b = Message::builder()
+        .from(to.from.clone())
+        .subject(c.subject)
+        .user_agent(format!("rightsize {}", env!("CARGO_PKG_VERSION")));
+    for m in &to.to {
+        b = b.to(m.clone());
+    }
+    for m in &to.cc {
+        b = b.cc(m.clone());
+    }
+    let mut body = MultiPart::mixed().multipart(MultiPart::alternative_plain_html(c.text, c.html));
+    for (name, bytes) in c.attachments {
+        let ct = content_type(&name);
+        body = body.singlepart(Attachment::new(name).body(bytes, ct));
+    }
+    b.multipart(body).context("cannot build the message")
+}
+
+/// Parses an address given on the command line or in the configuration.
+pub fn mailbox(s: &str) -> Result<Mailbox> {
+    s.trim()
+        .parse()
+        .with_context(|| format!("\"{s}\" is not an email address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_get_thousands_separators() {
+        let cases = [
+            ("0.00", "0.00"),
+            ("667.00", "667.00"),
+            ("1234.50", "1,234.50"),
+            ("114300.00", "114,300.00"),
+            ("-1234567.00", "-1,234,567.00"),
+            ("unknown", "unknown"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(grouped(input), want, "{input}");
+        }
+        assert_eq!(signed("1200.00"), "+1,200.00");
+        assert_eq!(signed("-30.00"), "-30.00");
+        assert_eq!(signed("0.00"), "0.00");
+    }
+}

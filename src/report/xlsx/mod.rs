@@ -1,0 +1,167 @@
+//! `report.xlsx` (rust_xlsxwriter): the report's tables as sheets for finance to model in Excel.
+//! Every table has a frozen, bold header row, an autofilter and set column widths; money cells
+//! are numbers with the run's currency format; user data is written only as strings or numbers,
+//! never as formulas. Document properties carry the as-of date, not the wall clock, so reruns
+//! are byte-identical.
+
+use anyhow::{Context, Result};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
+
+mod sheets;
+mod trend;
+
+use super::Extras;
+use crate::analysis::Analysis;
+use crate::money::round2;
+
+/// Excel's limit on the characters in one cell.
+const MAX_CELL: usize = 32_767;
+
+/// One cell of a table.
+pub(super) enum Cell {
+    Text(String),
+    Int(i64),
+    /// A plain decimal number (a share, a rate), not money.
+    Num(Decimal),
+    /// Money; `None` is an unknown amount, written as the word "unknown".
+    Money(Option<Decimal>),
+}
+
+pub(super) fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
+}
+
+pub(super) fn int(n: impl TryInto<i64>) -> Cell {
+    Cell::Int(n.try_into().unwrap_or(i64::MAX))
+}
+
+pub(super) struct Formats {
+    pub header: Format,
+    pub money: Format,
+    pub number: Format,
+    pub bold: Format,
+}
+
+impl Formats {
+    fn new(currency: &str) -> Formats {
+        // The currency code goes into the number format as a quoted literal; keep only letters
+        // and digits so a price book cannot inject format syntax.
+        let code: String = currency
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(0xF0F4F9)
+                .set_text_wrap(),
+            money: Format::new()
+                .set_num_format(format!("#,##0.00 \"{code}\";[Red]-#,##0.00 \"{code}\"")),
+            number: Format::new().set_num_format("0.00##"),
+            bold: Format::new().set_bold(),
+        }
+    }
+}
+
+/// Writes a table at the top of `ws`: header row frozen, autofilter over the table, widths set.
+pub(super) fn table(
+    ws: &mut Worksheet,
+    name: &str,
+    columns: &[(&str, f64)],
+    rows: Vec<Vec<Cell>>,
+    f: &Formats,
+) -> Result<u32> {
+    ws.set_name(name)?;
+    for (c, (title, width)) in columns.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *title, &f.header)?;
+        ws.set_column_width(c, *width)?;
+    }
+    let mut r = 0u32;
+    for row in rows {
+        r += 1;
+        for (c, cell) in row.into_iter().enumerate() {
+            write_cell(ws, r, c as u16, cell, f)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, r.max(1), columns.len().saturating_sub(1) as u16)?;
+    Ok(r)
+}
+
+pub(super) fn write_cell(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    cell: Cell,
+    f: &Formats,
+) -> Result<()> {
+    match cell {
+        Cell::Text(s) if s.is_empty() => {}
+        Cell::Text(s) => {
+            let s: String = s.chars().take(MAX_CELL).collect();
+            ws.write_string(r, c, s)?;
+        }
+        Cell::Int(n) => {
+            // Whole counts far below 2^53: exact as f64.
+            ws.write_number(r, c, n as f64)?;
+        }
+        Cell::Num(d) => {
+            ws.write_number_with_format(r, c, d.to_f64().unwrap_or(0.0), &f.number)?;
+        }
+        Cell::Money(Some(d)) => {
+            // Excel stores every number as an IEEE double, so a money cell must be an f64: the
+            // exact Decimal is rounded to cents first and converted only here, at the last step
+            // (cents up to 2^53 survive the conversion exactly enough to display the same).
+            ws.write_number_with_format(r, c, round2(d).to_f64().unwrap_or(0.0), &f.money)?;
+        }
+        Cell::Money(None) => {
+            ws.write_string(r, c, "unknown")?;
+        }
+    }
+    Ok(())
+}
+
+/// Renders the workbook to bytes.
+pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
+    let f = Formats::new(&a.book.currency);
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&a.as_of)).unwrap_or(2000),
+        chrono::Datelike::month(&a.as_of) as u8,
+        chrono::Datelike::day(&a.as_of) as u8,
+    )?;
+    let props = DocProperties::new()
+        .set_title(format!(
+            "Dynamics 365 licence right-sizing as of {}",
+            a.as_of
+        ))
+        .set_subject("Dynamics 365 Customer Service licence savings")
+        .set_author("rightsize")
+        .set_category("Licensing")
+        .set_keywords("Dynamics 365, licences, savings, renewal")
+        .set_comment(format!(
+            "Window {} to {}; prices in {}; rightsize {}",
+            a.window_from,
+            a.as_of,
+            a.book.currency,
+            env!("CARGO_PKG_VERSION")
+        ))
+        // The as-of date, not the wall clock: a rerun must give the same bytes.
+        .set_creation_datetime(&created);
+    wb.set_properties(&props);
+
+    sheets::summary(wb.add_worksheet(), a, extras, &f)?;
+    sheets::recommendations(wb.add_worksheet(), a, &f)?;
+    sheets::renewal(wb.add_worksheet(), a, &f)?;
+    sheets::devices(wb.add_worksheet(), a, &f)?;
+    sheets::data_quality(wb.add_worksheet(), a, &f)?;
+    sheets::method(wb.add_worksheet(), a, &f)?;
+    if let Some(d) = &extras.trend {
+        trend::trend(wb.add_worksheet(), d, &f)?;
+        trend::user_changes(wb.add_worksheet(), d, &f)?;
+    }
+    wb.save_to_buffer().context("cannot render report.xlsx")
+}

@@ -1,0 +1,139 @@
+//! The HTML report's structure: headline first, the charts as inline SVG, the sections in
+//! reading order, balanced markup, and nothing loaded from outside the file (no script,
+//! stylesheet, image, frame, font or link).
+
+mod common;
+
+use std::path::Path;
+
+use common::{fixture, rightsize};
+
+fn analyze(out: &Path, extra: &[&str]) -> String {
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "html,json", "--out"])
+        .arg(out)
+        .args(extra)
+        .arg(fixture("classes"))
+        .assert()
+        .success();
+    std::fs::read_to_string(out.join("report.html")).expect("html")
+}
+
+/// The page with a trend: the same fixture a month earlier is the previous report.
+fn page_with_trend(root: &Path) -> String {
+    let old = root.join("old");
+    analyze(&old, &["--as-of", "2026-10-15"]);
+    let prev = old.to_string_lossy().to_string();
+    analyze(&root.join("new"), &["--previous", &prev])
+}
+
+fn count(html: &str, needle: &str) -> usize {
+    html.matches(needle).count()
+}
+
+#[test]
+fn the_page_loads_nothing_external() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let html = page_with_trend(tmp.path());
+    let lower = html.to_lowercase();
+    for banned in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "<base",
+        "<form",
+        "@import",
+        "url(",
+        " src=",
+        " href=",
+        "srcset=",
+        "@font-face",
+    ] {
+        assert!(!lower.contains(banned), "the page contains {banned}");
+    }
+    // The only URL is the SVG namespace, which is a name, not something fetched.
+    let urls = count(&lower, "http://") + count(&lower, "https://");
+    assert_eq!(urls, count(&lower, "xmlns=\"http://www.w3.org/2000/svg\""));
+}
+
+#[test]
+fn the_page_has_its_structure() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let html = page_with_trend(tmp.path());
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<meta charset=\"utf-8\">"));
+    for tag in [
+        "html", "head", "body", "table", "tr", "svg", "h1", "h2", "style",
+    ] {
+        assert_eq!(
+            count(&html, &format!("<{tag}")),
+            count(&html, &format!("</{tag}>")),
+            "<{tag}> balanced"
+        );
+    }
+    assert_eq!(count(&html, "<h1>"), 1);
+    // The headline comes before every section and holds the three figures finance asks for.
+    let headline = html.find("class=\"headline\"").expect("headline box");
+    let first_h2 = html.find("<h2>").expect("sections");
+    assert!(headline < first_h2);
+    let box_end = headline
+        + html[headline..]
+            .find("</div>\n</div>")
+            .expect("end of the box");
+    let head = &html[headline..box_end];
+    for kpi in [
+        "annual saving (known prices)",
+        "realisable this fiscal year",
+        "seats to reduce at renewal",
+        "annual saving vs the report",
+    ] {
+        assert!(head.contains(kpi), "headline shows {kpi}");
+    }
+    // Charts: trend by class, savings by class, by department, seats per SKU.
+    let labels: Vec<&str> = html
+        .split("aria-label=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "Annual saving by class, previous report and now",
+            "Annual saving by class",
+            "Annual saving by department",
+            "Seats now and recommended per SKU",
+        ]
+    );
+    assert_eq!(count(&html, "<svg "), 4);
+    // Sections in reading order.
+    let mut at = 0;
+    for h in [
+        "<h2>Since the previous report (as of 2026-10-15)</h2>",
+        "<h2>Savings by class</h2>",
+        "<h2>By department</h2>",
+        "<h2>Renewal by SKU</h2>",
+        "<h2>Remove the licence",
+        "<h2>Users who changed",
+        "<h2>Occasional full users",
+        "<h2>Shared devices</h2>",
+        "<h2>Data quality</h2>",
+        "<h2>Method and thresholds</h2>",
+    ] {
+        let pos = html[at..]
+            .find(h)
+            .unwrap_or_else(|| panic!("{h} missing or out of order"));
+        at += pos + h.len();
+    }
+}
+
+#[test]
+fn without_a_previous_report_there_is_no_trend_section() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let html = analyze(&tmp.path().join("r"), &[]);
+    assert!(!html.contains("Since the previous report"));
+    assert!(!html.contains("Users who changed"));
+    assert_eq!(count(&html, "<svg "), 3);
+}
