@@ -115,19 +115,15 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         })
         .collect();
     for src in &activity_sources {
-        prepared.push(profile::prepare(src, &source_ctx)?);
+        step.set_message(format!("checking {}", src.name));
+        prepared.push(profile::prepare(src, &source_ctx, &mut rejected)?);
     }
+    step.finish_and_clear();
     let dataverse_ids = activity_sources
         .iter()
         .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations));
-    let latest = match opts.as_of {
-        Some(_) => None,
-        None => {
-            step.set_message("finding the latest activity");
-            profile::latest(&prepared)?
-        }
-    };
-    step.finish_and_clear();
+    let coverage: Vec<Coverage> = prepared.iter().map(|p| p.coverage.clone()).collect();
+    let latest = coverage.iter().filter_map(|c| c.last_ms).max();
     let as_of = match (opts.as_of, latest) {
         (Some(d), _) => d,
         (None, Some(ms)) => ms_to_date(ms),
@@ -138,16 +134,10 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     };
     let window_from = as_of - Duration::days(policy.lookback_days);
     let window_days = (policy.lookback_days + 1) as u32;
+    let covered_days = covered_days(&coverage, window_from, as_of);
 
     let step = progress.step("profiling activity");
-    let (coverage, activity) = profile::run(
-        &activity_sources,
-        &prepared,
-        date_to_day(window_from),
-        date_to_day(as_of),
-        &mut rejected,
-    )?;
-    let covered_days = covered_days(&coverage, window_from, as_of);
+    let activity = profile::aggregate(&prepared, date_to_day(window_from), date_to_day(as_of))?;
     step.finish_and_clear();
     let devices = devices::analyse(&activity.devices, &policy.device);
 

@@ -80,16 +80,9 @@ pub struct Coverage {
 
 /// A source normalised to the slim schema, ready to aggregate.
 pub struct Prepared {
-    index: usize,
-    name: String,
-    operation_level: bool,
-    /// Every row with its slim columns, `keep` and `reason` (lazy).
-    checked: polars::prelude::LazyFrame,
-    /// The activity rows (valid and kept) in the slim schema (lazy).
-    frame: polars::prelude::LazyFrame,
-    spec: kinds::SlimSpec,
-    /// How to re-read a CSV source to locate an error Polars reports by byte offset.
-    shape: Option<CsvShape>,
+    pub coverage: Coverage,
+    /// The source rolled up per user and day: small, whatever the number of events.
+    rollup: rollup::Rollup,
 }
 
 /// What the error locator needs of a CSV source.
@@ -131,6 +124,7 @@ mod c {
     pub const ROW: &str = "row_nr";
     /// How many events a slim row stands for (1, or a daily roll-up's count).
     pub const N: &str = "n_events";
+    pub const DAY: &str = "day";
 }
 
-pub use rollup::{latest, run};
+pub use rollup::aggregate;

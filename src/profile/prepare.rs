@@ -134,15 +134,57 @@ fn open(src: &Source, with_rows: bool) -> Result<Raw<'_>> {
     Ok(Raw { src, lf, schema })
 }
 
-/// Opens an activity source and builds (lazily, nothing is read yet) its checked frame and the
-/// frame of its activity rows; `run` executes every source in one streaming pass.
-pub fn prepare(src: &Source, ctx: &SourceContext) -> Result<Prepared> {
+/// Opens an activity source, checks it once for rejected rows and coverage, and returns the
+/// slim frame for the window aggregation.
+pub fn prepare(
+    src: &Source,
+    ctx: &SourceContext,
+    rejected: &mut Vec<Rejected>,
+) -> Result<Prepared> {
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
     let checked = checked_frame(raw.lf.clone(), &spec, false);
+    let SlimSpec {
+        checks,
+        operation_level,
+        own_from_creator,
+        ..
+    } = &spec;
+    let (checks, operation_level, own_from_creator) = (checks, *operation_level, *own_from_creator);
+
+    let shape = src.decoded.as_ref().map(|dec| CsvShape {
+        name: src.name.clone(),
+        path: dec.path.clone(),
+        delimiter: dec.delimiter,
+        width: src.columns.len(),
+    });
     let ok = col("reason").eq(lit(0u8));
-    let mut frame = checked.clone().filter(ok.and(col("keep")));
-    if spec.own_from_creator {
+    let stats = checked.clone().select([
+        len().cast(DataType::UInt64).alias("rows"),
+        ok.clone()
+            .not()
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("rejected"),
+        ok.clone()
+            .and(col("keep").not())
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("skipped"),
+        col(c::TS).filter(ok.clone()).min().alias("first"),
+        col(c::TS).filter(ok.clone()).max().alias("last"),
+    ]);
+    let rejects_of = |checked: LazyFrame| {
+        let mut reject_cols = vec![col(c::ROW), col("reason")];
+        reject_cols.extend((0..checks.len()).map(|k| col(format!("raw{k}"))));
+        checked
+            .filter(col("reason").neq(lit(0u8)))
+            .select(reject_cols)
+            .limit(MAX_REJECTS_KEPT as IdxSize)
+    };
+
+    let mut frame = checked.filter(ok.and(col("keep")));
+    if own_from_creator {
         // A write to a record the same user created (in this source) is to their own record.
         let created = frame
             .clone()
@@ -165,71 +207,64 @@ pub fn prepare(src: &Source, ctx: &SourceContext) -> Result<Prepared> {
                     .alias(c::OWN),
             );
     }
-    let frame = frame.select([
-        col(c::UID),
-        col(c::TS),
-        col(c::OP),
-        col(c::TABLE),
-        col(c::OWN),
-        col(c::CHAN),
-        col(c::DEVICE),
-        col(c::PREMIUM),
-        col(c::N),
-    ]);
-    let shape = src.decoded.as_ref().map(|dec| CsvShape {
+    let rollup = super::rollup::plans(frame);
+    // One scan of the file feeds every result (Polars shares the common subplan).
+    let out = LazyFrame::collect_all_with_engine(
+        vec![
+            stats.logical_plan,
+            rollup.days.logical_plan,
+            rollup.writes.logical_plan,
+            rollup.devices.logical_plan,
+        ],
+        Engine::Streaming,
+        OptFlags::default(),
+    )
+    .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
+    let [stats, days, writes, devices]: [DataFrame; 4] = out.try_into().map_err(|_| {
+        anyhow!(
+            "{}: the query returned an unexpected number of results",
+            src.name
+        )
+    })?;
+    let get_u64 =
+        |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
+    let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
+    let mut user_ids: Vec<String> = days
+        .column(c::UID)?
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let coverage = Coverage {
+        source: src.index,
         name: src.name.clone(),
-        path: dec.path.clone(),
-        delimiter: dec.delimiter,
-        width: src.columns.len(),
-    });
+        rows: get_u64("rows")?,
+        rejected: get_u64("rejected")?,
+        skipped: get_u64("skipped")?,
+        first_ms: get_i64("first")?,
+        last_ms: get_i64("last")?,
+        operation_level,
+        user_ids,
+    };
+    if coverage.rejected > 0 {
+        // A second read, with row numbers, only to locate the rejected rows.
+        let raw = open(src, true)?;
+        let rejects = rejects_of(checked_frame(raw.lf, &spec, true))
+            .collect()
+            .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
+        report_rejects(src, &rejects, checks, rejected)?;
+    }
     Ok(Prepared {
-        index: src.index,
-        name: src.name.clone(),
-        operation_level: spec.operation_level,
-        checked,
-        frame,
-        spec,
-        shape,
+        coverage,
+        rollup: super::rollup::Rollup {
+            days,
+            writes,
+            devices,
+        },
     })
-}
-
-/// The stats plan of a checked frame: rows, rejected, skipped, first and last timestamp.
-pub(super) fn stats_plan(checked: LazyFrame) -> LazyFrame {
-    let ok = col("reason").eq(lit(0u8));
-    checked.select([
-        len().cast(DataType::UInt64).alias("rows"),
-        ok.clone()
-            .not()
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("rejected"),
-        ok.clone()
-            .and(col("keep").not())
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("skipped"),
-        col(c::TS).filter(ok.clone()).min().alias("first"),
-        col(c::TS).filter(ok).max().alias("last"),
-    ])
-}
-
-/// Re-reads a source with row numbers to locate and describe its rejected rows.
-pub(super) fn locate_rejects(
-    src: &Source,
-    p: &Prepared,
-    rejected: &mut Vec<Rejected>,
-) -> Result<()> {
-    let raw = open(src, true)?;
-    let checks = &p.spec.checks;
-    let mut reject_cols = vec![col(c::ROW), col("reason")];
-    reject_cols.extend((0..checks.len()).map(|k| col(format!("raw{k}"))));
-    let rejects = checked_frame(raw.lf, &p.spec, true)
-        .filter(col("reason").neq(lit(0u8)))
-        .select(reject_cols)
-        .limit(MAX_REJECTS_KEPT as IdxSize)
-        .collect()
-        .map_err(|e| locate_polars_error(&p.shape, &src.name, e))?;
-    report_rejects(src, &rejects, checks, rejected)
 }
 
 /// The slim columns, `keep`, the raw values the checks show, and `reason` (1 + index of the

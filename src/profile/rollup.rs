@@ -1,20 +1,33 @@
-//! Executes every activity source in one streaming pass: per source its stats (rows, rejected,
-//! skipped, dates covered) and its user ids; over all sources together, restricted to the
-//! window, one row per user (events, first and last, distinct active days, reads, writes,
-//! conversations, premium use), per user and table for writes, and per device and user. The
-//! outputs grow with users and devices, not with events. The latest timestamp, which fixes the
-//! default window, comes from a lighter pass that reads only the timestamp column.
+//! Events → one row per user and day (with the counts the profile needs), per user, day, table
+//! and own flag for writes, and per device, user and day. The roll-up is computed in the same
+//! streaming pass that checks the source, so memory follows users × days, not events; the
+//! window is applied to the roll-up afterwards, which is also what lets a pre-aggregated
+//! `activity-daily` input (from the SQL in `sql/`) take the same path.
 
 use std::collections::HashMap;
 
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
 
-use super::locate::locate_in_csv;
-use super::prepare::{locate_rejects, stats_plan};
 use super::udf::udf_div;
 use super::*;
-use crate::ingest::{Rejected, Source};
+
+/// Roll-up frames of one source.
+pub(super) struct Rollup {
+    /// uid, day, events, first, last, reads, writes, voice, digital, premium
+    pub days: DataFrame,
+    /// uid, day, tbl, own, n
+    pub writes: DataFrame,
+    /// dev, uid, day, n
+    pub devices: DataFrame,
+}
+
+/// The lazy roll-up plans over a source's slim frame.
+pub(super) struct Plans {
+    pub days: LazyFrame,
+    pub writes: LazyFrame,
+    pub devices: LazyFrame,
+}
 
 fn is_write() -> Expr {
     col(c::OP)
@@ -32,140 +45,89 @@ fn weighted(cond: Expr) -> Expr {
         .cast(DataType::UInt64)
 }
 
-/// Maps a Polars failure to the first located CSV problem among the sources, if any.
-fn located(prepared: &[Prepared], e: PolarsError) -> anyhow::Error {
-    match prepared
-        .iter()
-        .filter_map(|p| p.shape.as_ref())
-        .find_map(locate_in_csv)
-    {
-        Some(msg) => anyhow!(msg),
-        None => anyhow!("reading activity: {e}"),
-    }
-}
-
-/// The latest activity timestamp over every source (reads only the timestamp columns).
-pub fn latest(prepared: &[Prepared]) -> Result<Option<i64>> {
-    let plans: Vec<DslPlan> = prepared
-        .iter()
-        .map(|p| {
-            p.checked
-                .clone()
-                .select([col(c::TS).max().alias("last")])
-                .logical_plan
-        })
-        .collect();
-    if plans.is_empty() {
-        return Ok(None);
-    }
-    let out = LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
-        .map_err(|e| located(prepared, e))?;
-    let mut max = None;
-    for df in &out {
-        if let Some(v) = df.column("last")?.i64()?.get(0) {
-            max = max.max(Some(v));
-        }
-    }
-    Ok(max)
-}
-
-/// One pass over every source: coverage per source and the profiles of the window
-/// `[from_day, to_day]` (days since the epoch, inclusive).
-pub fn run(
-    sources: &[&Source],
-    prepared: &[Prepared],
-    from_day: i64,
-    to_day: i64,
-    rejected: &mut Vec<Rejected>,
-) -> Result<(Vec<Coverage>, Activity)> {
-    if prepared.is_empty() {
-        return Ok((Vec::new(), Activity::default()));
-    }
-    let from_ms = from_day * MS_PER_DAY;
-    let to_ms = (to_day + 1) * MS_PER_DAY - 1;
-    let mut plans: Vec<DslPlan> = Vec::new();
-    for p in prepared {
-        plans.push(stats_plan(p.checked.clone()).logical_plan);
-        plans.push(
-            p.frame
-                .clone()
-                .select([col(c::UID)])
-                .unique(None, UniqueKeepStrategy::Any)
-                .logical_plan,
-        );
-    }
-    let frames: Vec<LazyFrame> = prepared.iter().map(|p| p.frame.clone()).collect();
-    let events = concat(frames, UnionArgs::default())?.filter(
-        col(c::TS)
-            .gt_eq(lit(from_ms))
-            .and(col(c::TS).lt_eq(lit(to_ms))),
+pub(super) fn plans(frame: LazyFrame) -> Plans {
+    let frame = frame.with_column(
+        udf_div(col(c::TS), MS_PER_DAY)
+            .cast(DataType::Int32)
+            .alias(c::DAY),
     );
-    let per_user = events.clone().group_by([col(c::UID)]).agg([
+    let days = frame.clone().group_by([col(c::UID), col(c::DAY)]).agg([
         col(c::N).sum().cast(DataType::UInt64).alias("events"),
         col(c::TS).min().alias("first"),
         col(c::TS).max().alias("last"),
-        udf_div(col(c::TS), MS_PER_DAY)
-            .n_unique()
-            .cast(DataType::UInt32)
-            .alias("days"),
         weighted(col(c::OP).eq(lit(OP_READ))).alias("reads"),
         weighted(is_write()).alias("writes"),
         weighted(col(c::CHAN).eq(lit(CH_VOICE))).alias("voice"),
         weighted(col(c::CHAN).eq(lit(CH_DIGITAL))).alias("digital"),
         weighted(col(c::PREMIUM)).alias("premium"),
     ]);
-    let writes = events
+    let writes = frame
         .clone()
         .filter(is_write())
-        .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
+        .group_by([col(c::UID), col(c::DAY), col(c::TABLE), col(c::OWN)])
         .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
-    let devices = events
+    let devices = frame
         .filter(col(c::DEVICE).is_not_null())
-        .group_by([col(c::DEVICE), col(c::UID)])
+        .group_by([col(c::DEVICE), col(c::UID), col(c::DAY)])
         .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
-    plans.extend([
-        per_user.logical_plan,
-        writes.logical_plan,
-        devices.logical_plan,
-    ]);
-    let out = LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())
-        .map_err(|e| located(prepared, e))?;
-
-    let mut coverage = Vec::with_capacity(prepared.len());
-    for (k, p) in prepared.iter().enumerate() {
-        let (stats, ids) = (&out[2 * k], &out[2 * k + 1]);
-        let get_u64 =
-            |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
-        let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
-        let mut user_ids: Vec<String> = ids
-            .column(c::UID)?
-            .str()?
-            .iter()
-            .flatten()
-            .map(str::to_string)
-            .collect();
-        user_ids.sort_unstable();
-        let cov = Coverage {
-            source: p.index,
-            name: p.name.clone(),
-            rows: get_u64("rows")?,
-            rejected: get_u64("rejected")?,
-            skipped: get_u64("skipped")?,
-            first_ms: get_i64("first")?,
-            last_ms: get_i64("last")?,
-            operation_level: p.operation_level,
-            user_ids,
-        };
-        if cov.rejected > 0
-            && let Some(src) = sources.iter().find(|s| s.index == p.index)
-        {
-            locate_rejects(src, p, rejected)?;
-        }
-        coverage.push(cov);
+    Plans {
+        days,
+        writes,
+        devices,
     }
-    let n = out.len();
-    let activity = profiles_from(&out[n - 3], &out[n - 2], &out[n - 1])?;
-    Ok((coverage, activity))
+}
+
+fn stack(frames: Vec<DataFrame>) -> Result<LazyFrame> {
+    let lazies: Vec<LazyFrame> = frames.into_iter().map(DataFrame::lazy).collect();
+    Ok(concat(lazies, UnionArgs::default())?)
+}
+
+/// Profiles of the window `[from_day, to_day]` (days since the epoch, inclusive) from every
+/// source's roll-up.
+pub fn aggregate(prepared: &[Prepared], from_day: i64, to_day: i64) -> Result<Activity> {
+    if prepared.is_empty() {
+        return Ok(Activity::default());
+    }
+    let in_window = || {
+        col(c::DAY)
+            .gt_eq(lit(from_day as i32))
+            .and(col(c::DAY).lt_eq(lit(to_day as i32)))
+    };
+    let sum = |n: &str| col(n).sum().cast(DataType::UInt64).alias(n);
+    let per_user = stack(prepared.iter().map(|p| p.rollup.days.clone()).collect())?
+        .filter(in_window())
+        .group_by([col(c::UID)])
+        .agg([
+            sum("events"),
+            col("first").min(),
+            col("last").max(),
+            col(c::DAY).n_unique().cast(DataType::UInt32).alias("days"),
+            sum("reads"),
+            sum("writes"),
+            sum("voice"),
+            sum("digital"),
+            sum("premium"),
+        ]);
+    let writes = stack(prepared.iter().map(|p| p.rollup.writes.clone()).collect())?
+        .filter(in_window())
+        .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
+        .agg([sum("n")]);
+    let devices = stack(prepared.iter().map(|p| p.rollup.devices.clone()).collect())?
+        .filter(in_window())
+        .group_by([col(c::DEVICE), col(c::UID)])
+        .agg([sum("n")]);
+    let out = LazyFrame::collect_all_with_engine(
+        vec![
+            per_user.logical_plan,
+            writes.logical_plan,
+            devices.logical_plan,
+        ],
+        Engine::InMemory,
+        OptFlags::default(),
+    )
+    .map_err(|e| anyhow!("aggregating activity: {e}"))?;
+    let (per_user, writes, devices) = (&out[0], &out[1], &out[2]);
+    profiles_from(per_user, writes, devices)
 }
 
 fn profiles_from(
