@@ -107,36 +107,9 @@ pub fn read(
                 ));
                 continue;
             }
-            let enabled = match parse_bool(get(c_enabled)) {
-                Ok(v) => v,
-                Err(NotABool) => {
-                    let col = c_enabled.map_or("", |c| t.header_name(c));
-                    rejected.push(Rejected::at_line(
-                        &src.name,
-                        row.line,
-                        col,
-                        format!("\"{}\" is not true or false", get(c_enabled)),
-                    ));
-                    continue;
-                }
-            };
-            let created_text = get(c_created);
-            let created = if created_text.is_empty() {
-                None
-            } else {
-                match parse_iso_ms(created_text).or_else(|| parse_us_ms(created_text)) {
-                    Some(ms) => Some(ms_to_date(ms)),
-                    None => {
-                        let col = c_created.map_or("", |c| t.header_name(c));
-                        rejected.push(Rejected::at_line(
-                            &src.name,
-                            row.line,
-                            col,
-                            format!("\"{created_text}\" is not a date"),
-                        ));
-                        continue;
-                    }
-                }
+            let Some((enabled, created)) = account_cells(&t, row, c_enabled, c_created, rejected)
+            else {
+                continue;
             };
             n += 1;
             let key = if id.is_empty() {
@@ -194,6 +167,51 @@ pub fn read(
     Ok(out)
 }
 
+/// The account flag and creation date of a row (either may be empty); `None` when one is not
+/// valid, after rejecting the row with its line and column.
+fn account_cells(
+    t: &Table,
+    row: &super::table::Row,
+    c_flag: Option<usize>,
+    c_created: Option<usize>,
+    rejected: &mut Vec<Rejected>,
+) -> Option<(Option<bool>, Option<chrono::NaiveDate>)> {
+    let get = |c: Option<usize>| c.and_then(|c| row.record.get(c)).unwrap_or("").trim();
+    let column = |c: Option<usize>| c.map_or("", |c| t.header_name(c));
+    let flag = match parse_bool(get(c_flag)) {
+        Ok(v) => v,
+        Err(NotABool) => {
+            let problem = format!("\"{}\" is not true or false", get(c_flag));
+            rejected.push(Rejected::at_line(
+                &t.name,
+                row.line,
+                column(c_flag),
+                problem,
+            ));
+            return None;
+        }
+    };
+    let text = get(c_created);
+    let created = if text.is_empty() {
+        None
+    } else {
+        match parse_iso_ms(text).or_else(|| parse_us_ms(text)) {
+            Some(ms) => Some(ms_to_date(ms)),
+            None => {
+                let problem = format!("\"{text}\" is not a date");
+                rejected.push(Rejected::at_line(
+                    &t.name,
+                    row.line,
+                    column(c_created),
+                    problem,
+                ));
+                return None;
+            }
+        }
+    };
+    Some((flag, created))
+}
+
 /// The Microsoft 365 admin center "Active users" export: licences as `+`-joined display names.
 fn admin_center(
     t: &Table,
@@ -225,37 +243,11 @@ fn admin_center(
             ));
             continue;
         }
-        let blocked = match parse_bool(get(c_block)) {
-            Ok(v) => v,
-            Err(NotABool) => {
-                let col = c_block.map_or("", |c| t.header_name(c));
-                rejected.push(Rejected::at_line(
-                    &t.name,
-                    row.line,
-                    col,
-                    format!("\"{}\" is not true or false", get(c_block)),
-                ));
-                continue;
-            }
+        let Some((enabled, created)) = account_cells(t, row, c_block, c_created, rejected) else {
+            continue;
         };
-        let created_text = get(c_created);
-        let created = if created_text.is_empty() {
-            None
-        } else {
-            match parse_iso_ms(created_text).or_else(|| parse_us_ms(created_text)) {
-                Some(ms) => Some(ms_to_date(ms)),
-                None => {
-                    let col = c_created.map_or("", |c| t.header_name(c));
-                    rejected.push(Rejected::at_line(
-                        &t.name,
-                        row.line,
-                        col,
-                        format!("\"{created_text}\" is not a date"),
-                    ));
-                    continue;
-                }
-            }
-        };
+        // `Block credential` is the opposite of "enabled".
+        let blocked = enabled;
         n += 1;
         let key = if id.is_empty() {
             upn.to_lowercase()
