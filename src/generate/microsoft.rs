@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use chrono::NaiveDate;
 
-use super::{DIGITAL, ENT, Event, GenUser, PREMIUM, Rng, TM, VOICE, create, purchased};
+use super::{Event, GenUser, Rng, catalogue, create, purchased};
 
 const DYNAMICS_APP: &str = "00000007-0000-0000-c000-000000000000";
 const OUTLOOK_APP: &str = "00000002-0000-0ff1-ce00-000000000000";
@@ -23,30 +23,22 @@ const ADMIN_HEADER: &str = "Display name,DirSyncEnabled,User principal name,Obje
 
 const SIGNIN_HEADER: &str = "Date (UTC),Request ID,User agent,Correlation ID,User ID,User,Username,User type,Cross tenant access type,Incoming token type,Authentication Protocol,Unique token identifier,Original transfer method,Client credential type,Token Protection - Sign In Session,Token Protection - Sign In Session StatusCode,Application,Application ID ,App owner tenant ID,Resource,Resource ID ,Resource tenant ID,Resource owner tenant ID,Home tenant ID,Home tenant name,IP address,Location,Status,Sign-in error code,Failure reason,Client app,Device ID,Browser,Operating System,Compliant,Managed,Join Type,Multifactor authentication result,Multifactor authentication auth method,Multifactor authentication auth detail,Authentication requirement,Sign-in identifier,Session ID,IP address (seen by resource),Through Global Secure Access,Global Secure Access IP address,Autonomous system  number,Flagged for review,Token issuer type,Incoming token type,Token issuer name,Latency,Conditional Access,Managed Identity type,Associated Resource Id,Federated Token Id,Federated Token Issuer";
 
+/// The display name the admin center shows for a SKU (the price book's first name).
 fn display_name(sku: &str) -> &'static str {
-    match sku {
-        s if s == ENT => "Dynamics 365 for Customer Service Enterprise Edition",
-        s if s == PREMIUM => "Dynamics 365 Customer Service Premium",
-        s if s == TM => "Dynamics 365 Team Members",
-        s if s == VOICE => {
-            "Dynamics 365 Contact Center Voice Add-on for Customer Service Enterprise"
-        }
-        s if s == DIGITAL => {
-            "Dynamics 365 Contact Center Digital Add-on for Customer Service Enterprise"
-        }
-        _ => "Microsoft 365 E3",
-    }
+    catalogue()
+        .book
+        .get(sku)
+        .and_then(|s| s.names.first())
+        .map_or("Microsoft 365 E3", String::as_str)
 }
 
+/// The SKU's GUID; Premium has no published one (the export would carry the tenant's own).
 fn sku_guid(sku: &str) -> &'static str {
-    match sku {
-        s if s == ENT => "749742bf-0d37-4158-a120-33567104deeb",
-        s if s == TM => "7ac9fe77-66b7-4e5e-9e46-10eed1cff547",
-        s if s == VOICE => "73e8b747-20bf-463d-8ffd-274a7d65d0bc",
-        s if s == DIGITAL => "7e6e6091-1680-4532-9370-6cd4598483ac",
-        // Premium has no published GUID: the export would carry the tenant's own.
-        _ => "",
-    }
+    catalogue()
+        .book
+        .get(sku)
+        .and_then(|s| s.guid.as_deref())
+        .unwrap_or("")
 }
 
 fn guid(rng: &mut Rng) -> String {

@@ -74,13 +74,39 @@ const MIX: [(Persona, u64); 16] = [
     (Persona::UnderLicensed, 15),
 ];
 
-pub(crate) const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
-pub(crate) const PREMIUM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
-pub(crate) const TM: &str = "DYN365_TEAM_MEMBERS";
-pub(crate) const VOICE: &str =
-    "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
-pub(crate) const DIGITAL: &str =
-    "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+/// The SKUs the synthetic tenant holds, taken from the built-in price book and policy: SKU ids
+/// live in the defaults, not in code.
+pub(crate) struct Catalogue {
+    pub ent: String,
+    pub premium: String,
+    pub tm: String,
+    pub voice: String,
+    pub digital: String,
+    pub book: crate::prices::PriceBook,
+}
+
+pub(crate) fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: std::sync::OnceLock<Catalogue> = std::sync::OnceLock::new();
+    CATALOGUE.get_or_init(|| {
+        let book = crate::prices::PriceBook::load(None)
+            .expect("the built-in price book is valid (unit-tested)");
+        let policy = crate::policy::Policy::load(None, &book)
+            .expect("the built-in policy is valid (unit-tested)");
+        let premium = book
+            .skus()
+            .find(|s| s.premium && s.family == "customer-service")
+            .map(|s| s.id.clone())
+            .expect("the built-in price book has a Customer Service Premium SKU");
+        Catalogue {
+            ent: policy.targets.full.clone(),
+            premium,
+            tm: policy.targets.team_member.clone(),
+            voice: policy.targets.voice_addon.clone(),
+            digital: policy.targets.digital_addon.clone(),
+            book,
+        }
+    })
+}
 
 const FIRST: [&str; 16] = [
     "Anna", "Ben", "Chloé", "Dmitri", "Eva", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kai",
@@ -306,7 +332,7 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
 
 /// Seats bought per SKU: what is held plus some shelfware.
 pub(crate) fn purchased(sku: &str, held: u64) -> u64 {
-    held + held / 10 + u64::from(sku == ENT) * 3
+    held + held / 10 + u64::from(sku == catalogue().ent) * 3
 }
 
 pub(crate) fn create(out: &Path, name: &str) -> Result<BufWriter<File>> {
@@ -411,6 +437,7 @@ struct Member {
 
 /// The `i`-th user; draws from `rng` in a fixed order (changing it changes every tenant).
 fn member(i: u64, as_of: NaiveDate, rng: &mut Rng, kiosk_seq: &mut u64) -> Member {
+    let cat = catalogue();
     let persona = persona_of(i, rng);
     let id = format!(
         "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
@@ -434,12 +461,12 @@ fn member(i: u64, as_of: NaiveDate, rng: &mut Rng, kiosk_seq: &mut u64) -> Membe
         _ => DEPTS[rng.below(DEPTS.len() as u64) as usize],
     };
     let skus: Vec<&str> = match persona {
-        Persona::PremiumNoCopilot | Persona::PremiumCopilot => vec![PREMIUM],
-        Persona::VoiceAgent | Persona::UnusedAddon => vec![ENT, VOICE],
-        Persona::ChatAgent => vec![ENT, DIGITAL],
-        Persona::CaseAgent if rng.chance(300) => vec![ENT, VOICE],
-        Persona::UnderLicensed => vec![TM],
-        _ => vec![ENT],
+        Persona::PremiumNoCopilot | Persona::PremiumCopilot => vec![cat.premium.as_str()],
+        Persona::VoiceAgent | Persona::UnusedAddon => vec![cat.ent.as_str(), cat.voice.as_str()],
+        Persona::ChatAgent => vec![cat.ent.as_str(), cat.digital.as_str()],
+        Persona::CaseAgent if rng.chance(300) => vec![cat.ent.as_str(), cat.voice.as_str()],
+        Persona::UnderLicensed => vec![cat.tm.as_str()],
+        _ => vec![cat.ent.as_str()],
     };
     let created = match persona {
         Persona::NewHire => as_of - Duration::days(rng.below(20) as i64),
