@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{read_csv, rightsize};
+use common::{classes, read_csv, rightsize};
 
 fn generate(out: &Path, format: &str) {
     rightsize()
@@ -25,18 +24,6 @@ fn generate(out: &Path, format: &str) {
         "lookback_days = 34\naudit_own_record = \"creator\"\n[exclude]\npatterns = [\"svc-*@contoso.com\"]\n",
     )
     .expect("policy");
-}
-
-fn classes(report: &Path) -> BTreeMap<String, (String, String)> {
-    read_csv(&report.join("recommendations.csv"))
-        .into_iter()
-        .map(|r| {
-            (
-                r["user_id"].to_lowercase(),
-                (r["class"].clone(), r["flags"].clone()),
-            )
-        })
-        .collect()
 }
 
 #[test]

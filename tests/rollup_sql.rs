@@ -3,11 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
 
-use common::{read_csv, rightsize};
+use common::{classes, rightsize};
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
@@ -17,18 +16,6 @@ fn load(path: &Path) -> LazyFrame {
         .with_infer_schema_length(Some(0))
         .finish()
         .expect("scan")
-}
-
-fn classes(report: &Path) -> BTreeMap<String, (String, String)> {
-    read_csv(&report.join("recommendations.csv"))
-        .into_iter()
-        .map(|r| {
-            (
-                r["user_id"].to_lowercase(),
-                (r["class"].clone(), r["flags"].clone()),
-            )
-        })
-        .collect()
 }
 
 #[test]

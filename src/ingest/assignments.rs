@@ -53,13 +53,7 @@ pub fn read(
     let mut out = Assignments::default();
     let mut users: BTreeMap<String, User> = BTreeMap::new();
     for src in sources {
-        let Some(dec) = &src.decoded else {
-            bail!(
-                "{}: Parquet assignments are not supported; export them as CSV",
-                src.name
-            );
-        };
-        let t = Table::read(&src.name, dec, rejected)?;
+        let t = Table::from_source(src, "assignments", rejected)?;
         if src.kind == super::Kind::AdminCenterUsers {
             let n = admin_center(&t, book, policy, &mut users, &mut out, rejected)?;
             out.rows.insert(src.index, n);

@@ -54,11 +54,6 @@ impl Kind {
             Kind::AdminCenterUsers => "admin-center-users",
         }
     }
-
-    /// Whether this version reads the kind (the others are listed, not analysed).
-    pub fn is_supported(self) -> bool {
-        true
-    }
 }
 
 impl fmt::Display for Kind {
@@ -271,20 +266,14 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
         match found {
             Some((kind, decoded, columns)) => {
                 info.kind = Some(kind);
-                if !kind.is_supported() {
-                    info.ignored = Some(format!(
-                        "recognised as {kind}, which this version does not read yet"
-                    ));
-                } else {
-                    sources.push(Source {
-                        index,
-                        kind,
-                        name: name.clone(),
-                        path: path.clone(),
-                        decoded,
-                        columns,
-                    });
-                }
+                sources.push(Source {
+                    index,
+                    kind,
+                    name: name.clone(),
+                    path: path.clone(),
+                    decoded,
+                    columns,
+                });
             }
             None => {
                 info.ignored = Some(match ext.as_str() {

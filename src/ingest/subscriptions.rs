@@ -32,13 +32,7 @@ pub fn read(
 ) -> Result<Subscriptions> {
     let mut out = Subscriptions::default();
     for src in sources {
-        let Some(dec) = &src.decoded else {
-            bail!(
-                "{}: Parquet subscriptions are not supported; export them as CSV",
-                src.name
-            );
-        };
-        let t = Table::read(&src.name, dec, rejected)?;
+        let t = Table::from_source(src, "subscriptions", rejected)?;
         let (Some(c_sku), Some(c_bought)) = (
             t.col(&["sku", "skupartnumber", "skuid"]),
             t.col(&["purchased", "prepaidunits.enabled"]),

@@ -21,13 +21,7 @@ pub struct SystemUsers {
 pub fn read(sources: &[&Source], rejected: &mut Vec<Rejected>) -> Result<SystemUsers> {
     let mut out = SystemUsers::default();
     for src in sources {
-        let Some(dec) = &src.decoded else {
-            bail!(
-                "{}: Parquet systemuser exports are not supported; export them as CSV",
-                src.name
-            );
-        };
-        let t = Table::read(&src.name, dec, rejected)?;
+        let t = Table::from_source(src, "systemuser exports", rejected)?;
         let (Some(c_id), Some(c_aad)) = (
             t.col(&["systemuserid"]),
             t.col(&["azureactivedirectoryobjectid"]),

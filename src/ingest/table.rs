@@ -66,6 +66,21 @@ impl Table {
         })
     }
 
+    /// Reads a small source, which must be CSV (`what` names the kind in the message).
+    pub fn from_source(
+        src: &super::Source,
+        what: &str,
+        rejected: &mut Vec<Rejected>,
+    ) -> Result<Table> {
+        let Some(dec) = &src.decoded else {
+            anyhow::bail!(
+                "{}: Parquet {what} are not supported; export them as CSV",
+                src.name
+            );
+        };
+        Table::read(&src.name, dec, rejected)
+    }
+
     /// Index of the first column whose normalised header is one of `names`.
     pub fn col(&self, names: &[&str]) -> Option<usize> {
         names.iter().find_map(|n| self.columns.get(*n).copied())

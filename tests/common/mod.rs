@@ -35,3 +35,16 @@ pub fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
         })
         .collect()
 }
+
+/// Class and flags per user id (lower-cased) of a report folder.
+pub fn classes(report: &Path) -> BTreeMap<String, (String, String)> {
+    read_csv(&report.join("recommendations.csv"))
+        .into_iter()
+        .map(|r| {
+            (
+                r["user_id"].to_lowercase(),
+                (r["class"].clone(), r["flags"].clone()),
+            )
+        })
+        .collect()
+}
