@@ -108,14 +108,24 @@ pub(super) fn write_cell(
             // Whole counts far below 2^53: exact as f64.
             ws.write_number(r, c, n as f64)?;
         }
-        Cell::Num(d) => {
-            ws.write_number_with_format(r, c, d.to_f64().unwrap_or(0.0), &f.number)?;
-        }
+        // A Decimal that has no f64 (it always has one in practice) is written as its text,
+        // never as a silent zero.
+        Cell::Num(d) => match d.to_f64() {
+            Some(x) => {
+                ws.write_number_with_format(r, c, x, &f.number)?;
+            }
+            None => {
+                ws.write_string(r, c, d.to_string())?;
+            }
+        },
         Cell::Money(Some(d)) => {
             // Excel stores every number as an IEEE double, so a money cell must be an f64: the
             // exact Decimal is rounded to cents first and converted only here, at the last step
             // (cents up to 2^53 survive the conversion exactly enough to display the same).
-            ws.write_number_with_format(r, c, round2(d).to_f64().unwrap_or(0.0), &f.money)?;
+            match round2(d).to_f64() {
+                Some(x) => ws.write_number_with_format(r, c, x, &f.money)?,
+                None => ws.write_string(r, c, crate::money::fmt2(d))?,
+            };
         }
         Cell::Money(None) => {
             ws.write_string(r, c, "unknown")?;
