@@ -114,9 +114,25 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             )
         })
         .collect();
+    // With --as-of the window is known before reading, and each source is read once for it;
+    // without, the window ends at the latest activity and a source with activity before the
+    // window is read a second time (see `profile::aggregate`).
+    let window_of = |as_of: NaiveDate| profile::Window {
+        from_day: date_to_day(as_of - Duration::days(policy.lookback_days)),
+        to_day: date_to_day(as_of),
+    };
+    let words = profile::words_for(policy.lookback_days);
     for src in &activity_sources {
-        step.set_message(format!("checking {}", src.name));
-        prepared.push(profile::prepare(src, &source_ctx, &mut rejected)?);
+        step.set_message(format!("reading {}", src.name));
+        let one = progress.timing(format!("reading {}", src.name));
+        prepared.push(profile::prepare(
+            src,
+            &source_ctx,
+            opts.as_of.map(window_of),
+            words,
+            &mut rejected,
+        )?);
+        drop(one);
     }
     step.finish_and_clear();
     let dataverse_ids = activity_sources
@@ -137,7 +153,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let covered_days = covered_days(&coverage, window_from, as_of);
 
     let step = progress.step("profiling activity");
-    let activity = profile::aggregate(&prepared, date_to_day(window_from), date_to_day(as_of))?;
+    let activity = profile::aggregate(&prepared, &activity_sources, &source_ctx, window_of(as_of))?;
     step.finish_and_clear();
     let devices = devices::analyse(&activity.devices, &policy.device);
 
@@ -280,6 +296,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         warnings
             .push("no activity source found: every user is kept as \"no activity data\"".into());
     }
+    folder.finish_hashes()?;
     Ok(Analysis {
         folder,
         book,

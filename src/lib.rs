@@ -7,6 +7,7 @@ pub mod cli;
 pub mod devices;
 pub mod diff;
 pub mod email;
+pub mod engine;
 pub mod generate;
 pub mod ingest;
 pub mod model;

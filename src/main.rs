@@ -1,11 +1,24 @@
-//! The `rightsize` binary: parse, run, print the error chain, exit (0 ok, 1 error, 2 usage).
+//! The `rightsize` binary: parse, tune Polars, run, print the error chain, exit (0 ok, 1 error,
+//! 2 usage).
 
 use clap::Parser;
 
 fn main() {
     let cli = rightsize::cli::Cli::parse();
+    apply_engine_settings(&cli);
     if let Err(err) = rightsize::run(cli) {
         eprintln!("error: {err:#}");
         std::process::exit(1);
+    }
+}
+
+/// Polars reads its engine settings from the environment only (see `rightsize::engine`).
+#[allow(unsafe_code)]
+fn apply_engine_settings(cli: &rightsize::cli::Cli) {
+    for (var, value) in rightsize::engine::settings(cli, |v| std::env::var_os(v).is_some()) {
+        // SAFETY: nothing else runs yet: `main` has only parsed the command line, no thread has
+        // been started (Polars starts its pools on first use), so no one reads the environment
+        // concurrently.
+        unsafe { std::env::set_var(var, value) };
     }
 }

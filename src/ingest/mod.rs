@@ -138,9 +138,26 @@ pub struct Source {
 pub struct Folder {
     pub files: Vec<InputFile>,
     pub sources: Vec<Source>,
+    /// The files' SHA-256 digests, computed on a thread of their own while the analysis reads
+    /// the data (hashing a 4 GB export takes seconds); `finish_hashes` puts them in `files`.
+    hashing: Option<std::thread::JoinHandle<Result<Vec<String>>>>,
 }
 
 impl Folder {
+    /// Waits for the digests and writes them into `files`.
+    pub fn finish_hashes(&mut self) -> Result<()> {
+        let Some(handle) = self.hashing.take() else {
+            return Ok(());
+        };
+        let digests = handle
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread hashing the input files stopped"))??;
+        for (f, d) in self.files.iter_mut().zip(digests) {
+            f.sha256 = d;
+        }
+        Ok(())
+    }
+
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Source> {
         self.sources.iter().filter(move |s| s.kind == kind)
     }
@@ -213,7 +230,9 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
         if path.is_dir() {
             continue;
         }
-        let (size, sha256) = hash_file(&path)?;
+        let size = std::fs::metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_lowercase())
@@ -222,7 +241,7 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
             name: name.clone(),
             path: path.clone(),
             size,
-            sha256,
+            sha256: String::new(),
             kind: None,
             format: ext.clone(),
             ignored: None,
@@ -287,7 +306,18 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
         }
         files.push(info);
     }
-    Ok(Folder { files, sources })
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let hashing = std::thread::spawn(move || {
+        paths
+            .iter()
+            .map(|p| hash_file(p).map(|(_, digest)| digest))
+            .collect()
+    });
+    Ok(Folder {
+        files,
+        sources,
+        hashing: Some(hashing),
+    })
 }
 
 fn show_delim(d: u8) -> String {

@@ -78,11 +78,13 @@ pub struct Coverage {
     pub user_ids: Vec<String>,
 }
 
-/// A source normalised to the slim schema, ready to aggregate.
+/// A source read once: what it covers and its per-user results (small, whatever the number
+/// of events).
 pub struct Prepared {
     pub coverage: Coverage,
-    /// The source rolled up per user and day: small, whatever the number of events.
-    rollup: rollup::Rollup,
+    /// Words of the active-day bitmask.
+    words: usize,
+    parts: rollup::Parts,
 }
 
 /// What the error locator needs of a CSV source.
@@ -124,7 +126,6 @@ mod c {
     pub const ROW: &str = "row_nr";
     /// How many events a slim row stands for (1, or a daily roll-up's count).
     pub const N: &str = "n_events";
-    pub const DAY: &str = "day";
 }
 
-pub use rollup::aggregate;
+pub use rollup::{Window, aggregate, words_for};

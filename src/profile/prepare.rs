@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::kinds::{self, SlimSpec};
 use super::locate::{first_csv_value, lines_of_rows, locate_polars_error, parquet_first_string};
+use super::rollup::{Parts, Window};
 use super::udf::timestamp_expr;
 use super::*;
 use crate::ingest::timeparse::TimeFormat;
@@ -134,65 +135,122 @@ fn open(src: &Source, with_rows: bool) -> Result<Raw<'_>> {
     Ok(Raw { src, lf, schema })
 }
 
-/// Opens an activity source, checks it once for rejected rows and coverage, and returns the
-/// slim frame for the window aggregation.
+/// Opens an activity source and reads it once: its row statistics, its rejected rows (located
+/// by a second read only when there are any) and its per-user, per-table and per-device
+/// activity, limited to `window` when it is known.
 pub fn prepare(
     src: &Source,
     ctx: &SourceContext,
+    window: Option<Window>,
+    words: usize,
     rejected: &mut Vec<Rejected>,
 ) -> Result<Prepared> {
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
-    let checked = checked_frame(raw.lf.clone(), &spec, false);
-    let SlimSpec {
-        checks,
-        operation_level,
-        own_from_creator,
-        ..
-    } = &spec;
-    let (checks, operation_level, own_from_creator) = (checks, *operation_level, *own_from_creator);
+    let shape = shape_of(src);
+    let (users, writes, devices) = read(&raw, &spec, window, words, &shape)?;
+    let stat = |name: &str| -> Result<u64> { Ok(users.column(name)?.u64()?.sum().unwrap_or(0)) };
+    let mut user_ids: Vec<String> = {
+        let uid = users.column(c::UID)?.str()?;
+        let events = users.column("events")?.u64()?;
+        uid.iter()
+            .zip(events.iter())
+            .filter(|(_, n)| n.unwrap_or(0) > 0)
+            .filter_map(|(u, _)| u.map(str::to_string))
+            .collect()
+    };
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let coverage = Coverage {
+        source: src.index,
+        name: src.name.clone(),
+        rows: stat("rows")?,
+        rejected: stat("rejected")?,
+        skipped: stat("skipped")?,
+        first_ms: users.column("ok_first")?.i64()?.min(),
+        last_ms: users.column("ok_last")?.i64()?.max(),
+        operation_level: spec.operation_level,
+        user_ids,
+    };
+    if coverage.rejected > 0 {
+        // A second read, with row numbers, only to locate the rejected rows.
+        let raw = open(src, true)?;
+        let mut reject_cols = vec![col(c::ROW), col("reason")];
+        reject_cols.extend((0..spec.checks.len()).map(|k| col(format!("raw{k}"))));
+        let rejects = checked_frame(raw.lf, &spec, true)
+            .filter(col("reason").neq(lit(0u8)))
+            .select(reject_cols)
+            .limit(MAX_REJECTS_KEPT as IdxSize)
+            .collect()
+            .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
+        report_rejects(src, &rejects, &spec.checks, rejected)?;
+    }
+    let activity_span = super::rollup::activity_span(&users)?;
+    Ok(Prepared {
+        coverage,
+        words,
+        parts: Parts {
+            users,
+            writes,
+            devices,
+            window,
+            activity_span,
+        },
+    })
+}
 
-    let shape = src.decoded.as_ref().map(|dec| CsvShape {
+/// Reads a source again for the activity of `window` only (its statistics are already known).
+pub(super) fn read_window(
+    src: &Source,
+    ctx: &SourceContext,
+    window: Window,
+    words: usize,
+) -> Result<Parts> {
+    let raw = open(src, false)?;
+    let spec = kinds::spec(&raw, ctx)?;
+    let (users, writes, devices) = read(&raw, &spec, Some(window), words, &shape_of(src))?;
+    let activity_span = super::rollup::activity_span(&users)?;
+    Ok(Parts {
+        users,
+        writes,
+        devices,
+        window: Some(window),
+        activity_span,
+    })
+}
+
+fn shape_of(src: &Source) -> Option<CsvShape> {
+    src.decoded.as_ref().map(|dec| CsvShape {
         name: src.name.clone(),
         path: dec.path.clone(),
         delimiter: dec.delimiter,
         width: src.columns.len(),
-    });
-    let ok = col("reason").eq(lit(0u8));
-    let stats = checked.clone().select([
-        len().cast(DataType::UInt64).alias("rows"),
-        ok.clone()
-            .not()
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("rejected"),
-        ok.clone()
-            .and(col("keep").not())
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("skipped"),
-        col(c::TS).filter(ok.clone()).min().alias("first"),
-        col(c::TS).filter(ok.clone()).max().alias("last"),
-    ]);
-    let rejects_of = |checked: LazyFrame| {
-        let mut reject_cols = vec![col(c::ROW), col("reason")];
-        reject_cols.extend((0..checks.len()).map(|k| col(format!("raw{k}"))));
-        checked
-            .filter(col("reason").neq(lit(0u8)))
-            .select(reject_cols)
-            .limit(MAX_REJECTS_KEPT as IdxSize)
-    };
+    })
+}
 
-    let mut frame = checked.filter(ok.and(col("keep")));
-    if own_from_creator {
+/// The one streaming pass over a source: per-user (with the row statistics), per-table and
+/// per-device results.
+fn read(
+    raw: &Raw,
+    spec: &SlimSpec,
+    window: Option<Window>,
+    words: usize,
+    shape: &Option<CsvShape>,
+) -> Result<(DataFrame, DataFrame, DataFrame)> {
+    let mut checked = checked_frame(raw.lf.clone(), spec, false);
+    if spec.own_from_creator {
         // A write to a record the same user created (in this source) is to their own record.
-        let created = frame
+        let ok = col("reason").eq(lit(0u8)).and(col("keep"));
+        let created = checked
             .clone()
-            .filter(col(c::OP).eq(lit(OP_CREATE)).and(col(c::OBJ).is_not_null()))
+            .filter(
+                ok.and(col(c::OP).eq(lit(OP_CREATE)))
+                    .and(col(c::OBJ).is_not_null()),
+            )
             .select([col(c::UID), col(c::OBJ)])
             .unique(None, UniqueKeepStrategy::Any)
             .with_column(lit(1u8).alias("creator"));
-        frame = frame
+        checked = checked
             .join(
                 created,
                 [col(c::UID), col(c::OBJ)],
@@ -207,64 +265,25 @@ pub fn prepare(
                     .alias(c::OWN),
             );
     }
-    let rollup = super::rollup::plans(frame);
+    let (users, writes, devices) = super::rollup::plans(checked.cache(), window, words);
     // One scan of the file feeds every result (Polars shares the common subplan).
     let out = LazyFrame::collect_all_with_engine(
         vec![
-            stats.logical_plan,
-            rollup.days.logical_plan,
-            rollup.writes.logical_plan,
-            rollup.devices.logical_plan,
+            users.logical_plan,
+            writes.logical_plan,
+            devices.logical_plan,
         ],
         Engine::Streaming,
         OptFlags::default(),
     )
-    .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
-    let [stats, days, writes, devices]: [DataFrame; 4] = out.try_into().map_err(|_| {
+    .map_err(|e| locate_polars_error(shape, &raw.src.name, e))?;
+    let [users, writes, devices]: [DataFrame; 3] = out.try_into().map_err(|_| {
         anyhow!(
             "{}: the query returned an unexpected number of results",
-            src.name
+            raw.src.name
         )
     })?;
-    let get_u64 =
-        |name: &str| -> Result<u64> { Ok(stats.column(name)?.u64()?.get(0).unwrap_or(0)) };
-    let get_i64 = |name: &str| -> Result<Option<i64>> { Ok(stats.column(name)?.i64()?.get(0)) };
-    let mut user_ids: Vec<String> = days
-        .column(c::UID)?
-        .str()?
-        .iter()
-        .flatten()
-        .map(str::to_string)
-        .collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
-    let coverage = Coverage {
-        source: src.index,
-        name: src.name.clone(),
-        rows: get_u64("rows")?,
-        rejected: get_u64("rejected")?,
-        skipped: get_u64("skipped")?,
-        first_ms: get_i64("first")?,
-        last_ms: get_i64("last")?,
-        operation_level,
-        user_ids,
-    };
-    if coverage.rejected > 0 {
-        // A second read, with row numbers, only to locate the rejected rows.
-        let raw = open(src, true)?;
-        let rejects = rejects_of(checked_frame(raw.lf, &spec, true))
-            .collect()
-            .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
-        report_rejects(src, &rejects, checks, rejected)?;
-    }
-    Ok(Prepared {
-        coverage,
-        rollup: super::rollup::Rollup {
-            days,
-            writes,
-            devices,
-        },
-    })
+    Ok((users, writes, devices))
 }
 
 /// The slim columns, `keep`, the raw values the checks show, and `reason` (1 + index of the

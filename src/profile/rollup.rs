@@ -1,32 +1,66 @@
-//! Events → one row per user and day (with the counts the profile needs), per user, day, table
-//! and own flag for writes, and per device, user and day. The roll-up is computed in the same
-//! streaming pass that checks the source, so memory follows users × days, not events; the
-//! window is applied to the roll-up afterwards, which is also what lets a pre-aggregated
-//! `activity-daily` input (from the SQL in `sql/`) take the same path.
+//! Events → per-user results in one streaming pass, so that memory follows users and devices,
+//! never events or user-days:
+//!
+//! - per user: the source's row statistics (rows, rejected, skipped, first and last valid
+//!   timestamp) and the window's activity (events, first, last, reads, writes, voice, digital,
+//!   premium) with the active days as a bitmask (`w0…`: bit `d mod 64·words` of each day `d`);
+//! - per user, table and own flag: writes;
+//! - per device and user: events.
+//!
+//! Active days must be counted once across sources (a user who signs in and writes on the same
+//! day was active one day), which is why they are a bitmask, OR-ed across sources: exact as long
+//! as every counted day lies in one span of at most `64·words` days, which the window is.
+//!
+//! The window is known before the pass when `--as-of` is given. Otherwise it ends at the latest
+//! activity, which the pass itself finds: the pass then counts all of a source's activity, and
+//! `aggregate` reads the source again with the window only if some of its activity lies before
+//! the window (an export longer than the lookback).
 
 use std::collections::HashMap;
 
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
 
-use super::udf::udf_div;
+use super::udf::udf_day_bit;
 use super::*;
+use crate::ingest::Source;
 
-/// Roll-up frames of one source.
-pub(super) struct Rollup {
-    /// uid, day, events, first, last, reads, writes, voice, digital, premium
-    pub days: DataFrame,
-    /// uid, day, tbl, own, n
-    pub writes: DataFrame,
-    /// dev, uid, day, n
-    pub devices: DataFrame,
+/// The analysis window, in days since the epoch, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from_day: i64,
+    pub to_day: i64,
 }
 
-/// The lazy roll-up plans over a source's slim frame.
-pub(super) struct Plans {
-    pub days: LazyFrame,
-    pub writes: LazyFrame,
-    pub devices: LazyFrame,
+impl Window {
+    fn contains_ms(&self, first_ms: i64, last_ms: i64) -> bool {
+        first_ms.div_euclid(MS_PER_DAY) >= self.from_day
+            && last_ms.div_euclid(MS_PER_DAY) <= self.to_day
+    }
+}
+
+/// Words of 64 days in the active-day bitmask for a lookback (the window has lookback + 1
+/// days).
+pub fn words_for(lookback_days: i64) -> usize {
+    usize::try_from(lookback_days.max(0) + 1)
+        .unwrap_or(1)
+        .div_ceil(64)
+        .max(1)
+}
+
+/// The per-user, per-table and per-device results of one source.
+pub(super) struct Parts {
+    /// uid, rows, rejected, skipped, ok_first, ok_last, events, first, last, reads, writes,
+    /// voice, digital, premium, w0…
+    pub users: DataFrame,
+    /// uid, tbl, own, n
+    pub writes: DataFrame,
+    /// dev, uid, n
+    pub devices: DataFrame,
+    /// The window the activity was limited to (`None`: all of it).
+    pub window: Option<Window>,
+    /// Earliest and latest activity counted.
+    pub activity_span: Option<(i64, i64)>,
 }
 
 fn is_write() -> Expr {
@@ -45,36 +79,75 @@ fn weighted(cond: Expr) -> Expr {
         .cast(DataType::UInt64)
 }
 
-pub(super) fn plans(frame: LazyFrame) -> Plans {
-    let frame = frame.with_column(
-        udf_div(col(c::TS), MS_PER_DAY)
-            .cast(DataType::Int32)
-            .alias(c::DAY),
-    );
-    let days = frame.clone().group_by([col(c::UID), col(c::DAY)]).agg([
-        col(c::N).sum().cast(DataType::UInt64).alias("events"),
-        col(c::TS).min().alias("first"),
-        col(c::TS).max().alias("last"),
-        weighted(col(c::OP).eq(lit(OP_READ))).alias("reads"),
-        weighted(is_write()).alias("writes"),
-        weighted(col(c::CHAN).eq(lit(CH_VOICE))).alias("voice"),
-        weighted(col(c::CHAN).eq(lit(CH_DIGITAL))).alias("digital"),
-        weighted(col(c::PREMIUM)).alias("premium"),
-    ]);
-    let writes = frame
-        .clone()
-        .filter(is_write())
-        .group_by([col(c::UID), col(c::DAY), col(c::TABLE), col(c::OWN)])
-        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
-    let devices = frame
-        .filter(col(c::DEVICE).is_not_null())
-        .group_by([col(c::DEVICE), col(c::UID), col(c::DAY)])
-        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
-    Plans {
-        days,
-        writes,
-        devices,
+fn word(k: usize) -> String {
+    format!("w{k}")
+}
+
+/// The three lazy results over a source's checked frame (every row, with `reason`, `keep` and
+/// the slim columns). Every result branches from that one frame, so a single scan feeds them.
+pub(super) fn plans(
+    checked: LazyFrame,
+    window: Option<Window>,
+    words: usize,
+) -> (LazyFrame, LazyFrame, LazyFrame) {
+    let ok = col("reason").eq(lit(0u8));
+    let mut act = ok.clone().and(col("keep"));
+    if let Some(w) = window {
+        act = act
+            .and(col(c::TS).gt_eq(lit(w.from_day * MS_PER_DAY)))
+            .and(col(c::TS).lt(lit((w.to_day + 1) * MS_PER_DAY)));
     }
+    let when_ts = |cond: Expr| when(cond).then(col(c::TS)).otherwise(lit(NULL));
+    let mut aggs = vec![
+        len().cast(DataType::UInt64).alias("rows"),
+        ok.clone()
+            .not()
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("rejected"),
+        ok.clone()
+            .and(col("keep").not())
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("skipped"),
+        when_ts(ok.clone()).min().alias("ok_first"),
+        when_ts(ok).max().alias("ok_last"),
+        weighted(act.clone()).alias("events"),
+        when_ts(act.clone()).min().alias("first"),
+        when_ts(act.clone()).max().alias("last"),
+        weighted(act.clone().and(col(c::OP).eq(lit(OP_READ)))).alias("reads"),
+        weighted(act.clone().and(is_write())).alias("writes"),
+        weighted(act.clone().and(col(c::CHAN).eq(lit(CH_VOICE)))).alias("voice"),
+        weighted(act.clone().and(col(c::CHAN).eq(lit(CH_DIGITAL)))).alias("digital"),
+        weighted(act.clone().and(col(c::PREMIUM))).alias("premium"),
+    ];
+    // A row that stands for no events (a daily roll-up's zero) is no active day.
+    let counted = act.clone().and(col(c::N).gt(lit(0u64)));
+    aggs.extend((0..words).map(|k| {
+        when(counted.clone())
+            .then(udf_day_bit(col(c::TS), k, words))
+            .otherwise(lit(0u64))
+            .bitwise_or()
+            .alias(word(k))
+    }));
+    let users = checked.clone().group_by([col(c::UID)]).agg(aggs);
+    let writes = checked
+        .clone()
+        .filter(act.clone().and(is_write()))
+        .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
+        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
+    let devices = checked
+        .filter(act.and(col(c::DEVICE).is_not_null()))
+        .group_by([col(c::DEVICE), col(c::UID)])
+        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
+    (users, writes, devices)
+}
+
+/// Earliest and latest activity in a per-user frame.
+pub(super) fn activity_span(users: &DataFrame) -> Result<Option<(i64, i64)>> {
+    let first = users.column("first")?.i64()?.min();
+    let last = users.column("last")?.i64()?.max();
+    Ok(first.zip(last))
 }
 
 fn stack(frames: Vec<DataFrame>) -> Result<LazyFrame> {
@@ -82,43 +155,62 @@ fn stack(frames: Vec<DataFrame>) -> Result<LazyFrame> {
     Ok(concat(lazies, UnionArgs::default())?)
 }
 
-/// Profiles of the window `[from_day, to_day]` (days since the epoch, inclusive) from every
-/// source's roll-up.
-pub fn aggregate(prepared: &[Prepared], from_day: i64, to_day: i64) -> Result<Activity> {
+/// Profiles of the window from every source's results; `sources[i]` is the source of
+/// `prepared[i]`, read again (with the window) only when it has activity outside the window.
+pub fn aggregate(
+    prepared: &[Prepared],
+    sources: &[&Source],
+    ctx: &SourceContext,
+    window: Window,
+) -> Result<Activity> {
     if prepared.is_empty() {
         return Ok(Activity::default());
     }
-    let in_window = || {
-        col(c::DAY)
-            .gt_eq(lit(from_day as i32))
-            .and(col(c::DAY).lt_eq(lit(to_day as i32)))
-    };
+    let words = prepared[0].words;
+    let mut users = Vec::with_capacity(prepared.len());
+    let mut writes = Vec::with_capacity(prepared.len());
+    let mut devices = Vec::with_capacity(prepared.len());
+    for (p, src) in prepared.iter().zip(sources) {
+        let fits = match p.parts.activity_span {
+            None => true,
+            Some((first, last)) => window.contains_ms(first, last),
+        };
+        if fits && p.parts.window.is_none_or(|w| w == window) {
+            users.push(p.parts.users.clone());
+            writes.push(p.parts.writes.clone());
+            devices.push(p.parts.devices.clone());
+        } else {
+            let again = super::prepare::read_window(src, ctx, window, words)?;
+            users.push(again.users);
+            writes.push(again.writes);
+            devices.push(again.devices);
+        }
+    }
     let sum = |n: &str| col(n).sum().cast(DataType::UInt64).alias(n);
-    let per_user = stack(prepared.iter().map(|p| p.rollup.days.clone()).collect())?
-        .filter(in_window())
+    let mut user_aggs = vec![
+        sum("events"),
+        col("first").min(),
+        col("last").max(),
+        sum("reads"),
+        sum("writes"),
+        sum("voice"),
+        sum("digital"),
+        sum("premium"),
+    ];
+    user_aggs.extend((0..words).map(|k| col(word(k)).bitwise_or().alias(word(k))));
+    let users = stack(users)?
+        .filter(col(c::UID).is_not_null().and(col("events").gt(lit(0u64))))
         .group_by([col(c::UID)])
-        .agg([
-            sum("events"),
-            col("first").min(),
-            col("last").max(),
-            col(c::DAY).n_unique().cast(DataType::UInt32).alias("days"),
-            sum("reads"),
-            sum("writes"),
-            sum("voice"),
-            sum("digital"),
-            sum("premium"),
-        ]);
-    let writes = stack(prepared.iter().map(|p| p.rollup.writes.clone()).collect())?
-        .filter(in_window())
+        .agg(user_aggs);
+    let writes = stack(writes)?
         .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
         .agg([sum("n")]);
-    let devices = stack(prepared.iter().map(|p| p.rollup.devices.clone()).collect())?
-        .filter(in_window())
+    let devices = stack(devices)?
         .group_by([col(c::DEVICE), col(c::UID)])
         .agg([sum("n")]);
     let out = LazyFrame::collect_all_with_engine(
         vec![
-            per_user.logical_plan,
+            users.logical_plan,
             writes.logical_plan,
             devices.logical_plan,
         ],
@@ -126,14 +218,14 @@ pub fn aggregate(prepared: &[Prepared], from_day: i64, to_day: i64) -> Result<Ac
         OptFlags::default(),
     )
     .map_err(|e| anyhow!("aggregating activity: {e}"))?;
-    let (per_user, writes, devices) = (&out[0], &out[1], &out[2]);
-    profiles_from(per_user, writes, devices)
+    profiles_from(&out[0], &out[1], &out[2], words)
 }
 
 fn profiles_from(
     per_user: &DataFrame,
     writes: &DataFrame,
     devices: &DataFrame,
+    words: usize,
 ) -> Result<Activity> {
     let mut profiles: HashMap<String, Profile> = HashMap::with_capacity(per_user.height());
     {
@@ -147,18 +239,22 @@ fn profiles_from(
             u("digital")?,
             u("premium")?,
         );
+        let bits: Vec<&UInt64Chunked> = (0..words).map(|k| u(&word(k))).collect::<Result<_>>()?;
         let first = per_user.column("first")?.i64()?;
         let last = per_user.column("last")?.i64()?;
-        let days = per_user.column("days")?.u32()?;
         for i in 0..per_user.height() {
             let Some(id) = uid.get(i) else { continue };
+            let active_days = bits
+                .iter()
+                .map(|w| w.get(i).unwrap_or(0).count_ones())
+                .sum();
             profiles.insert(
                 id.to_string(),
                 Profile {
                     events: events.get(i).unwrap_or(0),
                     first_ms: first.get(i),
                     last_ms: last.get(i),
-                    active_days: days.get(i).unwrap_or(0),
+                    active_days,
                     reads: reads.get(i).unwrap_or(0),
                     writes: wr.get(i).unwrap_or(0),
                     voice: voice.get(i).unwrap_or(0),
@@ -176,18 +272,14 @@ fn profiles_from(
         let own = writes.column(c::OWN)?.u8()?;
         let n = writes.column("n")?.u64()?;
         for i in 0..writes.height() {
-            let (Some(id), Some(p)) = (uid.get(i), uid.get(i).and_then(|id| profiles.get(id)))
-            else {
+            let Some(p) = uid.get(i).and_then(|id| profiles.get_mut(id)) else {
                 continue;
             };
-            let _ = p;
-            if let Some(p) = profiles.get_mut(id) {
-                p.write_tables.push(TableWrites {
-                    table: table.get(i).unwrap_or("").to_string(),
-                    own_record: own.get(i) == Some(1),
-                    count: n.get(i).unwrap_or(0),
-                });
-            }
+            p.write_tables.push(TableWrites {
+                table: table.get(i).unwrap_or("").to_string(),
+                own_record: own.get(i) == Some(1),
+                count: n.get(i).unwrap_or(0),
+            });
         }
     }
     let mut device_use = Vec::with_capacity(devices.height());
@@ -228,4 +320,30 @@ fn profiles_from(
         profiles,
         devices: device_use,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bitmask_words_cover_the_window() {
+        assert_eq!(words_for(0), 1);
+        assert_eq!(words_for(63), 1);
+        assert_eq!(words_for(64), 2);
+        assert_eq!(words_for(90), 2);
+        assert_eq!(words_for(127), 2);
+        assert_eq!(words_for(128), 3);
+    }
+
+    #[test]
+    fn window_contains_whole_days() {
+        let w = Window {
+            from_day: 10,
+            to_day: 20,
+        };
+        assert!(w.contains_ms(10 * MS_PER_DAY, 21 * MS_PER_DAY - 1));
+        assert!(!w.contains_ms(10 * MS_PER_DAY - 1, 20 * MS_PER_DAY));
+        assert!(!w.contains_ms(10 * MS_PER_DAY, 21 * MS_PER_DAY));
+    }
 }

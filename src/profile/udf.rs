@@ -53,6 +53,32 @@ pub(super) fn udf_div(e: Expr, divisor: i64) -> Expr {
     )
 }
 
+/// Word `k` of a day bitmask of `words` × 64 days: the bit of the timestamp's day (days since
+/// the epoch, modulo `64·words`) when it falls in word `k`, else 0; a null timestamp is 0.
+pub(super) fn udf_day_bit(e: Expr, k: usize, words: usize) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.i64()?;
+            let out: UInt64Chunked = UInt64Chunked::from_iter_values(
+                ca.name().clone(),
+                ca.iter().map(|v| v.map_or(0, |ms| day_bit(ms, k, words))),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
+    )
+}
+
+fn day_bit(ms: i64, k: usize, words: usize) -> u64 {
+    let span = 64 * words as i64;
+    let residue = ms.div_euclid(MS_PER_DAY).rem_euclid(span);
+    if residue / 64 == k as i64 {
+        1u64 << (residue % 64)
+    } else {
+        0
+    }
+}
+
 pub(super) fn udf_trim(e: Expr) -> Expr {
     e.map(
         |c: Column| {
@@ -264,6 +290,28 @@ mod tests {
         ];
         for (name, v, want) in cases {
             assert_eq!(op_code(v), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn day_bits_are_one_bit_per_day_modulo_the_span() {
+        let day = |d: i64| d * MS_PER_DAY + 1234;
+        assert_eq!(day_bit(day(0), 0, 2), 1);
+        assert_eq!(day_bit(day(0), 1, 2), 0);
+        assert_eq!(day_bit(day(63), 0, 2), 1 << 63);
+        assert_eq!(day_bit(day(64), 1, 2), 1);
+        assert_eq!(day_bit(day(128), 0, 2), 1, "wraps after 128 days");
+        assert_eq!(
+            day_bit(-1, 1, 2),
+            1 << 63,
+            "the day before the epoch is day -1"
+        );
+        // Any 128 consecutive days map to distinct bits.
+        let mut seen = std::collections::HashSet::new();
+        for d in 20_000..20_128 {
+            let bits: Vec<u64> = (0..2).map(|k| day_bit(day(d), k, 2)).collect();
+            assert_eq!(bits.iter().map(|b| b.count_ones()).sum::<u32>(), 1);
+            assert!(seen.insert(bits));
         }
     }
 

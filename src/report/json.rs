@@ -3,6 +3,7 @@
 //! wall-clock time is written, so reruns are byte-identical.
 
 use anyhow::Result;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{Extras, digest};
@@ -15,43 +16,7 @@ fn money(d: Option<rust_decimal::Decimal>) -> Value {
 }
 
 pub fn report(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
-    let users: Vec<Value> = a
-        .priced
-        .iter()
-        .map(|p| {
-            let r = &p.rec;
-            json!({
-                "user_id": r.user.id,
-                "upn": r.user.upn,
-                "display_name": r.user.display_name,
-                "department": r.user.department,
-                "cost_centre": r.user.cost_centre,
-                "current_skus": r.current,
-                "current_monthly": money(p.current_monthly),
-                "class": r.class,
-                "flags": r.flags,
-                "recommended_skus": r.recommended,
-                "device": r.device,
-                "device_share_monthly": money(p.device_share),
-                "recommended_monthly": money(p.recommended_monthly),
-                "monthly_saving": money(p.monthly_saving),
-                "annual_saving": money(p.annual_saving()),
-                "confidence": r.confidence,
-                "required_tier": r.required_tier,
-                "reasons": r.reasons,
-                "metrics": {
-                    "last_active": r.last_active.map(|d| d.to_string()),
-                    "active_days": r.active_days,
-                    "active_days_per_30": r.active_per_30.to_string(),
-                    "reads": r.reads,
-                    "writes": r.writes,
-                    "voice_conversations": r.voice,
-                    "digital_conversations": r.digital,
-                    "premium_feature_events": r.premium_events,
-                }
-            })
-        })
-        .collect();
+    let users: Vec<UserJson> = a.priced.iter().map(UserJson::new).collect();
     let summary: Vec<Value> = a
         .summary
         .iter()
@@ -92,14 +57,12 @@ pub fn report(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
         })
         .collect();
     let total = a.summary.iter().find(|s| s.group == "total");
-    let doc = json!({
-        "tool": "rightsize",
-        "version": env!("CARGO_PKG_VERSION"),
-        "currency": a.book.currency,
-        "as_of": a.as_of.to_string(),
-        "pseudonymised": extras.pseudonymised,
-        "window": window(a),
-        "headline": {
+    let doc = Report {
+        as_of: a.as_of.to_string(),
+        currency: &a.book.currency,
+        data_quality: data_quality(a),
+        devices,
+        headline: json!({
             "users": total.map_or(0, |t| t.users),
             "seats_to_reduce": super::headline(a).seats_to_reduce,
             "monthly_saving": total.map(|t| fmt2(t.monthly_saving)),
@@ -112,16 +75,113 @@ pub fn report(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
                 "months_in_fiscal_year": r.months_in_fiscal_year,
                 "this_fiscal_year": fmt2(r.this_fiscal_year),
             })),
-        },
-        "summary": summary,
-        "users": users,
-        "renewal": renewal,
-        "devices": devices,
-        "data_quality": data_quality(a),
-        "policy": policy(a),
-        "trend": extras.trend.as_ref().map(trend),
-    });
-    Ok(pretty(&doc))
+        }),
+        policy: policy(a),
+        pseudonymised: extras.pseudonymised,
+        renewal,
+        summary,
+        tool: "rightsize",
+        trend: extras.trend.as_ref().map(trend),
+        users,
+        version: env!("CARGO_PKG_VERSION"),
+        window: window(a),
+    };
+    let mut out = serde_json::to_vec_pretty(&doc)?;
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// `report.json`, typed so that its 100k users are written without building a JSON tree.
+/// Fields are in alphabetical order, as every other object in the file (sorted maps).
+#[derive(Serialize)]
+struct Report<'a> {
+    as_of: String,
+    currency: &'a str,
+    data_quality: Value,
+    devices: Vec<Value>,
+    headline: Value,
+    policy: Value,
+    pseudonymised: bool,
+    renewal: Vec<Value>,
+    summary: Vec<Value>,
+    tool: &'static str,
+    trend: Option<Value>,
+    users: Vec<UserJson<'a>>,
+    version: &'static str,
+    window: Value,
+}
+
+/// One user of `report.json` (fields in alphabetical order).
+#[derive(Serialize)]
+struct UserJson<'a> {
+    annual_saving: Option<String>,
+    class: &'a crate::model::Class,
+    confidence: &'a crate::model::Confidence,
+    cost_centre: &'a str,
+    current_monthly: Option<String>,
+    current_skus: &'a [String],
+    department: &'a str,
+    device: &'a Option<String>,
+    device_share_monthly: Option<String>,
+    display_name: &'a str,
+    flags: &'a [crate::model::Flag],
+    metrics: Metrics,
+    monthly_saving: Option<String>,
+    reasons: &'a [String],
+    recommended_monthly: Option<String>,
+    recommended_skus: &'a [String],
+    required_tier: &'a Option<crate::model::Tier>,
+    upn: &'a str,
+    user_id: &'a str,
+}
+
+#[derive(Serialize)]
+struct Metrics {
+    active_days: u32,
+    active_days_per_30: String,
+    digital_conversations: u64,
+    last_active: Option<String>,
+    premium_feature_events: u64,
+    reads: u64,
+    voice_conversations: u64,
+    writes: u64,
+}
+
+impl<'a> UserJson<'a> {
+    fn new(p: &'a crate::savings::Priced) -> UserJson<'a> {
+        let r = &p.rec;
+        let money = |d: Option<rust_decimal::Decimal>| d.map(fmt2);
+        UserJson {
+            annual_saving: money(p.annual_saving()),
+            class: &r.class,
+            confidence: &r.confidence,
+            cost_centre: &r.user.cost_centre,
+            current_monthly: money(p.current_monthly),
+            current_skus: &r.current,
+            department: &r.user.department,
+            device: &r.device,
+            device_share_monthly: money(p.device_share),
+            display_name: &r.user.display_name,
+            flags: &r.flags,
+            metrics: Metrics {
+                active_days: r.active_days,
+                active_days_per_30: r.active_per_30.to_string(),
+                digital_conversations: r.digital,
+                last_active: r.last_active.map(|d| d.to_string()),
+                premium_feature_events: r.premium_events,
+                reads: r.reads,
+                voice_conversations: r.voice,
+                writes: r.writes,
+            },
+            monthly_saving: money(p.monthly_saving),
+            reasons: &r.reasons,
+            recommended_monthly: money(p.recommended_monthly),
+            recommended_skus: &r.recommended,
+            required_tier: &r.required_tier,
+            upn: &r.user.upn,
+            user_id: &r.user.id,
+        }
+    }
 }
 
 fn trend(d: &crate::diff::Diff) -> Value {
