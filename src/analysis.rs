@@ -98,7 +98,6 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         own_from_creator: policy.audit_own_from_creator,
     };
     let no_systemusers = su_sources.is_empty();
-    let step = progress.step("checking activity sources");
     let mut prepared = Vec::new();
     let activity_sources: Vec<_> = folder
         .sources
@@ -123,18 +122,17 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     };
     let words = profile::words_for(policy.lookback_days);
     for src in &activity_sources {
-        step.set_message(format!("reading {}", src.name));
-        let one = progress.timing(format!("reading {}", src.name));
+        let one = progress.rows(format!("reading {}", src.name));
         prepared.push(profile::prepare(
             src,
             &source_ctx,
             opts.as_of.map(window_of),
             words,
+            &one.counter(),
             &mut rejected,
         )?);
-        drop(one);
+        one.finish_and_clear();
     }
-    step.finish_and_clear();
     let dataverse_ids = activity_sources
         .iter()
         .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations));

@@ -1,5 +1,6 @@
-//! One place that makes progress indicators: a spinner on stderr for each long step, hidden
-//! when stderr is not a terminal or the user asked for quiet.
+//! One place that makes progress indicators: a spinner on stderr for each long step (with the
+//! rows read and the rate for each activity file), hidden when stderr is not a terminal or the
+//! user asked for quiet.
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -32,6 +33,19 @@ impl Progress {
         }
     }
 
+    /// A spinner for reading one file, counting its rows as they stream through the query
+    /// (`Step::counter` hands the count to the reader).
+    pub fn rows(&self, message: impl Into<String>) -> Step {
+        let step = self.step(message);
+        step.bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {msg}: {human_pos} rows ({per_sec:0}, {elapsed})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        step
+    }
+
     /// A spinner with a message; finish it with `finish_and_clear`.
     pub fn step(&self, message: impl Into<String>) -> Step {
         let message = message.into();
@@ -62,6 +76,11 @@ pub struct Step {
 impl Step {
     pub fn set_message(&self, message: impl Into<std::borrow::Cow<'static, str>>) {
         self.bar.set_message(message);
+    }
+
+    /// A handle the reading threads advance by the rows they have read.
+    pub fn counter(&self) -> ProgressBar {
+        self.bar.clone()
     }
 
     pub fn finish_and_clear(self) {

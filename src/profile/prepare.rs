@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
+use indicatif::ProgressBar;
 use polars::prelude::*;
 
 use super::kinds::{self, SlimSpec};
@@ -143,12 +144,13 @@ pub fn prepare(
     ctx: &SourceContext,
     window: Option<Window>,
     words: usize,
+    rows_read: &ProgressBar,
     rejected: &mut Vec<Rejected>,
 ) -> Result<Prepared> {
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
     let shape = shape_of(src);
-    let (users, writes, devices) = read(&raw, &spec, window, words, &shape)?;
+    let (users, writes, devices) = read(&raw, &spec, window, words, Some(rows_read), &shape)?;
     let stat = |name: &str| -> Result<u64> { Ok(users.column(name)?.u64()?.sum().unwrap_or(0)) };
     let mut user_ids: Vec<String> = {
         let uid = users.column(c::UID)?.str()?;
@@ -208,7 +210,7 @@ pub(super) fn read_window(
 ) -> Result<Parts> {
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
-    let (users, writes, devices) = read(&raw, &spec, Some(window), words, &shape_of(src))?;
+    let (users, writes, devices) = read(&raw, &spec, Some(window), words, None, &shape_of(src))?;
     let activity_span = super::rollup::activity_span(&users)?;
     Ok(Parts {
         users,
@@ -235,9 +237,21 @@ fn read(
     spec: &SlimSpec,
     window: Option<Window>,
     words: usize,
+    rows_read: Option<&ProgressBar>,
     shape: &Option<CsvShape>,
 ) -> Result<(DataFrame, DataFrame, DataFrame)> {
     let mut checked = checked_frame(raw.lf.clone(), spec, false);
+    if let Some(bar) = rows_read.filter(|b| !b.is_hidden()) {
+        // Counts the rows as they stream through (the column passes unchanged).
+        let bar = bar.clone();
+        checked = checked.with_column(col("reason").map(
+            move |c: Column| {
+                bar.inc(c.len() as u64);
+                Ok(c)
+            },
+            |_, f| Ok(f.clone()),
+        ));
+    }
     if spec.own_from_creator {
         // A write to a record the same user created (in this source) is to their own record.
         let ok = col("reason").eq(lit(0u8)).and(col("keep"));

@@ -83,6 +83,13 @@ pub(super) fn udf_trim(e: Expr) -> Expr {
     e.map(
         |c: Column| {
             let ca = c.str()?;
+            // Most columns are clean: keep them as they are, without copying a byte.
+            if ca
+                .iter()
+                .all(|v| v.is_none_or(|s| !s.is_empty() && s.trim() == s))
+            {
+                return Ok(c);
+            }
             let out: StringChunked = ca
                 .iter()
                 .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
@@ -97,6 +104,12 @@ pub(super) fn udf_lower(e: Expr) -> Expr {
     e.map(
         |c: Column| {
             let ca = c.str()?;
+            if ca
+                .iter()
+                .all(|v| v.is_none_or(|s| !s.is_empty() && s.trim() == s && is_lower(s)))
+            {
+                return Ok(c);
+            }
             let out: StringChunked = ca
                 .iter()
                 .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(lower))
@@ -190,6 +203,15 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<HashMap<String, String>>) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.str()?;
+            // Ids that are already normal and not in the table stay as they are, uncopied.
+            if ca.iter().all(|v| {
+                v.is_none_or(|s| {
+                    matches!(normalise_id_cow(s), std::borrow::Cow::Borrowed(n) if n.len() == s.len() && !n.is_empty())
+                        && (map.is_empty() || !map.contains_key(s))
+                })
+            }) {
+                return Ok(c);
+            }
             let out: StringChunked = ca
                 .iter()
                 .map(|v| {
@@ -249,9 +271,13 @@ fn normalise_id_cow(s: &str) -> std::borrow::Cow<'_, str> {
     lower(s.trim().trim_start_matches('{').trim_end_matches('}'))
 }
 
+fn is_lower(s: &str) -> bool {
+    !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+}
+
 /// Lower-case, borrowing when there is nothing to change.
 fn lower(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii()) {
+    if !is_lower(s) {
         std::borrow::Cow::Owned(s.to_lowercase())
     } else {
         std::borrow::Cow::Borrowed(s)
