@@ -135,7 +135,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
         extras.trend = Some(diff::diff(old, &new)?);
     }
     let step = progress.step("writing the report");
-    let files = report::render(&a, &args.format, &extras)?;
+    let files = report::render(&a, &args.format, &extras, &progress)?;
     report::write_atomic(&out, &files)?;
     step.finish_and_clear();
     if let (Some(p), Some(map)) = (&pseudonymiser, &args.pseudonym_map) {

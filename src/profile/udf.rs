@@ -156,20 +156,17 @@ pub(super) fn udf_premium(e: Expr, features: Arc<Vec<String>>) -> Expr {
 /// Canonical operation → code; `BAD` for anything else (a missing operation is bad too).
 pub(super) fn op_code(v: Option<&str>) -> u8 {
     let Some(s) = v else { return BAD };
-    // Compared without allocating: this runs once per event.
+    // Compared without allocating, one candidate per length: this runs once per event.
     let is = |w: &str| s.eq_ignore_ascii_case(w);
-    if is("read") || is("retrieve") || is("retrievemultiple") {
-        OP_READ
-    } else if is("update") {
-        OP_UPDATE
-    } else if is("create") {
-        OP_CREATE
-    } else if is("delete") {
-        OP_DELETE
-    } else if is("access") {
-        OP_ACCESS
-    } else {
-        BAD
+    match s.len() {
+        4 if is("read") => OP_READ,
+        6 if is("update") => OP_UPDATE,
+        6 if is("create") => OP_CREATE,
+        6 if is("delete") => OP_DELETE,
+        6 if is("access") => OP_ACCESS,
+        8 if is("retrieve") => OP_READ,
+        16 if is("retrievemultiple") => OP_READ,
+        _ => BAD,
     }
 }
 
@@ -268,6 +265,16 @@ pub fn normalise_id(s: &str) -> String {
 
 /// `normalise_id` without allocating when the id is already normal (the common case).
 fn normalise_id_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    // Fast path (almost every id): nothing to trim, nothing to lower-case.
+    if let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last())
+        && !first.is_ascii_whitespace()
+        && first != b'{'
+        && !last.is_ascii_whitespace()
+        && last != b'}'
+        && is_lower(s)
+    {
+        return std::borrow::Cow::Borrowed(s);
+    }
     lower(s.trim().trim_start_matches('{').trim_end_matches('}'))
 }
 
@@ -317,6 +324,24 @@ mod tests {
         for (name, v, want) in cases {
             assert_eq!(op_code(v), want, "{name}");
         }
+    }
+
+    #[test]
+    fn ids_are_trimmed_unbraced_and_lower_cased() {
+        for (raw, want) in [
+            ("abc-1", "abc-1"),
+            (" ABC-1 ", "abc-1"),
+            ("{ABC-1}", "abc-1"),
+            ("\u{a0}abc", "abc"),
+            ("Ünïcode", "ünïcode"),
+            ("", ""),
+        ] {
+            assert_eq!(normalise_id(raw), want, "{raw:?}");
+        }
+        assert!(matches!(
+            normalise_id_cow("already-normal"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

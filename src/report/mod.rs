@@ -61,12 +61,18 @@ pub struct Extras {
 }
 
 /// Renders every requested format, then the manifest over them.
-pub fn render(a: &Analysis, formats: &[Format], extras: &Extras) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn render(
+    a: &Analysis,
+    formats: &[Format],
+    extras: &Extras,
+    progress: &crate::progress::Progress,
+) -> Result<Vec<(String, Vec<u8>)>> {
     type Rendered = Result<Vec<(String, Vec<u8>)>>;
     let one = |name: &str, bytes: Result<Vec<u8>>| -> Rendered { Ok(vec![(name.into(), bytes?)]) };
     let mut jobs: Vec<Box<dyn FnOnce() -> Rendered + Send + '_>> = Vec::new();
     if formats.contains(&Format::Csv) {
         jobs.push(Box::new(move || {
+            let _t = progress.timing("rendering csv");
             let mut files = csv_out::render(a)?;
             if let Some(d) = &extras.trend {
                 files.extend(csv_out::render_trend(d)?);
@@ -76,16 +82,19 @@ pub fn render(a: &Analysis, formats: &[Format], extras: &Extras) -> Result<Vec<(
     }
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
+            let _t = progress.timing("rendering json");
             one("report.json", json::report(a, extras))
         }));
     }
     if formats.contains(&Format::Html) {
         jobs.push(Box::new(move || {
+            let _t = progress.timing("rendering html");
             one("report.html", html::render(a, extras))
         }));
     }
     if formats.contains(&Format::Xlsx) {
         jobs.push(Box::new(move || {
+            let _t = progress.timing("rendering xlsx");
             one("report.xlsx", xlsx::render(a, extras))
         }));
     }
