@@ -70,7 +70,7 @@ pub(super) fn table(
     ws: &mut Worksheet,
     name: &str,
     columns: &[(&str, f64)],
-    rows: Vec<Vec<Cell>>,
+    rows: impl IntoIterator<Item = Vec<Cell>>,
     f: &Formats,
 ) -> Result<u32> {
     ws.set_name(name)?;

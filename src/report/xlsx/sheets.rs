@@ -13,7 +13,7 @@ pub(super) fn summary(
     extras: &Extras,
     f: &Formats,
 ) -> Result<()> {
-    let rows = a
+    let rows: Vec<Vec<Cell>> = a
         .summary
         .iter()
         .map(|s| {
@@ -90,47 +90,43 @@ pub(super) fn summary(
 }
 
 pub(super) fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows = a
-        .priced
-        .iter()
-        .map(|p| {
-            let r = &p.rec;
-            let u = &r.user;
-            vec![
-                text(u.id.clone()),
-                text(u.upn.clone()),
-                text(u.display_name.clone()),
-                text(u.department.clone()),
-                text(u.cost_centre.clone()),
-                text(r.current.join(" + ")),
-                Cell::Money(p.current_monthly),
-                text(r.class.to_string()),
-                text(
-                    r.flags
-                        .iter()
-                        .map(|f| f.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
-                text(r.recommended.join(" + ")),
-                text(r.device.clone().unwrap_or_default()),
-                Cell::Money(p.recommended_monthly),
-                Cell::Money(p.monthly_saving),
-                Cell::Money(p.annual_saving()),
-                text(r.confidence.to_string()),
-                text(r.required_tier.map(|t| t.to_string()).unwrap_or_default()),
-                text(r.last_active.map(|d| d.to_string()).unwrap_or_default()),
-                int(r.active_days),
-                Cell::Num(r.active_per_30),
-                int(r.reads),
-                int(r.writes),
-                int(r.voice),
-                int(r.digital),
-                int(r.premium_events),
-                text(r.reasons.join("; ")),
-            ]
-        })
-        .collect();
+    let rows = a.priced.iter().map(|p| {
+        let r = &p.rec;
+        let u = &r.user;
+        vec![
+            text(u.id.clone()),
+            text(u.upn.clone()),
+            text(u.display_name.clone()),
+            text(u.department.clone()),
+            text(u.cost_centre.clone()),
+            text(r.current.join(" + ")),
+            Cell::Money(p.current_monthly),
+            text(r.class.to_string()),
+            text(
+                r.flags
+                    .iter()
+                    .map(|f| f.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+            text(r.recommended.join(" + ")),
+            text(r.device.clone().unwrap_or_default()),
+            Cell::Money(p.recommended_monthly),
+            Cell::Money(p.monthly_saving),
+            Cell::Money(p.annual_saving()),
+            text(r.confidence.to_string()),
+            text(r.required_tier.map(|t| t.to_string()).unwrap_or_default()),
+            text(r.last_active.map(|d| d.to_string()).unwrap_or_default()),
+            int(r.active_days),
+            Cell::Num(r.active_per_30),
+            int(r.reads),
+            int(r.writes),
+            int(r.voice),
+            int(r.digital),
+            int(r.premium_events),
+            text(r.reasons.join("; ")),
+        ]
+    });
     table(
         ws,
         "Recommendations",
@@ -168,7 +164,7 @@ pub(super) fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> 
 }
 
 pub(super) fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows = a
+    let rows: Vec<Vec<Cell>> = a
         .renewal
         .iter()
         .map(|r| {
@@ -210,30 +206,26 @@ pub(super) fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<(
 }
 
 pub(super) fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows = a
-        .devices
-        .values()
-        .map(|d| {
-            let lic = a.licences.iter().find(|l| l.device == d.id);
-            vec![
-                text(d.id.clone()),
-                int(d.users.len()),
-                int(d.events),
-                Cell::Num(d.dominant_share.round_dp(4)),
-                text(if d.shared { "yes" } else { "no" }),
-                int(lic.map_or(0, |l| l.users.len())),
-                text(lic.map(|l| l.sku.clone()).unwrap_or_default()),
-                lic.map_or(text(""), |l| Cell::Money(l.monthly)),
-                text(
-                    d.users
-                        .iter()
-                        .map(|u| u.0.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
-            ]
-        })
-        .collect();
+    let rows = a.devices.values().map(|d| {
+        let lic = a.licences.iter().find(|l| l.device == d.id);
+        vec![
+            text(d.id.clone()),
+            int(d.users.len()),
+            int(d.events),
+            Cell::Num(d.dominant_share.round_dp(4)),
+            text(if d.shared { "yes" } else { "no" }),
+            int(lic.map_or(0, |l| l.users.len())),
+            text(lic.map(|l| l.sku.clone()).unwrap_or_default()),
+            lic.map_or(text(""), |l| Cell::Money(l.monthly)),
+            text(
+                d.users
+                    .iter()
+                    .map(|u| u.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
+        ]
+    });
     table(
         ws,
         "Devices",
@@ -255,7 +247,7 @@ pub(super) fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<(
 }
 
 pub(super) fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows = a
+    let rows: Vec<Vec<Cell>> = a
         .folder
         .files
         .iter()

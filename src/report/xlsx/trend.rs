@@ -7,7 +7,7 @@ use super::{Cell, Formats, int, table, text};
 use crate::diff::Diff;
 
 pub(super) fn trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
-    let rows = d
+    let rows: Vec<Vec<Cell>> = d
         .rows
         .iter()
         .map(|r| {
@@ -51,27 +51,23 @@ pub(super) fn trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
 }
 
 pub(super) fn user_changes(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
-    let rows = d
-        .users
-        .iter()
-        .map(|u| {
-            vec![
-                text(u.kind.as_str()),
-                text(u.user_id.clone()),
-                text(u.upn.clone()),
-                text(u.display_name.clone()),
-                text(u.department.clone()),
-                text(u.old_class.clone().unwrap_or_default()),
-                text(u.new_class.clone().unwrap_or_default()),
-                text(u.old_flags.join(" ")),
-                text(u.new_flags.join(" ")),
-                Cell::Money(u.old_annual),
-                Cell::Money(u.new_annual),
-                text(u.why.clone()),
-                text(u.old_reasons.clone()),
-            ]
-        })
-        .collect();
+    let rows = d.users.iter().map(|u| {
+        vec![
+            text(u.kind.as_str()),
+            text(u.user_id.clone()),
+            text(u.upn.clone()),
+            text(u.display_name.clone()),
+            text(u.department.clone()),
+            text(u.old_class.clone().unwrap_or_default()),
+            text(u.new_class.clone().unwrap_or_default()),
+            text(u.old_flags.join(" ")),
+            text(u.new_flags.join(" ")),
+            Cell::Money(u.old_annual),
+            Cell::Money(u.new_annual),
+            text(u.why.clone()),
+            text(u.old_reasons.clone()),
+        ]
+    });
     table(
         ws,
         "User changes",
