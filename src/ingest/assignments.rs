@@ -82,23 +82,12 @@ pub fn read(
             let id = get(c_id);
             let upn = get(c_upn);
             if id.is_empty() && upn.is_empty() {
-                let col = c_id.or(c_upn).map_or("", |c| t.header_name(c));
-                rejected.push(Rejected::at_line(
-                    &src.name,
-                    row.line,
-                    col,
-                    "no user id or UPN",
-                ));
+                rejected.push(t.reject(row.line, c_id.or(c_upn), "no user id or UPN"));
                 continue;
             }
             let sku_text = get(Some(c_sku));
             if sku_text.is_empty() {
-                rejected.push(Rejected::at_line(
-                    &src.name,
-                    row.line,
-                    t.header_name(c_sku),
-                    "empty SKU",
-                ));
+                rejected.push(t.reject(row.line, Some(c_sku), "empty SKU"));
                 continue;
             }
             let Some((enabled, created)) = account_cells(&t, row, c_enabled, c_created, rejected)
@@ -171,17 +160,11 @@ fn account_cells(
     rejected: &mut Vec<Rejected>,
 ) -> Option<(Option<bool>, Option<chrono::NaiveDate>)> {
     let get = |c: Option<usize>| c.and_then(|c| row.record.get(c)).unwrap_or("").trim();
-    let column = |c: Option<usize>| c.map_or("", |c| t.header_name(c));
     let flag = match parse_bool(get(c_flag)) {
         Ok(v) => v,
         Err(NotABool) => {
             let problem = format!("\"{}\" is not true or false", get(c_flag));
-            rejected.push(Rejected::at_line(
-                &t.name,
-                row.line,
-                column(c_flag),
-                problem,
-            ));
+            rejected.push(t.reject(row.line, c_flag, problem));
             return None;
         }
     };
@@ -193,12 +176,7 @@ fn account_cells(
             Some(ms) => Some(ms_to_date(ms)),
             None => {
                 let problem = format!("\"{text}\" is not a date");
-                rejected.push(Rejected::at_line(
-                    &t.name,
-                    row.line,
-                    column(c_created),
-                    problem,
-                ));
+                rejected.push(t.reject(row.line, c_created, problem));
                 return None;
             }
         }
@@ -229,12 +207,7 @@ fn admin_center(
         let upn = get(Some(c_upn));
         let id = crate::profile::normalise_id(get(c_id));
         if upn.is_empty() && id.is_empty() {
-            rejected.push(Rejected::at_line(
-                &t.name,
-                row.line,
-                t.header_name(c_upn),
-                "no user principal name",
-            ));
+            rejected.push(t.reject(row.line, Some(c_upn), "no user principal name"));
             continue;
         }
         let Some((enabled, created)) = account_cells(t, row, c_block, c_created, rejected) else {

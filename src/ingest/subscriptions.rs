@@ -51,12 +51,7 @@ pub fn read(
             let purchased = match count(c_bought) {
                 Ok(v) => v,
                 Err(p) => {
-                    rejected.push(Rejected::at_line(
-                        &src.name,
-                        row.line,
-                        t.header_name(c_bought),
-                        p,
-                    ));
+                    rejected.push(t.reject(row.line, Some(c_bought), p));
                     continue;
                 }
             };
@@ -64,7 +59,7 @@ pub fn read(
                 Some(c) if !get(c).is_empty() => match count(c) {
                     Ok(v) => Some(v),
                     Err(p) => {
-                        rejected.push(Rejected::at_line(&src.name, row.line, t.header_name(c), p));
+                        rejected.push(t.reject(row.line, Some(c), p));
                         continue;
                     }
                 },

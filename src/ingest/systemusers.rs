@@ -37,12 +37,7 @@ pub fn read(sources: &[&Source], rejected: &mut Vec<Rejected>) -> Result<SystemU
             let get = |c: usize| row.record.get(c).unwrap_or("").trim();
             let id = normalise_id(get(c_id));
             if id.is_empty() {
-                rejected.push(Rejected::at_line(
-                    &src.name,
-                    row.line,
-                    t.header_name(c_id),
-                    "systemuserid is empty",
-                ));
+                rejected.push(t.reject(row.line, Some(c_id), "systemuserid is empty"));
                 continue;
             }
             n += 1;

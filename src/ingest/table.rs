@@ -90,6 +90,12 @@ impl Table {
     pub fn header_name(&self, idx: usize) -> &str {
         self.header.get(idx).map_or("", String::as_str)
     }
+
+    /// A rejected row of this file at `line`, naming the column (by index) as written.
+    pub fn reject(&self, line: u64, column: Option<usize>, problem: impl Into<String>) -> Rejected {
+        let column = column.map_or("", |c| self.header_name(c));
+        Rejected::at_line(&self.name, line, column, problem)
+    }
 }
 
 /// A csv-crate error as `file:line: problem`.
