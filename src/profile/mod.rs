@@ -82,8 +82,6 @@ pub struct Coverage {
 /// of events).
 pub struct Prepared {
     pub coverage: Coverage,
-    /// Words of the active-day bitmask.
-    words: usize,
     parts: rollup::Parts,
 }
 

@@ -150,7 +150,8 @@ pub fn prepare(
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
     let shape = shape_of(src);
-    let (users, writes, devices) = read(&raw, &spec, window, words, Some(rows_read), &shape)?;
+    let parts = read(&raw, &spec, window, words, Some(rows_read), &shape)?;
+    let users = &parts.users;
     let stat = |name: &str| -> Result<u64> { Ok(users.column(name)?.u64()?.sum().unwrap_or(0)) };
     let mut user_ids: Vec<String> = {
         let uid = users.column(c::UID)?.str()?;
@@ -187,18 +188,7 @@ pub fn prepare(
             .map_err(|e| locate_polars_error(&shape, &src.name, e))?;
         report_rejects(src, &rejects, &spec.checks, rejected)?;
     }
-    let activity_span = super::rollup::activity_span(&users)?;
-    Ok(Prepared {
-        coverage,
-        words,
-        parts: Parts {
-            users,
-            writes,
-            devices,
-            window,
-            activity_span,
-        },
-    })
+    Ok(Prepared { coverage, parts })
 }
 
 /// Reads a source again for the activity of `window` only (its statistics are already known).
@@ -210,15 +200,7 @@ pub(super) fn read_window(
 ) -> Result<Parts> {
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
-    let (users, writes, devices) = read(&raw, &spec, Some(window), words, None, &shape_of(src))?;
-    let activity_span = super::rollup::activity_span(&users)?;
-    Ok(Parts {
-        users,
-        writes,
-        devices,
-        window: Some(window),
-        activity_span,
-    })
+    read(&raw, &spec, Some(window), words, None, &shape_of(src))
 }
 
 fn shape_of(src: &Source) -> Option<CsvShape> {
@@ -239,7 +221,7 @@ fn read(
     words: usize,
     rows_read: Option<&ProgressBar>,
     shape: &Option<CsvShape>,
-) -> Result<(DataFrame, DataFrame, DataFrame)> {
+) -> Result<Parts> {
     let mut checked = checked_frame(raw.lf.clone(), spec, false);
     if let Some(bar) = rows_read.filter(|b| !b.is_hidden()) {
         // Counts the rows as they stream through (the column passes unchanged).
@@ -297,7 +279,13 @@ fn read(
             raw.src.name
         )
     })?;
-    Ok((users, writes, devices))
+    Ok(Parts {
+        users,
+        writes,
+        devices,
+        window,
+        words,
+    })
 }
 
 /// The slim columns, `keep`, the raw values the checks show, and `reason` (1 + index of the

@@ -59,8 +59,8 @@ pub(super) struct Parts {
     pub devices: DataFrame,
     /// The window the activity was limited to (`None`: all of it).
     pub window: Option<Window>,
-    /// Earliest and latest activity counted.
-    pub activity_span: Option<(i64, i64)>,
+    /// Words of the active-day bitmask.
+    pub words: usize,
 }
 
 fn is_write() -> Expr {
@@ -144,7 +144,7 @@ pub(super) fn plans(
 }
 
 /// Earliest and latest activity in a per-user frame.
-pub(super) fn activity_span(users: &DataFrame) -> Result<Option<(i64, i64)>> {
+fn activity_span(users: &DataFrame) -> Result<Option<(i64, i64)>> {
     let first = users.column("first")?.i64()?.min();
     let last = users.column("last")?.i64()?.max();
     Ok(first.zip(last))
@@ -166,12 +166,12 @@ pub fn aggregate(
     if prepared.is_empty() {
         return Ok(Activity::default());
     }
-    let words = prepared[0].words;
+    let words = prepared[0].parts.words;
     let mut users = Vec::with_capacity(prepared.len());
     let mut writes = Vec::with_capacity(prepared.len());
     let mut devices = Vec::with_capacity(prepared.len());
     for (p, src) in prepared.iter().zip(sources) {
-        let fits = match p.parts.activity_span {
+        let fits = match activity_span(&p.parts.users)? {
             None => true,
             Some((first, last)) => window.contains_ms(first, last),
         };

@@ -86,9 +86,7 @@ pub fn report(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
         version: env!("CARGO_PKG_VERSION"),
         window: window(a),
     };
-    let mut out = serde_json::to_vec_pretty(&doc)?;
-    out.push(b'\n');
-    Ok(out)
+    pretty(&doc)
 }
 
 /// `report.json`, typed so that its 100k users are written without building a JSON tree.
@@ -284,11 +282,11 @@ pub fn manifest(a: &Analysis, outputs: &[(String, Vec<u8>)]) -> Result<Vec<u8>> 
         "unknown_monthly_savings": a.priced.iter().filter(|p| p.monthly_saving.is_none()).count(),
         "total_monthly_saving": fmt_opt(Some(super::total_monthly(&a.priced))),
     });
-    Ok(pretty(&doc))
+    pretty(&doc)
 }
 
-fn pretty(v: &Value) -> Vec<u8> {
-    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+fn pretty(v: &impl Serialize) -> Result<Vec<u8>> {
+    let mut out = serde_json::to_vec_pretty(v)?;
     out.push(b'\n');
-    out
+    Ok(out)
 }
