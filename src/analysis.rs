@@ -55,6 +55,8 @@ pub struct Analysis {
     pub realisable: Option<Realisable>,
     pub rejected: Vec<Rejected>,
     pub rejected_total: u64,
+    /// Licensed users some of whose activity rows were rejected.
+    pub rejected_users: u64,
     pub unknown_skus: BTreeMap<String, u64>,
     pub out_of_scope: BTreeMap<String, u64>,
     pub other_licences: BTreeMap<String, u64>,
@@ -312,6 +314,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         realisable,
         rejected,
         rejected_total,
+        rejected_users: 0,
         unknown_skus,
         out_of_scope: assigned.out_of_scope,
         other_licences: assigned.other_licences,

@@ -1,92 +1,50 @@
 //! The quarter-to-quarter trend (pure): two reports' `report.json` → change per class, flag and
 //! SKU (users or seats, and money), and the users whose class or flags changed, with why, plus
-//! the new and departed users. `rightsize diff` and `analyze --previous` both read report.json,
-//! so the trend never depends on which version of the code wrote the earlier report's other files.
+//! the new and departed users. Both sides are the typed report model: `rightsize diff` reads two
+//! `report.json` files back, `analyze --previous` compares the earlier one with the model it has
+//! just built (no JSON round trip).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// What the trend needs from one report.json (other keys are ignored).
-#[derive(Debug, Clone, Deserialize)]
-pub struct Snapshot {
-    pub as_of: String,
-    pub currency: String,
-    #[serde(default)]
-    pub pseudonymised: bool,
-    pub summary: Vec<GroupIn>,
-    pub users: Vec<UserIn>,
-    pub renewal: Vec<SkuIn>,
-    pub headline: HeadlineIn,
+use crate::model::{Class, Flag};
+use crate::report::model::{Group, RenewalRow, Report, UserRow, money_opt};
+
+/// Which part of the report a trend row compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    Total,
+    Class,
+    Flag,
+    Sku,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct HeadlineIn {
-    pub realisable: Option<RealisableIn>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct RealisableIn {
-    pub this_fiscal_year: Decimal,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct GroupIn {
-    pub group: String,
-    pub name: String,
-    pub users: u64,
-    pub annual_saving: Decimal,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct UserIn {
-    pub user_id: String,
-    pub upn: String,
-    pub display_name: String,
-    pub department: String,
-    pub class: String,
-    pub flags: Vec<String>,
-    pub recommended_skus: Vec<String>,
-    pub annual_saving: Option<Decimal>,
-    pub reasons: Vec<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct SkuIn {
-    pub sku: String,
-    pub bought: Option<u64>,
-    pub assigned: u64,
-    pub recommended: u64,
-    pub annual_saving_at_renewal: Option<Decimal>,
-}
-
-impl Snapshot {
-    pub fn parse(json: &[u8]) -> Result<Snapshot> {
-        Ok(serde_json::from_slice(json)?)
+impl Section {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Section::Total => "total",
+            Section::Class => "class",
+            Section::Flag => "flag",
+            Section::Sku => "sku",
+        }
     }
+}
 
-    /// Reads `DIR/report.json` (a report folder written with the json format).
-    pub fn load(dir: &Path) -> Result<Snapshot> {
-        let path = dir.join("report.json");
-        let bytes = std::fs::read(&path).with_context(|| {
-            format!(
-                "cannot read {} (a report folder written by `rightsize analyze` with the json format)",
-                path.display()
-            )
-        })?;
-        Snapshot::parse(&bytes)
-            .with_context(|| format!("{} is not a rightsize report", path.display()))
+impl std::fmt::Display for Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
 /// One row of the trend: a class, a flag, the total, or a SKU.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrendRow {
-    /// "total", "class", "flag" or "sku".
-    pub section: &'static str,
+    pub section: Section,
     pub name: String,
     /// Users (total, class, flag) or seats held: bought, else assigned (sku).
     pub old_count: u64,
@@ -95,7 +53,9 @@ pub struct TrendRow {
     pub old_recommended: Option<u64>,
     pub new_recommended: Option<u64>,
     /// Annual saving (class, flag, total) or annual saving at renewal (sku); `None` = unknown.
+    #[serde(with = "money_opt")]
     pub old_annual: Option<Decimal>,
+    #[serde(with = "money_opt")]
     pub new_annual: Option<Decimal>,
 }
 
@@ -112,7 +72,7 @@ impl TrendRow {
 }
 
 /// What happened to one user between the two reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
     /// The class changed.
@@ -136,18 +96,21 @@ impl ChangeKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub kind: ChangeKind,
     pub user_id: String,
     pub upn: String,
     pub display_name: String,
     pub department: String,
-    pub old_class: Option<String>,
-    pub new_class: Option<String>,
-    pub old_flags: Vec<String>,
-    pub new_flags: Vec<String>,
+    pub old_class: Option<Class>,
+    pub new_class: Option<Class>,
+    pub old_flags: Vec<Flag>,
+    pub new_flags: Vec<Flag>,
+    #[serde(with = "money_opt")]
     pub old_annual: Option<Decimal>,
+    #[serde(with = "money_opt")]
     pub new_annual: Option<Decimal>,
     /// The current report's reasons (the earlier one's for a departed user).
     pub why: String,
@@ -155,12 +118,15 @@ pub struct UserChange {
 }
 
 /// The trend between an earlier and a later report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Diff {
     pub old_as_of: String,
     pub new_as_of: String,
     pub currency: String,
+    #[serde(with = "money_opt")]
     pub old_realisable: Option<Decimal>,
+    #[serde(with = "money_opt")]
     pub new_realisable: Option<Decimal>,
     pub rows: Vec<TrendRow>,
     pub users: Vec<UserChange>,
@@ -169,7 +135,7 @@ pub struct Diff {
 
 impl Diff {
     pub fn total(&self) -> Option<&TrendRow> {
-        self.rows.iter().find(|r| r.section == "total")
+        self.rows.iter().find(|r| r.section == Section::Total)
     }
     pub fn count(&self, kind: ChangeKind) -> usize {
         self.users.iter().filter(|u| u.kind == kind).count()
@@ -177,7 +143,7 @@ impl Diff {
 }
 
 /// Compares two reports. Money in different currencies cannot be compared: that is an error.
-pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
+pub fn diff(old: &Report, new: &Report) -> Result<Diff> {
     if old.currency != new.currency {
         bail!(
             "the reports are in different currencies ({} as of {}, {} as of {}): the money cannot \
@@ -203,30 +169,29 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
         ));
     }
     let mut rows = Vec::new();
-    let groups = |s: &Snapshot| -> BTreeMap<(String, String), (u64, Decimal)> {
+    let groups = |s: &Report| -> BTreeMap<(Group, String), (u64, Decimal)> {
         s.summary
             .iter()
-            .map(|g| {
-                (
-                    (g.group.clone(), g.name.clone()),
-                    (g.users, g.annual_saving),
-                )
-            })
+            .map(|g| ((g.group, g.name.clone()), (g.users, g.annual_saving)))
             .collect()
     };
     let (og, ng) = (groups(old), groups(new));
     // Sections in reading order: the total, then classes and flags as the later report lists them.
-    for section in ["total", "class", "flag"] {
+    for (group, section) in [
+        (Group::Total, Section::Total),
+        (Group::Class, Section::Class),
+        (Group::Flag, Section::Flag),
+    ] {
         let mut names: Vec<&String> = Vec::new();
         for s in [new, old] {
-            for g in s.summary.iter().filter(|g| g.group == section) {
+            for g in s.rows(group) {
                 if !names.contains(&&g.name) {
                     names.push(&g.name);
                 }
             }
         }
         for name in names {
-            let key = (section.to_string(), name.clone());
+            let key = (group, name.clone());
             let (o, n) = (og.get(&key), ng.get(&key));
             rows.push(TrendRow {
                 section,
@@ -240,7 +205,7 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
             });
         }
     }
-    let skus = |s: &Snapshot| -> BTreeMap<String, SkuIn> {
+    let skus = |s: &Report| -> BTreeMap<String, RenewalRow> {
         s.renewal
             .iter()
             .map(|r| (r.sku.clone(), r.clone()))
@@ -252,14 +217,14 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
     names.dedup();
     for sku in names {
         let (o, n) = (os.get(sku), ns.get(sku));
-        let held = |r: Option<&SkuIn>| r.map_or(0, |r| r.bought.unwrap_or(r.assigned));
+        let held = |r: Option<&RenewalRow>| r.map_or(0, RenewalRow::held);
         // A SKU absent from one report has no seats and no saving there, which is known.
-        let annual = |r: Option<&SkuIn>| match r {
+        let annual = |r: Option<&RenewalRow>| match r {
             Some(r) => r.annual_saving_at_renewal,
             None => Some(Decimal::ZERO),
         };
         rows.push(TrendRow {
-            section: "sku",
+            section: Section::Sku,
             name: sku.clone(),
             old_count: held(o),
             new_count: held(n),
@@ -270,8 +235,8 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
         });
     }
     Ok(Diff {
-        old_as_of: old.as_of.clone(),
-        new_as_of: new.as_of.clone(),
+        old_as_of: old.as_of.to_string(),
+        new_as_of: new.as_of.to_string(),
         currency: new.currency.clone(),
         old_realisable: old.headline.realisable.as_ref().map(|r| r.this_fiscal_year),
         new_realisable: new.headline.realisable.as_ref().map(|r| r.this_fiscal_year),
@@ -281,20 +246,20 @@ pub fn diff(old: &Snapshot, new: &Snapshot) -> Result<Diff> {
     })
 }
 
-fn user_changes(old: &Snapshot, new: &Snapshot) -> Vec<UserChange> {
-    let key = |u: &UserIn| u.user_id.to_lowercase();
-    let old_users: BTreeMap<String, &UserIn> = old.users.iter().map(|u| (key(u), u)).collect();
-    let new_users: BTreeMap<String, &UserIn> = new.users.iter().map(|u| (key(u), u)).collect();
+fn user_changes(old: &Report, new: &Report) -> Vec<UserChange> {
+    let key = |u: &UserRow| u.user_id.to_lowercase();
+    let old_users: BTreeMap<String, &UserRow> = old.users.iter().map(|u| (key(u), u)).collect();
+    let new_users: BTreeMap<String, &UserRow> = new.users.iter().map(|u| (key(u), u)).collect();
     let mut out = Vec::new();
     for (k, n) in &new_users {
-        let change = |kind, o: Option<&UserIn>| UserChange {
+        let change = |kind, o: Option<&UserRow>| UserChange {
             kind,
             user_id: n.user_id.clone(),
             upn: n.upn.clone(),
             display_name: n.display_name.clone(),
             department: n.department.clone(),
-            old_class: o.map(|o| o.class.clone()),
-            new_class: Some(n.class.clone()),
+            old_class: o.map(|o| o.class),
+            new_class: Some(n.class),
             old_flags: o.map(|o| o.flags.clone()).unwrap_or_default(),
             new_flags: n.flags.clone(),
             old_annual: o.and_then(|o| o.annual_saving),
@@ -319,7 +284,7 @@ fn user_changes(old: &Snapshot, new: &Snapshot) -> Vec<UserChange> {
                 upn: o.upn.clone(),
                 display_name: o.display_name.clone(),
                 department: o.department.clone(),
-                old_class: Some(o.class.clone()),
+                old_class: Some(o.class),
                 new_class: None,
                 old_flags: o.flags.clone(),
                 new_flags: Vec::new(),
@@ -337,34 +302,30 @@ fn user_changes(old: &Snapshot, new: &Snapshot) -> Vec<UserChange> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::report::model::fixtures::{report, sku, summary};
 
-    fn user(id: &str, class: &str, flags: &[&str], annual: Option<&str>) -> serde_json::Value {
-        json!({"user_id": id, "upn": format!("{id}@x.com"), "display_name": id, "department": "D",
-            "class": class, "flags": flags, "recommended_skus": [], "annual_saving": annual,
-            "reasons": [format!("{id} is {class}")], "extra": "ignored"})
+    fn user(id: &str, class: &str, flags: &[&str], annual: Option<&str>) -> UserRow {
+        let class: Class = serde_json::from_value(serde_json::json!(class)).expect("class");
+        let flags: Vec<Flag> = flags
+            .iter()
+            .map(|f| serde_json::from_value(serde_json::json!(f)).expect("flag"))
+            .collect();
+        crate::report::model::fixtures::user(id, class, &flags, annual)
     }
 
-    fn snap(
-        as_of: &str,
-        currency: &str,
-        users: Vec<serde_json::Value>,
-        skus: serde_json::Value,
-    ) -> Snapshot {
-        let doc = json!({
-            "as_of": as_of, "currency": currency, "users": users, "renewal": skus,
-            "headline": {"realisable": null},
-            "summary": [
-                {"group": "class", "name": "remove", "users": 2, "annual_saving": "2400.00"},
-                {"group": "total", "name": "all users", "users": 3, "annual_saving": "2400.00"},
-            ],
-        });
-        Snapshot::parse(&serde_json::to_vec(&doc).expect("json")).expect("snapshot")
+    fn snap(as_of: &str, currency: &str, users: Vec<UserRow>, skus: Vec<RenewalRow>) -> Report {
+        let mut r = report(as_of, currency);
+        r.users = users;
+        r.renewal = skus;
+        r.summary = vec![
+            summary(Group::Class, "remove", 2, "2400.00"),
+            summary(Group::Total, "all users", 3, "2400.00"),
+        ];
+        r
     }
 
-    fn skus(bought: u64, rec: u64, annual: &str) -> serde_json::Value {
-        json!([{"sku": "ENT", "bought": bought, "assigned": bought - 1, "recommended": rec,
-            "annual_saving_at_renewal": annual}])
+    fn skus(bought: u64, rec: u64, annual: &str) -> Vec<RenewalRow> {
+        vec![sku("ENT", bought, rec, annual)]
     }
 
     #[test]
@@ -406,10 +367,14 @@ mod tests {
                 (ChangeKind::Departed, "gone"),
             ]
         );
-        assert_eq!(d.users[0].old_class.as_deref(), Some("full"));
+        assert_eq!(d.users[0].old_class, Some(Class::Full));
         assert_eq!(d.users[0].why, "A is remove");
         assert_eq!(d.users[0].old_reasons, "a is full");
-        let sku = d.rows.iter().find(|r| r.section == "sku").expect("sku row");
+        let sku = d
+            .rows
+            .iter()
+            .find(|r| r.section == Section::Sku)
+            .expect("sku row");
         assert_eq!(
             (sku.old_count, sku.new_count, sku.count_change()),
             (10, 12, 2)
@@ -421,29 +386,33 @@ mod tests {
 
     #[test]
     fn a_sku_missing_on_one_side_has_zero_seats_there() {
-        let old = snap("2026-07-31", "USD", vec![], json!([]));
+        let old = snap("2026-07-31", "USD", vec![], vec![]);
         let new = snap("2026-10-31", "USD", vec![], skus(3, 1, "120.00"));
         let d = diff(&old, &new).expect("diff");
-        let sku = d.rows.iter().find(|r| r.section == "sku").expect("sku row");
+        let sku = d
+            .rows
+            .iter()
+            .find(|r| r.section == Section::Sku)
+            .expect("sku row");
         assert_eq!((sku.old_count, sku.old_annual), (0, Some(Decimal::ZERO)));
         assert_eq!(sku.annual_change(), Some(Decimal::from(120)));
     }
 
     #[test]
     fn currencies_must_match_and_order_is_checked() {
-        let usd = snap("2026-07-31", "USD", vec![], json!([]));
-        let eur = snap("2026-10-31", "EUR", vec![], json!([]));
+        let usd = snap("2026-07-31", "USD", vec![], vec![]);
+        let eur = snap("2026-10-31", "EUR", vec![], vec![]);
         assert!(diff(&usd, &eur).is_err());
-        let later = snap("2026-10-31", "USD", vec![], json!([]));
+        let later = snap("2026-10-31", "USD", vec![], vec![]);
         let d = diff(&later, &usd).expect("diff");
         assert_eq!(d.warnings.len(), 1, "swapped order is flagged");
     }
 
     #[test]
     fn the_total_comes_first() {
-        let s = snap("2026-07-31", "USD", vec![], json!([]));
-        let d = diff(&s, &snap("2026-10-31", "USD", vec![], json!([]))).expect("diff");
-        assert_eq!(d.rows[0].section, "total");
+        let s = snap("2026-07-31", "USD", vec![], vec![]);
+        let d = diff(&s, &snap("2026-10-31", "USD", vec![], vec![])).expect("diff");
+        assert_eq!(d.rows[0].section, Section::Total);
         assert_eq!(d.total().map(|t| t.count_change()), Some(0));
     }
 }

@@ -11,7 +11,10 @@ use askama::Template;
 use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
-use serde_json::Value;
+
+use crate::diff::{ChangeKind, Section};
+use crate::money::{fmt_opt, fmt2};
+use crate::report::model::{Group, Report};
 
 /// Gmail clips a message body past ~102 KB; stay clearly below.
 pub const MAX_HTML_BYTES: usize = 100 * 1024;
@@ -48,11 +51,13 @@ struct Summary {
     seats_to_reduce: i64,
     users: u64,
     unknown: u64,
+    rejected_rows: u64,
+    rejected_users: u64,
     realisable: Option<(String, String)>,
     pseudonymised: bool,
     /// (class, users, annual saving)
     classes: Vec<(String, u64, String)>,
-    /// (SKU, seats held, recommended, annual saving at renewal)
+    /// (product, seats held, recommended, annual saving at renewal)
     skus: Vec<(String, String, u64, String)>,
     trend: Option<TrendText>,
     attachments: Vec<String>,
@@ -67,18 +72,6 @@ struct TrendText {
     departed: usize,
     /// (class, users before, users now, annual change)
     classes: Vec<(String, u64, u64, String)>,
-}
-
-fn s(v: &Value, key: &str) -> String {
-    match &v[key] {
-        Value::String(x) => x.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
-fn n(v: &Value, key: &str) -> u64 {
-    v[key].as_u64().unwrap_or(0)
 }
 
 /// `1234567.5` → `1,234,567.50`: thousands separators for the reader (amounts are already
@@ -117,82 +110,66 @@ pub fn signed(amount: &str) -> String {
     }
 }
 
-fn summary(report: &Value, attachments: &[String]) -> Summary {
-    let h = &report["headline"];
-    let currency = s(report, "currency");
-    let classes = report["summary"]
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .filter(|r| r["group"] == "class")
-                .map(|r| (s(r, "name"), n(r, "users"), grouped(&s(r, "annual_saving"))))
-                .collect()
+fn summary(report: &Report, attachments: &[String]) -> Summary {
+    let h = &report.headline;
+    let classes = report
+        .rows(Group::Class)
+        .map(|r| (r.name.clone(), r.users, grouped(&fmt2(r.annual_saving))))
+        .collect();
+    let skus = report
+        .renewal
+        .iter()
+        .map(|r| {
+            (
+                report.product(&r.sku).to_string(),
+                r.held().to_string(),
+                r.recommended,
+                grouped(&fmt_opt(r.annual_saving_at_renewal)),
+            )
         })
-        .unwrap_or_default();
-    let skus = report["renewal"]
-        .as_array()
-        .map(|rows| {
-            rows.iter()
-                .map(|r| {
-                    let held = if r["bought"].is_null() {
-                        n(r, "assigned").to_string()
-                    } else {
-                        n(r, "bought").to_string()
-                    };
-                    (
-                        s(r, "sku"),
-                        held,
-                        n(r, "recommended"),
-                        grouped(&s(r, "annual_saving_at_renewal")),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let trend = report.get("trend").filter(|t| !t.is_null()).map(|t| {
-        let rows = t["rows"].as_array().cloned().unwrap_or_default();
-        let total = rows.iter().find(|r| r["section"] == "total");
-        let users = t["users"].as_array().cloned().unwrap_or_default();
-        let count = |kind: &str| users.iter().filter(|u| u["change"] == kind).count();
+        .collect();
+    let trend = report.trend.as_ref().map(|t| {
+        let total = t.total();
         TrendText {
-            previous_as_of: s(t, "previous_as_of"),
-            annual_before: total.map_or(String::new(), |r| grouped(&s(r, "old_annual_saving"))),
-            annual_change: total.map_or(String::new(), |r| signed(&s(r, "annual_saving_change"))),
-            class_changes: count("class"),
-            new_users: count("new"),
-            departed: count("departed"),
-            classes: rows
+            previous_as_of: t.old_as_of.clone(),
+            annual_before: total.map_or(String::new(), |r| grouped(&fmt_opt(r.old_annual))),
+            annual_change: total.map_or(String::new(), |r| signed(&fmt_opt(r.annual_change()))),
+            class_changes: t.count(ChangeKind::Class),
+            new_users: t.count(ChangeKind::New),
+            departed: t.count(ChangeKind::Departed),
+            classes: t
+                .rows
                 .iter()
-                .filter(|r| r["section"] == "class")
+                .filter(|r| r.section == Section::Class)
                 .map(|r| {
                     (
-                        s(r, "name"),
-                        n(r, "old_count"),
-                        n(r, "new_count"),
-                        signed(&s(r, "annual_saving_change")),
+                        r.name.clone(),
+                        r.old_count,
+                        r.new_count,
+                        signed(&fmt_opt(r.annual_change())),
                     )
                 })
                 .collect(),
         }
     });
     Summary {
-        as_of: s(report, "as_of"),
-        window: format!(
-            "{} to {}",
-            s(&report["window"], "from"),
-            s(&report["window"], "to")
-        ),
-        annual: grouped(&s(h, "annual_saving")),
-        monthly: grouped(&s(h, "monthly_saving")),
-        seats_to_reduce: h["seats_to_reduce"].as_i64().unwrap_or(0),
-        users: n(h, "users"),
-        unknown: n(h, "users_with_unknown_saving"),
-        realisable: h["realisable"].as_object().map(|r| {
-            let r = Value::Object(r.clone());
-            (grouped(&s(&r, "this_fiscal_year")), s(&r, "renewal_date"))
+        as_of: report.as_of.to_string(),
+        window: format!("{} to {}", report.window.from, report.window.to),
+        annual: grouped(&fmt2(h.annual_saving)),
+        monthly: grouped(&fmt2(h.monthly_saving)),
+        seats_to_reduce: h.seats_to_reduce,
+        users: h.users,
+        unknown: h.users_with_unknown_saving,
+        rejected_rows: h.rejected_rows,
+        rejected_users: h.rejected_users,
+        realisable: h.realisable.as_ref().map(|r| {
+            (
+                grouped(&fmt2(r.this_fiscal_year)),
+                r.renewal_date.to_string(),
+            )
         }),
-        pseudonymised: report["pseudonymised"].as_bool().unwrap_or(false),
-        currency,
+        pseudonymised: report.pseudonymised,
+        currency: report.currency.clone(),
         classes,
         skus,
         trend,
@@ -223,6 +200,12 @@ fn plain_text(x: &Summary) -> String {
         t += &format!(
             "{} user(s) have an unknown saving (a price is missing); they are not in the totals.\n",
             x.unknown
+        );
+    }
+    if x.rejected_rows > 0 {
+        t += &format!(
+            "{} input row(s) were rejected, touching {} licensed user(s): see the data quality sheet.\n",
+            x.rejected_rows, x.rejected_users
         );
     }
     if let Some(tr) = &x.trend {
@@ -273,7 +256,7 @@ pub fn content(dir: &Path, subject: Option<&str>) -> Result<Content> {
             path.display()
         )
     })?;
-    let report: Value = serde_json::from_slice(&bytes)
+    let report = Report::parse(&bytes)
         .with_context(|| format!("{} is not a rightsize report", path.display()))?;
     let names = attachment_names(dir)?;
     if names.is_empty() {

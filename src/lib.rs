@@ -28,11 +28,12 @@ use anyhow::{Context, Result, bail};
 
 use crate::analysis::{Analysis, Options};
 use crate::cli::{AnalyzeArgs, Cli, Command, DiffArgs, InputArgs, SendArgs};
-use crate::diff::{ChangeKind, Diff, Snapshot};
+use crate::diff::{ChangeKind, Diff};
 use crate::email::{grouped, signed};
 use crate::model::Class;
 use crate::money::fmt2;
 use crate::progress::Progress;
+use crate::report::model::{Group, Report};
 
 /// Runs one command; errors are returned for the binary to print.
 pub fn run(cli: Cli) -> Result<()> {
@@ -98,7 +99,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     } else {
         None
     };
-    let previous = args.previous.as_deref().map(Snapshot::load).transpose()?;
+    let previous = args.previous.as_deref().map(Report::load).transpose()?;
     let mut a = analysis::run(&options(&args.input), &progress)?;
     let out = args
         .out
@@ -117,25 +118,20 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     if let Some(p) = &mut pseudonymiser {
         p.apply(&mut a);
     }
-    let mut extras = report::Extras {
-        trend: None,
-        pseudonymised: pseudonymiser.is_some(),
-    };
+    let mut model = Report::build(&a, pseudonymiser.is_some());
     if let Some(old) = &previous {
-        // The new side goes through report.json too, exactly as `rightsize diff` would read it.
-        let new = Snapshot::parse(&report::json::report(&a, &extras)?)?;
-        if old.as_of >= new.as_of {
+        if old.as_of >= model.as_of {
             bail!(
                 "the previous report is as of {}, not earlier than this one (as of {}): pass last \
                  quarter's report folder to --previous",
                 old.as_of,
-                new.as_of
+                model.as_of
             );
         }
-        extras.trend = Some(diff::diff(old, &new)?);
+        model.trend = Some(diff::diff(old, &model)?);
     }
     let step = progress.step("writing the report");
-    let files = report::render(&a, &args.format, &extras, &progress)?;
+    let files = report::render(&model, &args.format, &progress)?;
     report::write_atomic(&out, &files)?;
     step.finish_and_clear();
     if let (Some(p), Some(map)) = (&pseudonymiser, &args.pseudonym_map) {
@@ -149,8 +145,8 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     warn_rejected(&a);
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "wrote {}", out.display())?;
-    print_summary(&mut stdout, &a)?;
-    if let Some(d) = &extras.trend {
+    print_summary(&mut stdout, &model)?;
+    if let Some(d) = &model.trend {
         print_trend(&mut stdout, d)?;
     }
     Ok(())
@@ -165,8 +161,8 @@ fn inside(file: &Path, dir: &Path) -> bool {
 }
 
 fn diff_reports(args: &DiffArgs) -> Result<()> {
-    let old = Snapshot::load(&args.old)?;
-    let new = Snapshot::load(&args.new)?;
+    let old = Report::load(&args.old)?;
+    let new = Report::load(&args.new)?;
     let d = diff::diff(&old, &new)?;
     if let Some(out) = &args.out {
         report::write_atomic(out, &report::csv_out::render_trend(&d)?)?;
@@ -179,8 +175,8 @@ fn diff_reports(args: &DiffArgs) -> Result<()> {
             "  {:<14} {:<40} {} -> {}",
             u.kind.as_str(),
             if u.upn.is_empty() { &u.user_id } else { &u.upn },
-            u.old_class.as_deref().unwrap_or("-"),
-            u.new_class.as_deref().unwrap_or("-"),
+            u.old_class.map_or("-", |c| c.as_str()),
+            u.new_class.map_or("-", |c| c.as_str()),
         )?;
     }
     if let Some(out) = &args.out {
@@ -303,16 +299,16 @@ fn warn_rejected(a: &Analysis) {
     }
 }
 
-fn print_summary(w: &mut impl Write, a: &Analysis) -> Result<()> {
-    let cur = &a.book.currency;
+fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
+    let cur = &r.currency;
     writeln!(
         w,
         "as of {} (window {} to {}, {} of {} days covered by activity data)",
-        a.as_of, a.window_from, a.as_of, a.covered_days, a.window_days
+        r.as_of, r.window.from, r.window.to, r.window.covered_days, r.window.days
     )?;
-    for s in a.summary.iter().filter(|s| s.group != "flag") {
-        let unknown = if s.unknown > 0 {
-            format!(" ({} with unknown saving)", s.unknown)
+    for s in r.summary.iter().filter(|s| s.group != Group::Flag) {
+        let unknown = if s.users_with_unknown_saving > 0 {
+            format!(" ({} with unknown saving)", s.users_with_unknown_saving)
         } else {
             String::new()
         };
@@ -325,14 +321,18 @@ fn print_summary(w: &mut impl Write, a: &Analysis) -> Result<()> {
             fmt2(s.annual_saving)
         )?;
     }
-    for s in a
-        .summary
-        .iter()
-        .filter(|s| s.group == "flag" && s.users > 0)
-    {
+    for s in r.rows(Group::Flag).filter(|s| s.users > 0) {
         writeln!(w, "  flag {:<15} {:>6} users", s.name, s.users)?;
     }
-    for warning in &a.warnings {
+    let h = &r.headline;
+    if h.rejected_rows > 0 {
+        writeln!(
+            w,
+            "rejected: {} input row(s), touching {} licensed user(s) (see rejected.csv)",
+            h.rejected_rows, h.rejected_users
+        )?;
+    }
+    for warning in &r.data_quality.warnings {
         writeln!(w, "note: {warning}")?;
     }
     Ok(())

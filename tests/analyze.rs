@@ -260,7 +260,7 @@ fn html_is_self_contained_and_escaped() {
     for section in [
         "Savings by class",
         "By department",
-        "Renewal by SKU",
+        "Renewal by licence",
         "Occasional full users",
         "Data quality",
         "Method and thresholds",

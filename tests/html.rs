@@ -104,7 +104,7 @@ fn the_page_has_its_structure() {
             "Annual saving by class, previous report and now",
             "Annual saving by class",
             "Annual saving by department",
-            "Seats now and recommended per SKU",
+            "Seats now and recommended per licence",
         ]
     );
     assert_eq!(count(&html, "<svg "), 4);
@@ -114,7 +114,7 @@ fn the_page_has_its_structure() {
         "<h2>Since the previous report (as of 2026-10-15)</h2>",
         "<h2>Savings by class</h2>",
         "<h2>By department</h2>",
-        "<h2>Renewal by SKU</h2>",
+        "<h2>Renewal by licence</h2>",
         "<h2>Remove the licence",
         "<h2>Users who changed",
         "<h2>Occasional full users",
@@ -136,4 +136,26 @@ fn without_a_previous_report_there_is_no_trend_section() {
     assert!(!html.contains("Since the previous report"));
     assert!(!html.contains("Users who changed"));
     assert_eq!(count(&html, "<svg "), 3);
+}
+
+#[test]
+fn finance_reads_product_names_not_sku_ids() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let html = analyze(&tmp.path().join("r"), &[]);
+    // The per-user tables name products by the price book's display name…
+    let users = html
+        .split("<h2>Remove the licence")
+        .nth(1)
+        .expect("the remove section");
+    let users = users.split("<h2>Occasional").next().expect("user sections");
+    assert!(
+        users.contains("Dynamics 365 for Customer Service Enterprise Edition"),
+        "product names in the user tables"
+    );
+    assert!(
+        !users.contains(">DYN365_ENTERPRISE_CUSTOMER_SERVICE<"),
+        "no bare SKU id as a licence name"
+    );
+    // …and the section titles name the policy's target products, not a fixed text.
+    assert!(html.contains("Move to Dynamics 365 Team Members"));
 }

@@ -115,7 +115,7 @@ fn the_two_quarter_sample_has_a_trend_in_every_format() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(new.join("report.json")).expect("json"))
             .expect("parse");
-    assert_eq!(json["trend"]["previous_as_of"], "2026-07-31");
+    assert_eq!(json["trend"]["old_as_of"], "2026-07-31");
     let mut wb: calamine::Xlsx<_> = calamine::open_workbook(new.join("report.xlsx")).expect("xlsx");
     let names = calamine::Reader::sheet_names(&wb);
     assert!(names.contains(&"Trend".to_string()) && names.contains(&"User changes".to_string()));

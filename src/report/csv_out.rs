@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 
+use super::model::Report;
 use super::safe_text;
-use crate::analysis::Analysis;
 use crate::diff::Diff;
 use crate::money::{fmt_opt, fmt2};
 
@@ -21,7 +21,11 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
-pub fn render(a: &Analysis) -> Result<Vec<(String, Vec<u8>)>> {
+fn flags(f: &[crate::model::Flag]) -> String {
+    f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+pub fn render(a: &Report) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(vec![
         ("devices.csv".into(), devices(a)?),
         ("recommendations.csv".into(), recommendations(a)?),
@@ -60,46 +64,45 @@ pub const RECOMMENDATION_COLUMNS: [&str; 26] = [
     "reasons",
 ];
 
-pub fn recommendations(a: &Analysis) -> Result<Vec<u8>> {
+pub fn recommendations(a: &Report) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record(RECOMMENDATION_COLUMNS)?;
-    for p in &a.priced {
-        let r = &p.rec;
-        let u = &r.user;
-        let flags: Vec<&str> = r.flags.iter().map(|f| f.as_str()).collect();
+    for u in &a.users {
+        let m = &u.metrics;
+        let flags: Vec<&str> = u.flags.iter().map(|f| f.as_str()).collect();
         w.write_record([
-            safe_text(&u.id),
+            safe_text(&u.user_id),
             safe_text(&u.upn),
             safe_text(&u.display_name),
             safe_text(&u.department),
             safe_text(&u.cost_centre),
-            r.current.join(" + "),
-            fmt_opt(p.current_monthly),
-            r.class.to_string(),
+            u.current_skus.join(" + "),
+            fmt_opt(u.current_monthly),
+            u.class.to_string(),
             flags.join(" "),
-            r.recommended.join(" + "),
-            safe_text(r.device.as_deref().unwrap_or("")),
-            fmt_opt(p.recommended_monthly),
-            fmt_opt(p.monthly_saving),
-            fmt_opt(p.annual_saving()),
-            r.confidence.to_string(),
-            opt(r.required_tier),
-            opt(r.last_active),
-            r.active_days.to_string(),
-            r.active_per_30.to_string(),
-            r.reads.to_string(),
-            r.writes.to_string(),
-            r.voice.to_string(),
-            r.digital.to_string(),
-            r.premium_events.to_string(),
-            a.book.currency.clone(),
-            safe_text(&r.reasons.join("; ")),
+            u.recommended_skus.join(" + "),
+            safe_text(u.device.as_deref().unwrap_or("")),
+            fmt_opt(u.recommended_monthly),
+            fmt_opt(u.monthly_saving),
+            fmt_opt(u.annual_saving),
+            u.confidence.to_string(),
+            opt(u.required_tier),
+            opt(m.last_active),
+            m.active_days.to_string(),
+            m.active_days_per_30.to_string(),
+            m.reads.to_string(),
+            m.writes.to_string(),
+            m.voice_conversations.to_string(),
+            m.digital_conversations.to_string(),
+            m.premium_feature_events.to_string(),
+            a.currency.clone(),
+            safe_text(&u.reasons.join("; ")),
         ])?;
     }
     finish(w)
 }
 
-pub fn summary(a: &Analysis) -> Result<Vec<u8>> {
+pub fn summary(a: &Report) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record([
         "group",
@@ -112,19 +115,19 @@ pub fn summary(a: &Analysis) -> Result<Vec<u8>> {
     ])?;
     for s in &a.summary {
         w.write_record([
-            s.group.clone(),
+            s.group.as_str().to_string(),
             s.name.clone(),
             s.users.to_string(),
             fmt2(s.monthly_saving),
             fmt2(s.annual_saving),
-            s.unknown.to_string(),
-            a.book.currency.clone(),
+            s.users_with_unknown_saving.to_string(),
+            a.currency.clone(),
         ])?;
     }
     finish(w)
 }
 
-pub fn renewal(a: &Analysis) -> Result<Vec<u8>> {
+pub fn renewal(a: &Report) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record([
         "sku",
@@ -153,13 +156,13 @@ pub fn renewal(a: &Analysis) -> Result<Vec<u8>> {
             fmt_opt(r.monthly_saving_shelfware),
             fmt_opt(r.monthly_saving_at_renewal),
             fmt_opt(r.annual_saving_at_renewal),
-            a.book.currency.clone(),
+            a.currency.clone(),
         ])?;
     }
     finish(w)
 }
 
-pub fn devices(a: &Analysis) -> Result<Vec<u8>> {
+pub fn devices(a: &Report) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record([
         "device_id",
@@ -172,14 +175,14 @@ pub fn devices(a: &Analysis) -> Result<Vec<u8>> {
         "licence_monthly",
         "user_ids",
     ])?;
-    for d in a.devices.values() {
-        let lic = a.licences.iter().find(|l| l.device == d.id);
-        let ids: Vec<String> = d.users.iter().map(|u| u.0.clone()).collect();
+    for d in &a.devices {
+        let lic = d.licence.as_ref();
+        let ids: Vec<&str> = d.users.iter().map(|u| u.user_id.as_str()).collect();
         w.write_record([
-            safe_text(&d.id),
+            safe_text(&d.device_id),
             d.users.len().to_string(),
             d.events.to_string(),
-            d.dominant_share.round_dp(4).to_string(),
+            d.dominant_share.to_string(),
             d.shared.to_string(),
             lic.map_or(0, |l| l.users.len()).to_string(),
             lic.map(|l| l.sku.clone()).unwrap_or_default(),
@@ -190,10 +193,10 @@ pub fn devices(a: &Analysis) -> Result<Vec<u8>> {
     finish(w)
 }
 
-pub fn rejected(a: &Analysis) -> Result<Vec<u8>> {
+pub fn rejected(a: &Report) -> Result<Vec<u8>> {
     let mut w = writer();
     w.write_record(["file", "line", "row", "column", "problem"])?;
-    for r in &a.rejected {
+    for r in &a.data_quality.rejected {
         w.write_record([
             safe_text(&r.file),
             r.line.to_string(),
@@ -278,10 +281,10 @@ pub fn user_changes(d: &Diff) -> Result<Vec<u8>> {
             safe_text(&u.upn),
             safe_text(&u.display_name),
             safe_text(&u.department),
-            opt(u.old_class.as_deref()),
-            opt(u.new_class.as_deref()),
-            u.old_flags.join(" "),
-            u.new_flags.join(" "),
+            opt(u.old_class),
+            opt(u.new_class),
+            flags(&u.old_flags),
+            flags(&u.new_flags),
             u.old_annual.map(fmt2).unwrap_or_default(),
             u.new_annual.map(fmt2).unwrap_or_default(),
             d.currency.clone(),

@@ -1,21 +1,20 @@
-//! Reports: every format renders the same `Analysis` to bytes (tested in memory); writing the
-//! folder is a separate, atomic step (a temporary folder renamed into place).
+//! Reports: the analysis becomes one typed `model::Report`; every format renders that same
+//! model to bytes (tested in memory); writing the folder is a separate, atomic step (a
+//! temporary folder renamed into place).
 
 pub mod charts;
 pub mod csv_out;
 pub mod html;
 pub mod json;
+pub mod model;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use rust_decimal::Decimal;
 
-use crate::analysis::Analysis;
-use crate::diff::Diff;
 use crate::ingest::sha256_hex;
-use crate::savings::Priced;
+use model::Report;
 
 /// Output formats a run can write (the manifest is always written).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,20 +50,10 @@ impl Format {
     }
 }
 
-/// What a report holds besides the analysis itself.
-#[derive(Debug, Clone, Default)]
-pub struct Extras {
-    /// The trend against the previous report (`analyze --previous`).
-    pub trend: Option<Diff>,
-    /// User ids, UPNs and names were replaced by keyed pseudonyms.
-    pub pseudonymised: bool,
-}
-
 /// Renders every requested format, then the manifest over them.
 pub fn render(
-    a: &Analysis,
+    a: &Report,
     formats: &[Format],
-    extras: &Extras,
     progress: &crate::progress::Progress,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     type Rendered = Result<Vec<(String, Vec<u8>)>>;
@@ -74,7 +63,7 @@ pub fn render(
         jobs.push(Box::new(move || {
             let _t = progress.timing("rendering csv");
             let mut files = csv_out::render(a)?;
-            if let Some(d) = &extras.trend {
+            if let Some(d) = &a.trend {
                 files.extend(csv_out::render_trend(d)?);
             }
             Ok(files)
@@ -83,19 +72,19 @@ pub fn render(
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
             let _t = progress.timing("rendering json");
-            one("report.json", json::report(a, extras))
+            one("report.json", json::report(a))
         }));
     }
     if formats.contains(&Format::Html) {
         jobs.push(Box::new(move || {
             let _t = progress.timing("rendering html");
-            one("report.html", html::render(a, extras))
+            one("report.html", html::render(a))
         }));
     }
     if formats.contains(&Format::Xlsx) {
         jobs.push(Box::new(move || {
             let _t = progress.timing("rendering xlsx");
-            one("report.xlsx", xlsx::render(a, extras))
+            one("report.xlsx", xlsx::render(a))
         }));
     }
     // The formats are independent: each renders on its own thread (for a 100k-user tenant the
@@ -148,17 +137,46 @@ pub fn write_atomic(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
         let old_path = old.path().join("previous");
         std::fs::rename(dir, &old_path)
             .with_context(|| format!("cannot move the earlier {} aside", dir.display()))?;
-        Some(old)
+        Some((old, old_path))
     } else {
         None
     };
-    let tmp_path = tmp.keep();
-    if let Err(e) = std::fs::rename(&tmp_path, dir) {
-        let _ = std::fs::remove_dir_all(&tmp_path);
+    if let Err(e) = commit(tmp.path(), dir) {
+        // Put the earlier report back: a failed run must leave what was there.
+        let restored = match &old {
+            Some((_, old_path)) => std::fs::rename(old_path, dir).is_ok(),
+            None => true,
+        };
+        if !restored && let Some((old, _)) = old {
+            let kept = old.keep();
+            return Err(e).with_context(|| {
+                format!(
+                    "cannot move the report into {}; the earlier report is kept in {}",
+                    dir.display(),
+                    kept.join("previous").display()
+                )
+            });
+        }
         return Err(e).with_context(|| format!("cannot move the report into {}", dir.display()));
     }
-    drop(old); // removes the previous report
+    // The new folder is in place: the temporary one is now empty and the earlier report goes.
+    drop(tmp);
+    drop(old);
     Ok(())
+}
+
+/// The final rename of a filled temporary folder into place (a seam for the failure test).
+fn commit(tmp: &Path, dir: &Path) -> std::io::Result<()> {
+    #[cfg(test)]
+    if FAIL_COMMIT.with(|f| f.get()) {
+        return Err(std::io::Error::other("simulated rename failure"));
+    }
+    std::fs::rename(tmp, dir)
+}
+
+#[cfg(test)]
+thread_local! {
+    static FAIL_COMMIT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Text safe to open in a spreadsheet: a cell that starts like a formula gets a leading `'`.
@@ -172,105 +190,6 @@ pub fn safe_text(s: &str) -> String {
 /// Digest of the texts a policy or price book was built from.
 pub fn digest(texts: &[String]) -> String {
     sha256_hex(texts.join("\n\u{0}\n").as_bytes())
-}
-
-/// The figures finance reads first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Headline {
-    pub monthly: Decimal,
-    pub annual: Decimal,
-    /// Users whose saving is unknown (a price is missing); not in the amounts.
-    pub unknown: u64,
-    /// Seats held now (bought, else assigned) minus seats recommended, summed over the SKUs
-    /// that shrink.
-    pub seats_to_reduce: i64,
-}
-
-pub fn headline(a: &Analysis) -> Headline {
-    let total = a.summary.iter().find(|s| s.group == "total");
-    Headline {
-        monthly: total.map_or(Decimal::ZERO, |t| t.monthly_saving),
-        annual: total.map_or(Decimal::ZERO, |t| t.annual_saving),
-        unknown: total.map_or(0, |t| t.unknown),
-        seats_to_reduce: a
-            .renewal
-            .iter()
-            .map(|r| (r.bought.unwrap_or(r.assigned) as i64 - r.recommended as i64).max(0))
-            .sum(),
-    }
-}
-
-/// One department's users and savings.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DepartmentRow {
-    pub name: String,
-    pub users: u64,
-    /// Users whose recommended licences differ from their current ones.
-    pub changes: u64,
-    pub monthly_saving: Decimal,
-}
-
-/// Departments by known monthly saving, largest first (ties by name).
-pub fn departments(a: &Analysis) -> Vec<DepartmentRow> {
-    let mut dept: std::collections::BTreeMap<String, DepartmentRow> = Default::default();
-    for p in &a.priced {
-        let name = if p.rec.user.department.is_empty() {
-            "(none)".to_string()
-        } else {
-            p.rec.user.department.clone()
-        };
-        let e = dept.entry(name.clone()).or_insert(DepartmentRow {
-            name,
-            users: 0,
-            changes: 0,
-            monthly_saving: Decimal::ZERO,
-        });
-        e.users += 1;
-        if p.rec.recommended != p.rec.current || p.rec.device.is_some() {
-            e.changes += 1;
-        }
-        e.monthly_saving += p.monthly_saving.unwrap_or(Decimal::ZERO);
-    }
-    let mut out: Vec<_> = dept.into_values().collect();
-    out.sort_by(|x, y| {
-        y.monthly_saving
-            .cmp(&x.monthly_saving)
-            .then(x.name.cmp(&y.name))
-    });
-    out
-}
-
-/// The policy's thresholds and targets as (setting, value) text, for the method sections.
-pub fn settings(a: &Analysis) -> Vec<(String, String)> {
-    let p = &a.policy;
-    vec![
-        ("lookback_days".into(), p.lookback_days.to_string()),
-        ("grace_days".into(), p.grace_days.to_string()),
-        (
-            "occasional_days (per 30)".into(),
-            p.occasional_days.to_string(),
-        ),
-        ("premium_features".into(), p.premium_features.join(", ")),
-        ("device.user_share".into(), p.device.user_share.to_string()),
-        ("device.min_users".into(), p.device.min_users.to_string()),
-        (
-            "device.max_dominant_share".into(),
-            p.device.max_dominant_share.to_string(),
-        ),
-        ("target team-member".into(), p.targets.team_member.clone()),
-        ("target activity".into(), p.targets.activity.clone()),
-        ("target full".into(), p.targets.full.clone()),
-        ("target device".into(), p.targets.device.clone()),
-        (
-            "renewal_date".into(),
-            p.renewal_date.map_or("not set".into(), |d| d.to_string()),
-        ),
-    ]
-}
-
-/// Total of the known monthly savings.
-pub fn total_monthly(priced: &[Priced]) -> Decimal {
-    priced.iter().filter_map(|p| p.monthly_saving).sum()
 }
 
 #[cfg(test)]
@@ -312,6 +231,21 @@ mod tests {
         write_atomic(&dir, &[("b.txt".into(), b"2".to_vec())]).expect("second");
         assert!(!dir.join("a.txt").exists());
         assert_eq!(std::fs::read(dir.join("b.txt")).expect("b"), b"2");
+        let leftovers = std::fs::read_dir(root.path()).expect("list").count();
+        assert_eq!(leftovers, 1, "no temporary folders left behind");
+    }
+
+    #[test]
+    fn a_failed_final_rename_keeps_the_earlier_report() {
+        let root = tempfile::tempdir().expect("temp");
+        let dir = root.path().join("r");
+        write_atomic(&dir, &[("a.txt".into(), b"old".to_vec())]).expect("first");
+        FAIL_COMMIT.with(|f| f.set(true));
+        let err = write_atomic(&dir, &[("b.txt".into(), b"new".to_vec())]);
+        FAIL_COMMIT.with(|f| f.set(false));
+        assert!(err.is_err(), "the simulated failure is reported");
+        assert_eq!(std::fs::read(dir.join("a.txt")).expect("old kept"), b"old");
+        assert!(!dir.join("b.txt").exists());
         let leftovers = std::fs::read_dir(root.path()).expect("list").count();
         assert_eq!(leftovers, 1, "no temporary folders left behind");
     }

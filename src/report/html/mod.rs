@@ -1,13 +1,13 @@
 //! `report.html`: one self-contained, email-safe page (inline CSS, inline SVG, no script, no
-//! external link). Values are escaped by askama's compiled template.
+//! external link), rendered from the report model. Values are escaped by askama's compiled
+//! template; rows are named structs, so the template reads `row.saving`, never `r.3`.
 
 use anyhow::Result;
 use askama::Template;
 use rust_decimal::Decimal;
 
 use super::charts::{self, Chart, Series};
-use super::{Extras, departments, headline, settings};
-use crate::analysis::Analysis;
+use super::model::{Group, Report, SummaryRow, UserRow};
 use crate::email::grouped;
 use crate::model::{Class, Flag};
 use crate::money::{fmt_opt, fmt2};
@@ -22,23 +22,88 @@ pub(super) const GREY: &str = "#a0a0a0";
 /// How many users each class table shows (the CSV has them all).
 const ROWS_PER_CLASS: usize = 50;
 
-/// One row of the renewal table, as shown.
-type RenewalCells = (
-    String,
-    String,
-    String,
-    u64,
-    u64,
-    i64,
-    String,
-    String,
-    String,
-);
+/// A class or flag with its users and money, as shown.
+struct GroupLine {
+    name: String,
+    users: u64,
+    monthly: String,
+    annual: String,
+    unknown: u64,
+}
+
+struct DepartmentLine {
+    name: String,
+    users: u64,
+    changes: u64,
+    monthly: String,
+    annual: String,
+}
+
+struct RenewalLine {
+    product: String,
+    sku: String,
+    price: String,
+    bought: String,
+    assigned: u64,
+    recommended: u64,
+    change: i64,
+    shelfware: String,
+    monthly_at_renewal: String,
+    annual_at_renewal: String,
+}
+
+struct UserLine {
+    user: String,
+    department: String,
+    now: String,
+    recommended: String,
+    saving: String,
+    confidence: String,
+    reasons: String,
+}
 
 struct Section {
     title: String,
     count: usize,
-    rows: Vec<(String, String, String, String, String, String, String)>,
+    rows: Vec<UserLine>,
+}
+
+struct OccasionalLine {
+    user: String,
+    department: String,
+    per_30: String,
+    last_active: String,
+}
+
+struct DeviceLine {
+    id: String,
+    users: usize,
+    events: u64,
+    largest_share: String,
+    shared: bool,
+    device_class_users: usize,
+}
+
+struct FileLine {
+    name: String,
+    kind: String,
+    format: String,
+    rows_read: u64,
+    rows_rejected: u64,
+    covers: String,
+    note: String,
+}
+
+struct RuleLine {
+    tables: String,
+    own_record: String,
+    tier: String,
+}
+
+struct Realisable {
+    amount: String,
+    renewal_date: String,
+    months: u32,
 }
 
 #[derive(Template)]
@@ -54,22 +119,24 @@ struct Page {
     seats_to_reduce: i64,
     users: usize,
     unknown: u64,
-    realisable: Option<(String, String, u32)>,
+    rejected_rows: u64,
+    rejected_users: u64,
+    realisable: Option<Realisable>,
     warnings: Vec<String>,
     pseudonymised: bool,
     class_chart: Chart,
     department_chart: Chart,
     sku_chart: Chart,
     trend: Option<Trend>,
-    classes: Vec<(String, u64, String, String, u64)>,
-    flags: Vec<(String, u64, String, String, u64)>,
-    departments: Vec<(String, u64, u64, String, String)>,
-    renewal: Vec<RenewalCells>,
+    classes: Vec<GroupLine>,
+    flags: Vec<GroupLine>,
+    departments: Vec<DepartmentLine>,
+    renewal: Vec<RenewalLine>,
     sections: Vec<Section>,
-    occasional: Vec<(String, String, String, String)>,
+    occasional: Vec<OccasionalLine>,
     occasional_days: String,
-    devices: Vec<(String, usize, u64, String, bool, usize)>,
-    files: Vec<(String, String, String, u64, u64, String, String)>,
+    devices: Vec<DeviceLine>,
+    files: Vec<FileLine>,
     join_text: String,
     rejected: Vec<String>,
     unknown_skus: String,
@@ -77,12 +144,13 @@ struct Page {
     device_user_share: String,
     device_min_users: u32,
     device_max_share: String,
-    thresholds: Vec<(String, String)>,
-    rules: Vec<(String, String, String)>,
+    activity_product: String,
+    thresholds: Vec<super::model::Setting>,
+    rules: Vec<RuleLine>,
     default_tier: String,
     price_origin: String,
     policy_origin: String,
-    version: &'static str,
+    version: String,
 }
 
 /// A SKU id in pieces ending at each underscore, so the page can break long ids there (with
@@ -91,19 +159,60 @@ pub fn parts(s: &str) -> Vec<&str> {
     s.split_inclusive('_').collect()
 }
 
-fn user_label(u: &crate::model::User) -> String {
-    match (u.display_name.is_empty(), u.upn.is_empty()) {
-        (false, false) => format!("{} ({})", u.display_name, u.upn),
-        (true, false) => u.upn.clone(),
-        (false, true) => u.display_name.clone(),
-        (true, true) => u.id.clone(),
+fn group_line(s: &SummaryRow) -> GroupLine {
+    GroupLine {
+        name: s.name.clone(),
+        users: s.users,
+        monthly: grouped(&fmt2(s.monthly_saving)),
+        annual: grouped(&fmt2(s.annual_saving)),
+        unknown: s.users_with_unknown_saving,
     }
 }
 
-pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
-    let cur = a.book.currency.clone();
+/// A class's section title, naming the target product from the price book.
+fn section_title(a: &Report, class: Class) -> String {
+    let target = |key: &str| {
+        a.policy
+            .targets
+            .get(key)
+            .map_or(key.to_string(), |id| a.product(id).to_string())
+    };
+    match class {
+        Class::Remove => "Remove the licence".into(),
+        Class::Device => format!("Move to a shared-device licence ({})", target("device")),
+        Class::TeamMember => format!("Move to {}", target("team-member")),
+        Class::Activity => format!("Move to the activity tier ({})", target("activity")),
+        Class::Full => "Full users with seat changes or flags".into(),
+        Class::Keep => "Kept unchanged".into(),
+    }
+}
+
+fn user_line(a: &Report, u: &UserRow) -> UserLine {
+    let mut now = a.products_of(&u.current_skus);
+    if now.is_empty() {
+        now = "—".into();
+    }
+    let mut rec = a.products_of(&u.recommended_skus);
+    if let Some(d) = &u.device {
+        rec = format!("device licence on {d}");
+    } else if rec.is_empty() {
+        rec = "no licence".into();
+    }
+    UserLine {
+        user: u.label(),
+        department: u.department.clone(),
+        now,
+        recommended: rec,
+        saving: grouped(&fmt_opt(u.monthly_saving)),
+        confidence: u.confidence.to_string(),
+        reasons: u.reasons.join("; "),
+    }
+}
+
+pub fn render(a: &Report) -> Result<Vec<u8>> {
+    let cur = a.currency.clone();
     let money = |d: Decimal| format!("{cur} {}", grouped(&fmt2(d)));
-    let class_rows: Vec<_> = a.summary.iter().filter(|s| s.group == "class").collect();
+    let class_rows: Vec<&SummaryRow> = a.rows(Group::Class).collect();
     let one = |name: &str| {
         vec![Series {
             name: name.into(),
@@ -121,7 +230,7 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
             })
             .collect(),
     );
-    let depts = departments(a);
+    let depts = a.departments();
     let department_chart = charts::bars(
         "Annual saving by department",
         one("annual saving"),
@@ -140,7 +249,7 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
             .collect(),
     );
     let sku_chart = charts::bars(
-        "Seats now and recommended per SKU",
+        "Seats now and recommended per licence",
         vec![
             Series {
                 name: "seats now (bought, else assigned)".into(),
@@ -154,9 +263,9 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
         a.renewal
             .iter()
             .map(|r| {
-                let now = r.bought.unwrap_or(r.assigned);
+                let now = r.held();
                 (
-                    r.sku.clone(),
+                    a.product(&r.sku).to_string(),
                     vec![
                         (Decimal::from(now), format!("{now} now")),
                         (
@@ -168,16 +277,7 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
             })
             .collect(),
     );
-    let h = headline(a);
-    let row5 = |s: &&crate::savings::SummaryRow| {
-        (
-            s.name.clone(),
-            s.users,
-            grouped(&fmt2(s.monthly_saving)),
-            grouped(&fmt2(s.annual_saving)),
-            s.unknown,
-        )
-    };
+    let h = &a.headline;
     let sections = [
         Class::Remove,
         Class::Device,
@@ -188,171 +288,129 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
     ]
     .into_iter()
     .map(|class| {
-        let mut users: Vec<_> = a
-            .priced
+        let mut users: Vec<&UserRow> = a
+            .users
             .iter()
-            .filter(|p| p.rec.class == class)
-            .filter(|p| {
-                class != Class::Full
-                    || p.rec.recommended != p.rec.current
-                    || !p.rec.flags.is_empty()
-            })
+            .filter(|u| u.class == class)
+            .filter(|u| class != Class::Full || u.changes() || !u.flags.is_empty())
             .collect();
         users.sort_by(|x, y| {
             y.monthly_saving
                 .unwrap_or(Decimal::MIN)
                 .cmp(&x.monthly_saving.unwrap_or(Decimal::MIN))
-                .then(x.rec.user.id.cmp(&y.rec.user.id))
+                .then(x.user_id.cmp(&y.user_id))
         });
-        let title = match class {
-            Class::Remove => "Remove the licence",
-            Class::Device => "Move to a shared-device licence",
-            Class::TeamMember => "Move to Team Members",
-            Class::Activity => "Move to the activity tier (Customer Service Professional)",
-            Class::Full => "Full users with seat changes or flags",
-            Class::Keep => "Kept unchanged",
-        };
         Section {
-            title: title.into(),
+            title: section_title(a, class),
             count: users.len(),
             rows: users
                 .iter()
                 .take(ROWS_PER_CLASS)
-                .map(|p| {
-                    let mut now = p.rec.current.join(" + ");
-                    if now.is_empty() {
-                        now = "—".into();
-                    }
-                    let mut rec = p.rec.recommended.join(" + ");
-                    if let Some(d) = &p.rec.device {
-                        rec = format!("device licence on {d}");
-                    } else if rec.is_empty() {
-                        rec = "no licence".into();
-                    }
-                    (
-                        user_label(&p.rec.user),
-                        p.rec.user.department.clone(),
-                        now,
-                        rec,
-                        grouped(&fmt_opt(p.monthly_saving)),
-                        p.rec.confidence.to_string(),
-                        p.rec.reasons.join("; "),
-                    )
-                })
+                .map(|u| user_line(a, u))
                 .collect(),
         }
     })
     .collect();
-    let mut occasional: Vec<_> = a
-        .priced
+    let mut occasional: Vec<&UserRow> = a
+        .users
         .iter()
-        .filter(|p| p.rec.flags.contains(&Flag::Occasional))
+        .filter(|u| u.flags.contains(&Flag::Occasional))
         .collect();
     occasional.sort_by(|x, y| {
-        x.rec
-            .active_per_30
-            .cmp(&y.rec.active_per_30)
-            .then(x.rec.user.id.cmp(&y.rec.user.id))
+        x.metrics
+            .active_days_per_30
+            .cmp(&y.metrics.active_days_per_30)
+            .then(x.user_id.cmp(&y.user_id))
     });
     let p = &a.policy;
+    let q = &a.data_quality;
     let page = Page {
         as_of: a.as_of.to_string(),
-        window_from: a.window_from.to_string(),
-        window_days: a.window_days,
-        covered_days: a.covered_days,
-        currency: a.book.currency.clone(),
-        annual: grouped(&fmt2(h.annual)),
-        monthly: grouped(&fmt2(h.monthly)),
+        window_from: a.window.from.to_string(),
+        window_days: a.window.days,
+        covered_days: a.window.covered_days,
+        currency: a.currency.clone(),
+        annual: grouped(&fmt2(h.annual_saving)),
+        monthly: grouped(&fmt2(h.monthly_saving)),
         seats_to_reduce: h.seats_to_reduce,
-        users: a.priced.len(),
-        unknown: h.unknown,
-        realisable: a.realisable.as_ref().map(|r| {
-            (
-                grouped(&fmt2(r.this_fiscal_year)),
-                r.renewal_date.to_string(),
-                r.months_in_fiscal_year,
-            )
+        users: a.users.len(),
+        unknown: h.users_with_unknown_saving,
+        rejected_rows: h.rejected_rows,
+        rejected_users: h.rejected_users,
+        realisable: h.realisable.as_ref().map(|r| Realisable {
+            amount: grouped(&fmt2(r.this_fiscal_year)),
+            renewal_date: r.renewal_date.to_string(),
+            months: r.months_in_fiscal_year,
         }),
-        warnings: a.warnings.clone(),
-        pseudonymised: extras.pseudonymised,
+        warnings: q.warnings.clone(),
+        pseudonymised: a.pseudonymised,
         class_chart,
         department_chart,
         sku_chart,
-        trend: extras.trend.as_ref().map(|d| trend(d, &cur)),
-        classes: class_rows.iter().map(row5).collect(),
-        flags: a
-            .summary
-            .iter()
-            .filter(|s| s.group == "flag")
-            .collect::<Vec<_>>()
-            .iter()
-            .map(row5)
-            .collect(),
+        trend: a.trend.as_ref().map(|d| trend(d, &cur)),
+        classes: class_rows.into_iter().map(group_line).collect(),
+        flags: a.rows(Group::Flag).map(group_line).collect(),
         departments: depts
             .into_iter()
-            .map(|d| {
-                (
-                    d.name,
-                    d.users,
-                    d.changes,
-                    grouped(&fmt2(d.monthly_saving)),
-                    grouped(&fmt2(d.monthly_saving * Decimal::from(12))),
-                )
+            .map(|d| DepartmentLine {
+                annual: grouped(&fmt2(d.monthly_saving * Decimal::from(12))),
+                monthly: grouped(&fmt2(d.monthly_saving)),
+                name: d.name,
+                users: d.users,
+                changes: d.changes,
             })
             .collect(),
         renewal: a
             .renewal
             .iter()
-            .map(|r| {
-                (
-                    r.sku.clone(),
-                    fmt_opt(r.monthly_price),
-                    r.bought.map_or("—".into(), |b| b.to_string()),
-                    r.assigned,
-                    r.recommended,
-                    r.change,
-                    r.shelfware.map_or("—".into(), |s| s.to_string()),
-                    grouped(&fmt_opt(r.monthly_saving_at_renewal)),
-                    grouped(&fmt_opt(r.annual_saving_at_renewal)),
-                )
+            .map(|r| RenewalLine {
+                product: a.product(&r.sku).to_string(),
+                sku: r.sku.clone(),
+                price: fmt_opt(r.monthly_price),
+                bought: r.bought.map_or("—".into(), |b| b.to_string()),
+                assigned: r.assigned,
+                recommended: r.recommended,
+                change: r.change,
+                shelfware: r.shelfware.map_or("—".into(), |s| s.to_string()),
+                monthly_at_renewal: grouped(&fmt_opt(r.monthly_saving_at_renewal)),
+                annual_at_renewal: grouped(&fmt_opt(r.annual_saving_at_renewal)),
             })
             .collect(),
         sections,
         occasional: occasional
             .iter()
             .take(100)
-            .map(|o| {
-                (
-                    user_label(&o.rec.user),
-                    o.rec.user.department.clone(),
-                    o.rec.active_per_30.to_string(),
-                    o.rec.last_active.map_or("never".into(), |d| d.to_string()),
-                )
+            .map(|o| OccasionalLine {
+                user: o.label(),
+                department: o.department.clone(),
+                per_30: o.metrics.active_days_per_30.to_string(),
+                last_active: o
+                    .metrics
+                    .last_active
+                    .map_or("never".into(), |d| d.to_string()),
             })
             .collect(),
         occasional_days: p.occasional_days.to_string(),
         devices: a
             .devices
-            .values()
+            .iter()
             .filter(|d| d.users.len() > 1)
-            .map(|d| {
-                let n = a
-                    .licences
-                    .iter()
-                    .find(|l| l.device == d.id)
-                    .map_or(0, |l| l.users.len());
-                (
-                    d.id.clone(),
-                    d.users.len(),
-                    d.events,
-                    format!("{}%", (d.dominant_share * Decimal::ONE_HUNDRED).round_dp(1)),
-                    d.shared,
-                    n,
-                )
+            .map(|d| DeviceLine {
+                id: d.device_id.clone(),
+                users: d.users.len(),
+                events: d.events,
+                largest_share: format!(
+                    "{}%",
+                    (d.dominant_share * Decimal::ONE_HUNDRED).round_dp_with_strategy(
+                        1,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                    )
+                ),
+                shared: d.shared,
+                device_class_users: d.licence.as_ref().map_or(0, |l| l.users.len()),
             })
             .collect(),
-        files: a
-            .folder
+        files: q
             .files
             .iter()
             .map(|f| {
@@ -362,26 +420,26 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
                     }
                     _ => String::new(),
                 };
-                (
-                    f.name.clone(),
-                    f.kind.map_or("—".into(), |k| k.to_string()),
-                    f.format.clone(),
-                    f.rows_read,
-                    f.rows_rejected,
+                FileLine {
+                    name: f.file.clone(),
+                    kind: f.kind.clone().unwrap_or_else(|| "—".into()),
+                    format: f.format.clone(),
+                    rows_read: f.rows_read,
+                    rows_rejected: f.rows_rejected,
                     covers,
-                    f.ignored.clone().unwrap_or_default(),
-                )
+                    note: f.ignored.clone().unwrap_or_default(),
+                }
             })
             .collect(),
         join_text: format!(
             "{} of {} licensed users have activity; {} of {} user ids in the activity sources matched a licensed user.",
-            a.join.licensed_users_with_activity,
-            a.join.licensed_users,
-            a.join.matched_activity_users,
-            a.join.activity_users
+            q.join.licensed_users_with_activity,
+            q.join.licensed_users,
+            q.join.matched_activity_users,
+            q.join.activity_users
         ),
-        rejected: a.rejected.iter().take(20).map(|r| r.to_string()).collect(),
-        unknown_skus: a
+        rejected: q.rejected.iter().take(20).map(|r| r.to_string()).collect(),
+        unknown_skus: q
             .unknown_skus
             .iter()
             .map(|(k, v)| format!("{k} ({v})"))
@@ -391,22 +449,24 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
         device_user_share: p.device.user_share.to_string(),
         device_min_users: p.device.min_users,
         device_max_share: p.device.max_dominant_share.to_string(),
-        thresholds: settings(a),
+        activity_product: p
+            .targets
+            .get("activity")
+            .map_or(String::new(), |id| a.product(id).to_string()),
+        thresholds: a.settings(),
         rules: p
             .rules
             .iter()
-            .map(|r| {
-                (
-                    r.tables.join(", "),
-                    r.own_record.map_or(String::new(), |o| o.to_string()),
-                    r.tier.to_string(),
-                )
+            .map(|r| RuleLine {
+                tables: r.tables.join(", "),
+                own_record: r.own_record.map_or(String::new(), |o| o.to_string()),
+                tier: r.tier.to_string(),
             })
             .collect(),
         default_tier: p.default_tier.to_string(),
-        price_origin: a.book.origin.clone(),
+        price_origin: p.price_book_origin.clone(),
         policy_origin: p.origin.clone(),
-        version: env!("CARGO_PKG_VERSION"),
+        version: a.version.clone(),
     };
     Ok(page.render()?.into_bytes())
 }

@@ -5,8 +5,9 @@ use rust_decimal::Decimal;
 
 use super::charts::{self, Chart, Series};
 use super::{BLUE, GREY};
-use crate::diff::{ChangeKind, Diff};
+use crate::diff::{ChangeKind, Diff, Section};
 use crate::email::{grouped, signed};
+use crate::model::{Class, Flag};
 use crate::money::fmt2;
 
 /// How many changed users the trend section lists (user-changes.csv has them all).
@@ -39,7 +40,11 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
             n.to_string()
         }
     };
-    let groups: Vec<_> = d.rows.iter().filter(|r| r.section != "sku").collect();
+    let groups: Vec<_> = d
+        .rows
+        .iter()
+        .filter(|r| r.section != Section::Sku)
+        .collect();
     let chart = charts::bars(
         "Annual saving by class, previous report and now",
         vec![
@@ -54,7 +59,7 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
         ],
         groups
             .iter()
-            .filter(|r| r.section == "class")
+            .filter(|r| r.section == Section::Class)
             .map(|r| {
                 let v = |x: Option<Decimal>| x.unwrap_or(Decimal::ZERO);
                 (
@@ -79,9 +84,16 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
                 (true, false) => u.upn.clone(),
                 _ => u.user_id.clone(),
             };
-            let class = |c: &Option<String>, flags: &[String]| match c {
-                Some(c) if flags.is_empty() => c.clone(),
-                Some(c) => format!("{c} [{}]", flags.join(", ")),
+            let class = |c: &Option<Class>, flags: &[Flag]| match c {
+                Some(c) if flags.is_empty() => c.to_string(),
+                Some(c) => format!(
+                    "{c} [{}]",
+                    flags
+                        .iter()
+                        .map(|f| f.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 None => "—".into(),
             };
             [
@@ -117,7 +129,7 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
         skus: d
             .rows
             .iter()
-            .filter(|r| r.section == "sku")
+            .filter(|r| r.section == Section::Sku)
             .map(|r| {
                 let o = |x: Option<u64>| x.map_or(String::new(), |n| n.to_string());
                 [

@@ -12,8 +12,7 @@ use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet}
 mod sheets;
 mod trend;
 
-use super::Extras;
-use crate::analysis::Analysis;
+use super::model::Report;
 use crate::money::round2;
 
 /// Excel's limit on the characters in one cell.
@@ -138,8 +137,8 @@ pub(super) fn write_cell(
 }
 
 /// Renders the workbook to bytes.
-pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
-    let f = Formats::new(&a.book.currency);
+pub fn render(a: &Report) -> Result<Vec<u8>> {
+    let f = Formats::new(&a.currency);
     let mut wb = Workbook::new();
     let created = ExcelDateTime::from_ymd(
         u16::try_from(chrono::Datelike::year(&a.as_of)).unwrap_or(2000),
@@ -157,10 +156,7 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
         .set_keywords("Dynamics 365, licences, savings, renewal")
         .set_comment(format!(
             "Window {} to {}; prices in {}; rightsize {}",
-            a.window_from,
-            a.as_of,
-            a.book.currency,
-            env!("CARGO_PKG_VERSION")
+            a.window.from, a.as_of, a.currency, a.version
         ))
         // The as-of date, not the wall clock: a rerun must give the same bytes.
         .set_creation_datetime(&created);
@@ -170,13 +166,13 @@ pub fn render(a: &Analysis, extras: &Extras) -> Result<Vec<u8>> {
     // ("constant memory"): a 100k-user tenant would otherwise hold millions of cells.
     // Compression level 3: 6% larger than the default 6, a third faster.
     wb.set_zip_compression_level(3);
-    sheets::summary(wb.add_worksheet(), a, extras, &f)?;
+    sheets::summary(wb.add_worksheet(), a, &f)?;
     sheets::recommendations(wb.add_worksheet_with_constant_memory()?, a, &f)?;
     sheets::renewal(wb.add_worksheet(), a, &f)?;
     sheets::devices(wb.add_worksheet_with_constant_memory()?, a, &f)?;
     sheets::data_quality(wb.add_worksheet(), a, &f)?;
     sheets::method(wb.add_worksheet(), a, &f)?;
-    if let Some(d) = &extras.trend {
+    if let Some(d) = &a.trend {
         trend::trend(wb.add_worksheet(), d, &f)?;
         trend::user_changes(wb.add_worksheet_with_constant_memory()?, d, &f)?;
     }

@@ -4,26 +4,20 @@ use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
 use super::{Cell, Formats, int, table, text, write_cell};
-use crate::analysis::{Analysis, iso};
-use crate::report::Extras;
+use crate::report::model::Report;
 
-pub(super) fn summary(
-    ws: &mut Worksheet,
-    a: &Analysis,
-    extras: &Extras,
-    f: &Formats,
-) -> Result<()> {
+pub(super) fn summary(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
     let rows: Vec<Vec<Cell>> = a
         .summary
         .iter()
         .map(|s| {
             vec![
-                text(s.group.clone()),
+                text(s.group.as_str()),
                 text(s.name.clone()),
                 int(s.users),
                 Cell::Money(Some(s.monthly_saving)),
                 Cell::Money(Some(s.annual_saving)),
-                int(s.unknown),
+                int(s.users_with_unknown_saving),
             ]
         })
         .collect();
@@ -42,38 +36,44 @@ pub(super) fn summary(
         f,
     )?;
     // The headline beside the table, where the autofilter does not reach.
-    let h = crate::report::headline(a);
+    let h = &a.headline;
+    let w = &a.window;
     let mut lines: Vec<(&str, Cell)> = vec![
         ("as of", text(a.as_of.to_string())),
         (
             "window",
             text(format!(
                 "{} to {} ({} days, {} covered)",
-                a.window_from, a.as_of, a.window_days, a.covered_days
+                w.from, w.to, w.days, w.covered_days
             )),
         ),
-        ("currency", text(a.book.currency.clone())),
-        ("annual saving", Cell::Money(Some(h.annual))),
-        ("monthly saving", Cell::Money(Some(h.monthly))),
+        ("currency", text(a.currency.clone())),
+        ("annual saving", Cell::Money(Some(h.annual_saving))),
+        ("monthly saving", Cell::Money(Some(h.monthly_saving))),
         ("seats to reduce at renewal", int(h.seats_to_reduce)),
-        ("licensed users", int(a.priced.len())),
-        ("users with unknown saving", int(h.unknown)),
+        ("licensed users", int(a.users.len())),
+        (
+            "users with unknown saving",
+            int(h.users_with_unknown_saving),
+        ),
+        ("input rows rejected", int(h.rejected_rows)),
+        ("users with rejected rows", int(h.rejected_users)),
     ];
-    if let Some(r) = &a.realisable {
+    if let Some(r) = &h.realisable {
         lines.push((
             "realisable this fiscal year",
             Cell::Money(Some(r.this_fiscal_year)),
         ));
         lines.push(("renewal date", text(r.renewal_date.to_string())));
     }
-    if let Some(d) = &extras.trend {
+    if let Some(d) = &a.trend {
         lines.push(("previous report as of", text(d.old_as_of.clone())));
         if let Some(t) = d.total() {
             lines.push(("annual saving last report", Cell::Money(t.old_annual)));
             lines.push(("change in annual saving", Cell::Money(t.annual_change())));
         }
     }
-    if extras.pseudonymised {
+    if a.pseudonymised {
         lines.push(("users", text("pseudonymised (keyed HMAC-SHA-256)")));
     }
     ws.set_column_width(7, 28)?;
@@ -89,42 +89,41 @@ pub(super) fn summary(
     Ok(())
 }
 
-pub(super) fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows = a.priced.iter().map(|p| {
-        let r = &p.rec;
-        let u = &r.user;
+pub(super) fn recommendations(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let rows = a.users.iter().map(|u| {
+        let m = &u.metrics;
         vec![
-            text(u.id.clone()),
+            text(u.user_id.clone()),
             text(u.upn.clone()),
             text(u.display_name.clone()),
             text(u.department.clone()),
             text(u.cost_centre.clone()),
-            text(r.current.join(" + ")),
-            Cell::Money(p.current_monthly),
-            text(r.class.to_string()),
+            text(a.products_of(&u.current_skus)),
+            Cell::Money(u.current_monthly),
+            text(u.class.to_string()),
             text(
-                r.flags
+                u.flags
                     .iter()
                     .map(|f| f.as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
-            text(r.recommended.join(" + ")),
-            text(r.device.clone().unwrap_or_default()),
-            Cell::Money(p.recommended_monthly),
-            Cell::Money(p.monthly_saving),
-            Cell::Money(p.annual_saving()),
-            text(r.confidence.to_string()),
-            text(r.required_tier.map(|t| t.to_string()).unwrap_or_default()),
-            text(r.last_active.map(|d| d.to_string()).unwrap_or_default()),
-            int(r.active_days),
-            Cell::Num(r.active_per_30),
-            int(r.reads),
-            int(r.writes),
-            int(r.voice),
-            int(r.digital),
-            int(r.premium_events),
-            text(r.reasons.join("; ")),
+            text(a.products_of(&u.recommended_skus)),
+            text(u.device.clone().unwrap_or_default()),
+            Cell::Money(u.recommended_monthly),
+            Cell::Money(u.monthly_saving),
+            Cell::Money(u.annual_saving),
+            text(u.confidence.to_string()),
+            text(u.required_tier.map(|t| t.to_string()).unwrap_or_default()),
+            text(m.last_active.map(|d| d.to_string()).unwrap_or_default()),
+            int(m.active_days),
+            Cell::Num(m.active_days_per_30),
+            int(m.reads),
+            int(m.writes),
+            int(m.voice_conversations),
+            int(m.digital_conversations),
+            int(m.premium_feature_events),
+            text(u.reasons.join("; ")),
         ]
     });
     table(
@@ -136,11 +135,11 @@ pub(super) fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> 
             ("name", 20.0),
             ("department", 16.0),
             ("cost centre", 10.0),
-            ("current SKUs", 40.0),
+            ("current licences", 40.0),
             ("current monthly", 14.0),
             ("class", 12.0),
             ("flags", 16.0),
-            ("recommended SKUs", 40.0),
+            ("recommended licences", 40.0),
             ("device", 12.0),
             ("recommended monthly", 14.0),
             ("monthly saving", 14.0),
@@ -163,12 +162,13 @@ pub(super) fn recommendations(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> 
     Ok(())
 }
 
-pub(super) fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
+pub(super) fn renewal(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
     let rows: Vec<Vec<Cell>> = a
         .renewal
         .iter()
         .map(|r| {
             vec![
+                text(a.product(&r.sku)),
                 text(r.sku.clone()),
                 Cell::Money(r.monthly_price),
                 r.bought.map_or(text(""), int),
@@ -187,6 +187,7 @@ pub(super) fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<(
         ws,
         "Renewal",
         &[
+            ("product", 44.0),
             ("SKU", 50.0),
             ("price per month", 14.0),
             ("bought", 9.0),
@@ -205,22 +206,25 @@ pub(super) fn renewal(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<(
     Ok(())
 }
 
-pub(super) fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows = a.devices.values().map(|d| {
-        let lic = a.licences.iter().find(|l| l.device == d.id);
+pub(super) fn devices(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let rows = a.devices.iter().map(|d| {
+        let lic = d.licence.as_ref();
         vec![
-            text(d.id.clone()),
+            text(d.device_id.clone()),
             int(d.users.len()),
             int(d.events),
-            Cell::Num(d.dominant_share.round_dp(4)),
+            Cell::Num(d.dominant_share),
             text(if d.shared { "yes" } else { "no" }),
             int(lic.map_or(0, |l| l.users.len())),
-            text(lic.map(|l| l.sku.clone()).unwrap_or_default()),
+            text(
+                lic.map(|l| a.product(&l.sku).to_string())
+                    .unwrap_or_default(),
+            ),
             lic.map_or(text(""), |l| Cell::Money(l.monthly)),
             text(
                 d.users
                     .iter()
-                    .map(|u| u.0.as_str())
+                    .map(|u| u.user_id.as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
             ),
@@ -236,7 +240,7 @@ pub(super) fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<(
             ("largest user share", 12.0),
             ("shared", 8.0),
             ("device-class users", 12.0),
-            ("licence SKU", 32.0),
+            ("licence", 32.0),
             ("licence monthly", 14.0),
             ("user ids", 80.0),
         ],
@@ -246,15 +250,15 @@ pub(super) fn devices(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<(
     Ok(())
 }
 
-pub(super) fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let rows: Vec<Vec<Cell>> = a
-        .folder
+pub(super) fn data_quality(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let q = &a.data_quality;
+    let rows: Vec<Vec<Cell>> = q
         .files
         .iter()
         .map(|file| {
             vec![
-                text(file.name.clone()),
-                text(file.kind.map(|k| k.to_string()).unwrap_or_default()),
+                text(file.file.clone()),
+                text(file.kind.clone().unwrap_or_default()),
                 text(file.format.clone()),
                 int(file.rows_read),
                 int(file.rows_rejected),
@@ -282,7 +286,7 @@ pub(super) fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Res
     )?;
     // Free text below the table (outside the autofilter range).
     let mut r = n + 2;
-    let j = &a.join;
+    let j = &q.join;
     let mut notes = vec![format!(
         "{} of {} licensed users have activity; {} of {} user ids in the activity sources matched a licensed user.",
         j.licensed_users_with_activity,
@@ -290,20 +294,20 @@ pub(super) fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Res
         j.matched_activity_users,
         j.activity_users
     )];
-    notes.extend(a.warnings.iter().cloned());
-    if a.rejected_total > 0 {
+    notes.extend(q.warnings.iter().cloned());
+    if q.rejected_rows > 0 {
         notes.push(format!(
             "{} rejected row(s); the first (all are in rejected.csv):",
-            a.rejected_total
+            q.rejected_rows
         ));
-        notes.extend(a.rejected.iter().take(50).map(|x| x.to_string()));
+        notes.extend(q.rejected.iter().take(50).map(|x| x.to_string()));
     }
-    for c in &a.coverage {
+    for c in &q.sources {
         notes.push(format!(
             "source {}: {} to {}{}",
-            c.name,
-            c.first_ms.map(iso).unwrap_or_default(),
-            c.last_ms.map(iso).unwrap_or_default(),
+            c.file,
+            c.from.clone().unwrap_or_default(),
+            c.to.clone().unwrap_or_default(),
             if c.operation_level {
                 " (operation-level)"
             } else {
@@ -319,12 +323,14 @@ pub(super) fn data_quality(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Res
     Ok(())
 }
 
-pub(super) fn method(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()> {
-    let mut rows: Vec<Vec<Cell>> = crate::report::settings(a)
+pub(super) fn method(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let p = &a.policy;
+    let mut rows: Vec<Vec<Cell>> = a
+        .settings()
         .into_iter()
-        .map(|(k, v)| vec![text("setting"), text(k), text(v), text("")])
+        .map(|s| vec![text("setting"), text(s.name), text(s.value), text("")])
         .collect();
-    for r in &a.policy.rules {
+    for r in &p.rules {
         rows.push(vec![
             text("rule"),
             text(format!(
@@ -343,13 +349,13 @@ pub(super) fn method(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()
     rows.push(vec![
         text("rule"),
         text("any other table"),
-        text(a.policy.default_tier.to_string()),
+        text(p.default_tier.to_string()),
         text(""),
     ]);
-    for s in a.book.skus() {
+    for s in &p.prices {
         rows.push(vec![
             text("price"),
-            text(s.id.clone()),
+            text(format!("{} ({})", s.name, s.id)),
             Cell::Money(s.monthly),
             text(match &s.as_of {
                 Some(d) => format!("{} ({d})", s.source),
@@ -360,13 +366,13 @@ pub(super) fn method(ws: &mut Worksheet, a: &Analysis, f: &Formats) -> Result<()
     rows.push(vec![
         text("source"),
         text("price book"),
-        text(a.book.origin.clone()),
+        text(p.price_book_origin.clone()),
         text(""),
     ]);
     rows.push(vec![
         text("source"),
         text("policy"),
-        text(a.policy.origin.clone()),
+        text(p.origin.clone()),
         text(""),
     ]);
     rows.push(vec![

@@ -12,7 +12,7 @@ pub(super) fn trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
         .iter()
         .map(|r| {
             vec![
-                text(r.section),
+                text(r.section.as_str()),
                 text(r.name.clone()),
                 int(r.old_count),
                 int(r.new_count),
@@ -50,6 +50,10 @@ pub(super) fn trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
     Ok(())
 }
 
+fn flags(f: &[crate::model::Flag]) -> String {
+    f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" ")
+}
+
 pub(super) fn user_changes(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
     let rows = d.users.iter().map(|u| {
         vec![
@@ -58,10 +62,10 @@ pub(super) fn user_changes(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<
             text(u.upn.clone()),
             text(u.display_name.clone()),
             text(u.department.clone()),
-            text(u.old_class.clone().unwrap_or_default()),
-            text(u.new_class.clone().unwrap_or_default()),
-            text(u.old_flags.join(" ")),
-            text(u.new_flags.join(" ")),
+            text(u.old_class.map(|c| c.to_string()).unwrap_or_default()),
+            text(u.new_class.map(|c| c.to_string()).unwrap_or_default()),
+            text(flags(&u.old_flags)),
+            text(flags(&u.new_flags)),
             Cell::Money(u.old_annual),
             Cell::Money(u.new_annual),
             text(u.why.clone()),
