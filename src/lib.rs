@@ -35,6 +35,38 @@ use crate::money::fmt2;
 use crate::progress::Progress;
 use crate::report::model::{Group, Report};
 
+/// A mistake in how the command was called that only shows after parsing (two options that do
+/// not go together, an argument whose value is wrong for this run): exit status 2, like clap's
+/// own usage errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Stops with a usage error (exit status 2).
+macro_rules! usage {
+    ($($arg:tt)*) => {
+        return Err(anyhow::Error::new(UsageError(format!($($arg)*))))
+    };
+}
+
+/// The exit status for an error: 2 for a usage error anywhere in the chain, else 1.
+pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.chain().any(|e| e.is::<UsageError>()) {
+        2
+    } else {
+        1
+    }
+}
+
+/// Whether the error is only a closed standard output (`rightsize … | head`): the reader has
+/// what it wanted, so the program stops quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Runs one command; errors are returned for the binary to print.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -72,18 +104,19 @@ pub fn run(cli: Cli) -> Result<()> {
                 roster_as_of: args.roster_as_of,
             };
             if args.parquet && args.format != generate::Format::Canonical {
-                anyhow::bail!("--parquet applies to the canonical format only");
+                usage!("--parquet applies to the canonical format only");
             }
             let w = generate::generate(&spec, &args.out, args.format)?;
             if args.parquet {
                 generate::activity_to_parquet(&args.out)?;
             }
-            println!(
+            writeln!(
+                std::io::stdout().lock(),
                 "wrote {}: {} users, {} events",
                 args.out.display(),
                 w.users,
                 w.events
-            );
+            )?;
             Ok(())
         }
     }
@@ -93,9 +126,10 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     let progress = Progress::new(args.input.quiet);
     // Key and previous report are checked before the long read, so a mistake fails fast.
     let mut pseudonymiser = if args.pseudonymise {
-        Some(pseudonym::Pseudonymiser::from_file_or_env(
-            args.pseudonym_key_file.as_deref(),
-        )?)
+        match pseudonym::Pseudonymiser::from_file_or_env(args.pseudonym_key_file.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) => usage!("{e:#}"),
+        }
     } else {
         None
     };
@@ -108,7 +142,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     if let Some(map) = &args.pseudonym_map
         && inside(map, &out)
     {
-        bail!(
+        usage!(
             "the pseudonym map {} would be inside the report folder {}, which is shared and \
              emailed: write it somewhere only the admin reads",
             map.display(),
@@ -121,7 +155,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     let mut model = Report::build(&a, pseudonymiser.is_some());
     if let Some(old) = &previous {
         if old.as_of >= model.as_of {
-            bail!(
+            usage!(
                 "the previous report is as of {}, not earlier than this one (as of {}): pass last \
                  quarter's report folder to --previous",
                 old.as_of,
@@ -226,18 +260,16 @@ fn print_trend(w: &mut impl Write, d: &Diff) -> Result<()> {
 
 fn send(args: &SendArgs) -> Result<()> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    // A wrong address on the command line is a usage error.
+    let addresses = |list: &[String]| -> Result<Vec<_>> {
+        list.iter()
+            .map(|a| email::mailbox(a).map_err(|e| UsageError(format!("{e:#}")).into()))
+            .collect()
+    };
+    let to = addresses(&args.to)?;
+    let cc = addresses(&args.cc)?;
     let content = email::content(&args.report_dir, args.subject.as_deref())?;
     let subject = content.subject.clone();
-    let to = args
-        .to
-        .iter()
-        .map(|a| email::mailbox(a))
-        .collect::<Result<Vec<_>>>()?;
-    let cc = args
-        .cc
-        .iter()
-        .map(|a| email::mailbox(a))
-        .collect::<Result<Vec<_>>>()?;
     if let Some(eml) = &args.eml {
         // Writing a file needs no relay; the sender comes from the settings when there are any.
         let from = match &args.smtp_config {
@@ -248,7 +280,7 @@ fn send(args: &SendArgs) -> Result<()> {
         let message = email::message(content, &email::Addressing { from, to, cc })?;
         std::fs::write(eml, message.formatted())
             .with_context(|| format!("cannot write {}", eml.display()))?;
-        println!("wrote {}", eml.display());
+        writeln!(std::io::stdout().lock(), "wrote {}", eml.display())?;
         return Ok(());
     }
     smtp::check_marker(&args.report_dir, args.force)?;
@@ -263,7 +295,8 @@ fn send(args: &SendArgs) -> Result<()> {
     smtp::send(&cfg, &message)?;
     step.finish_and_clear();
     smtp::write_marker(&args.report_dir, &args.to, &args.cc, &subject)?;
-    println!(
+    writeln!(
+        std::io::stdout().lock(),
         "sent {} to {}",
         args.report_dir.display(),
         args.to
@@ -272,7 +305,7 @@ fn send(args: &SendArgs) -> Result<()> {
             .cloned()
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )?;
     Ok(())
 }
 

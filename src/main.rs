@@ -13,8 +13,12 @@ fn main() {
     let cli = rightsize::cli::Cli::parse();
     apply_engine_settings(&cli);
     if let Err(err) = rightsize::run(cli) {
+        if rightsize::is_broken_pipe(&err) {
+            // `rightsize … | head`: the reader closed the pipe; nothing is wrong.
+            return;
+        }
         eprintln!("error: {err:#}");
-        std::process::exit(1);
+        std::process::exit(rightsize::exit_code(&err));
     }
 }
 
