@@ -24,7 +24,7 @@ pub mod smtp;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::analysis::{Analysis, Options};
 use crate::cli::{AnalyzeArgs, Cli, Command, DiffArgs, InputArgs, SendArgs};
