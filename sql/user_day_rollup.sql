@@ -2,23 +2,31 @@
 --
 -- Run on the engine where the Dataverse tables already land (Microsoft Fabric / Synapse Link,
 -- Databricks: Spark SQL), export the result as CSV, and drop it into rightsize's input folder
--- next to the admin-center users export (and the sign-in log, for shared devices). rightsize
--- recognises it as `activity-daily` (user_id, date, operation, events + optional columns) and
--- analyses it exactly as it would the raw audit and conversation rows.
+-- in place of the raw audit and conversation exports it was made from (rightsize refuses a
+-- folder holding both: they would be counted twice). rightsize recognises it as
+-- `activity-daily` (user_id, date, operation, events + optional columns) and analyses it
+-- exactly as it would the raw audit and conversation rows. See the README's recipe.
 --
 -- Inputs (column names as Dataverse writes them):
 --   audit                 createdon, operation, action, objecttypecode, _userid_value, _objectid_value
 --   msdyn_ocliveworkitem  msdyn_channel, _msdyn_activeagentid_value, msdyn_startedon
 --   systemuser            systemuserid, azureactivedirectoryobjectid, msdyn_botapplicationid
--- Columns are read as text (createdon as ISO 8601 text); the date is its first ten characters.
+-- Columns are read as text (createdon as ISO 8601 text in UTC); the date is its first ten
+-- characters. Where a column is a timestamp instead, run with the session time zone UTC
+-- (Spark: SET spark.sql.session.timeZone = UTC) so that its text is the UTC date.
 --
--- own_record follows rightsize's policy `audit_own_record = "creator"`: a write to a record the
--- same user created counts as their own. For "never", replace that CASE by 'false'.
+-- THE ONE SETTING, in `settings` below: own_record_rule must be rightsize's policy
+-- `audit_own_record` ('never', the default policy, or 'creator'). With 'creator' a write to a
+-- record the same user created counts as their own; with 'never' no write does. The rule is
+-- written in every row, and rightsize stops when it differs from the policy.
 --
 -- Written in the SQL that Spark SQL and Polars' SQL context both run (the repository's test
 -- runs this very file through Polars and compares the classes with the raw-event path).
 
-WITH users AS (
+WITH settings AS (
+    SELECT 'never' AS own_record_rule
+),
+users AS (
     SELECT LOWER(systemuserid) AS dataverse_id,
            LOWER(azureactivedirectoryobjectid) AS entra_id
     FROM systemuser
@@ -46,9 +54,11 @@ audit_events AS (
            END AS operation,
            CASE WHEN a.operation = '4' THEN CAST(NULL AS STRING)
                 ELSE LOWER(a.objecttypecode) END AS table_name,
-           CASE WHEN c.obj IS NOT NULL THEN 'true' ELSE 'false' END AS own_record,
+           CASE WHEN s.own_record_rule = 'creator' AND c.obj IS NOT NULL THEN 'true'
+                ELSE 'false' END AS own_record,
            CAST(NULL AS STRING) AS channel
     FROM audit a
+    CROSS JOIN settings s
     LEFT JOIN created c
         ON LOWER(a._userid_value) = c.uid AND LOWER(a._objectid_value) = c.obj
     WHERE a.operation IN ('1', '2', '3', '4', '5')
@@ -81,7 +91,9 @@ mapped AS (
     FROM events e
     LEFT JOIN users u ON e.uid = u.dataverse_id
 )
-SELECT user_id, date, operation, table_name, own_record, channel, COUNT(*) AS events
-FROM mapped
-GROUP BY user_id, date, operation, table_name, own_record, channel
-ORDER BY user_id, date, operation, table_name, own_record, channel
+SELECT m.user_id, m.date, m.operation, m.table_name, m.own_record, m.channel,
+       s.own_record_rule, COUNT(*) AS events
+FROM mapped m
+CROSS JOIN settings s
+GROUP BY m.user_id, m.date, m.operation, m.table_name, m.own_record, m.channel, s.own_record_rule
+ORDER BY m.user_id, m.date, m.operation, m.table_name, m.own_record, m.channel

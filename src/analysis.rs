@@ -61,6 +61,9 @@ pub struct Analysis {
     pub out_of_scope: BTreeMap<String, u64>,
     pub other_licences: BTreeMap<String, u64>,
     pub join: JoinStats,
+    /// Whether any activity in the window carries a device id (else shared devices cannot be
+    /// detected).
+    pub device_data: bool,
     pub warnings: Vec<String>,
 }
 
@@ -68,6 +71,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let step = progress.step(format!("reading {}", opts.dir.display()));
     let mut folder = ingest::scan(&opts.dir, opts.encoding)?;
     step.finish_and_clear();
+    check_rollup_alone(&folder, &opts.dir)?;
     let book = PriceBook::load(opts.prices.as_deref().or(folder.path_of(Kind::Prices)))?;
     let policy = Policy::load(
         opts.policy.as_deref().or(folder.path_of(Kind::Policy)),
@@ -156,6 +160,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let activity = profile::aggregate(&prepared, &activity_sources, &source_ctx, window_of(as_of))?;
     step.finish_and_clear();
     let devices = devices::analyse(&activity.devices, &policy.device);
+    let device_data = !devices.is_empty();
 
     // Join activity to licensed users: on id, else UPN, case-insensitive.
     let mut by_key: HashMap<String, &Profile> = HashMap::with_capacity(activity.profiles.len());
@@ -176,6 +181,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         covered_days,
         operation_level: coverage.iter().any(|c| c.operation_level),
         devices: &devices,
+        device_data,
     };
     let mut recs = Vec::with_capacity(assigned.users.len());
     for user in &assigned.users {
@@ -286,6 +292,20 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
                 .into(),
         );
     }
+    if !coverage.is_empty() && !device_data {
+        warnings.push(NO_DEVICE_DATA.into());
+    }
+    for src in folder.of_kind(Kind::ActivityDaily) {
+        let has = |n: &str| src.columns.iter().any(|c| ingest::norm_header(c) == n);
+        if has("own_record") && !has("own_record_rule") {
+            warnings.push(format!(
+                "{}: a daily roll-up without an own_record_rule column: the rule that made its \
+                 own_record is unknown, so no write counts as to the user's own record (the \
+                 safe side); sql/user_day_rollup.sql writes the column",
+                src.name
+            ));
+        }
+    }
     if !assigned.other_licences.is_empty() {
         warnings.push(format!(
             "{} other licence(s) are not Dynamics and were not analysed",
@@ -319,8 +339,41 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         out_of_scope: assigned.out_of_scope,
         other_licences: assigned.other_licences,
         join,
+        device_data,
         warnings,
     })
+}
+
+const NO_DEVICE_DATA: &str = "no activity source carries device ids (the Entra sign-in log's \
+     Device ID, or a device_id column): shared devices cannot be detected, so shared-device \
+     users are judged as individual users with lower confidence; add the sign-in log";
+
+/// Refuses a folder holding a daily roll-up beside the raw audit or conversation exports it is
+/// made from: their activity would be counted twice.
+fn check_rollup_alone(folder: &Folder, dir: &std::path::Path) -> Result<()> {
+    let names = |kinds: &[Kind]| -> Vec<&str> {
+        folder
+            .sources
+            .iter()
+            .filter(|s| kinds.contains(&s.kind))
+            .map(|s| s.name.as_str())
+            .collect()
+    };
+    let rollups = names(&[Kind::ActivityDaily]);
+    let raw = names(&[Kind::Audit, Kind::Conversations]);
+    if rollups.is_empty() || raw.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{}: the folder holds a daily roll-up ({}) and raw Dataverse exports of the kind it is \
+         made from ({}): their activity would be counted twice. To analyse the roll-up, move \
+         {} out of the folder; to analyse the raw exports, move the roll-up out. Assignments, \
+         subscriptions, systemuser and the sign-in log stay either way",
+        dir.display(),
+        rollups.join(", "),
+        raw.join(", "),
+        raw.join(", ")
+    );
 }
 
 impl Analysis {
@@ -353,6 +406,9 @@ impl Analysis {
                 "activity covers only {} of the window's {} days",
                 self.covered_days, self.window_days
             ));
+        }
+        if !self.coverage.is_empty() && !self.device_data {
+            out.push(NO_DEVICE_DATA.into());
         }
         if self.join.activity_users > 0
             && self.join.matched_activity_users * 2 < self.join.activity_users

@@ -25,6 +25,8 @@ pub struct Context<'a> {
     /// Whether any source tells operations (read/create/update/delete) apart.
     pub operation_level: bool,
     pub devices: &'a BTreeMap<String, Device>,
+    /// Whether any activity carries a device id: without, shared devices cannot be detected.
+    pub device_data: bool,
 }
 
 /// The outcome for one user, before money.
@@ -53,8 +55,20 @@ pub struct Recommendation {
     pub premium_events: u64,
 }
 
-/// Classifies one user.
+/// Classifies one user. Without device data, an active user's class is judged as if they
+/// had no shared device: the recommendation says so and its confidence is one step lower.
 pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
+    let mut rec = classify_user(user, profile, ctx);
+    let judged_by_use = matches!(rec.class, Class::TeamMember | Class::Activity | Class::Full);
+    if !ctx.device_data && judged_by_use && rec.confidence != Confidence::Low {
+        rec.confidence = rec.confidence.lower();
+        rec.reasons
+            .push("no device data: shared devices cannot be detected".into());
+    }
+    rec
+}
+
+fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
     let empty = Profile::default();
     let p = profile.unwrap_or(&empty);
     let current: Vec<String> = user.holdings.iter().map(|h| h.sku.clone()).collect();

@@ -99,6 +99,7 @@ fn run(cases: Vec<Case>, operation_level: bool, devices: &BTreeMap<String, Devic
         covered_days: 91,
         operation_level,
         devices,
+        device_data: true,
     };
     for c in cases {
         let r = classify(&c.user, c.profile.as_ref(), &ctx);
@@ -421,6 +422,7 @@ fn no_activity_source_keeps_everyone() {
         covered_days: 0,
         operation_level: false,
         devices: &devices,
+        device_data: true,
     };
     let r = classify(&user(&[ENT]), None, &ctx);
     assert_eq!(r.class, Class::Keep);
@@ -449,9 +451,87 @@ fn partial_coverage_lowers_confidence() {
             covered_days: covered,
             operation_level: true,
             devices: &devices,
+            device_data: true,
         };
         let r = classify(&user(&[ENT]), None, &ctx);
         assert_eq!(r.class, Class::Remove);
         assert_eq!(r.confidence, want, "covered {covered} of 91");
+    }
+}
+
+#[test]
+fn without_device_data_confident_recommendations_say_so_one_step_lower() {
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let mut disabled = user(&[ENT]);
+    disabled.account_enabled = Some(false);
+    let reader = active(40, 40);
+    // (name, user, profile, confidence with device data, confidence without)
+    let cases = [
+        (
+            "reader to team member",
+            user(&[ENT]),
+            Some(reader.clone()),
+            Confidence::High,
+            Confidence::Medium,
+        ),
+        (
+            "few operations: medium to low",
+            user(&[ENT]),
+            Some(active(5, 5)),
+            Confidence::Medium,
+            Confidence::Low,
+        ),
+        (
+            "full user kept",
+            user(&[ENT]),
+            Some(with_writes(
+                reader.clone(),
+                &[("knowledgearticle", false, 30)],
+            )),
+            Confidence::High,
+            Confidence::Medium,
+        ),
+        (
+            "inactive: no device can change that",
+            user(&[ENT]),
+            None,
+            Confidence::High,
+            Confidence::High,
+        ),
+        (
+            "disabled",
+            disabled,
+            Some(reader),
+            Confidence::High,
+            Confidence::High,
+        ),
+    ];
+    for (name, u, p, with, without) in cases {
+        for (device_data, want) in [(true, with), (false, without)] {
+            let ctx = Context {
+                policy: &policy,
+                book: &book,
+                as_of: as_of(),
+                window_days: 91,
+                covered_days: 91,
+                operation_level: true,
+                devices: &devices,
+                device_data,
+            };
+            let r = classify(&u, p.as_ref(), &ctx);
+            assert_eq!(r.confidence, want, "{name}, device data {device_data}");
+            let noted = r
+                .reasons
+                .iter()
+                .any(|x| x == "no device data: shared devices cannot be detected");
+            assert_eq!(
+                noted,
+                !device_data && with != without,
+                "{name}, device data {device_data}: {:?}",
+                r.reasons
+            );
+        }
     }
 }

@@ -159,6 +159,7 @@ proptest! {
             covered_days: 91,
             operation_level: true,
             devices: &devices,
+            device_data: true,
         };
         let recs: Vec<_> = people.iter().map(|u| classify(u, profiles.get(&u.id), &ctx)).collect();
         let (priced, licences) = price_all(recs, &book, &policy);

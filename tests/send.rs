@@ -1,95 +1,20 @@
-//! `rightsize send` against a real SMTP server (aiosmtpd, started here on 127.0.0.1): the
-//! received message is parsed and its structure, attachments and recipients checked; the
-//! marker stops a second send; `--eml` writes the same message without a server.
+//! `rightsize send` against a real SMTP server (`tests/support/smtp_sink.rs`, started here on
+//! an ephemeral port of 127.0.0.1, in Rust: nothing else needs installing): the received message
+//! is parsed and its structure, attachments and recipients checked; the marker stops a second
+//! send; `--eml` writes the same message without a server.
 
 mod common;
+#[path = "support/smtp_sink.rs"]
+mod smtp_sink;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use common::{fixture, rightsize};
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
-
-/// The SMTP server process; stopped when the test ends, pass or fail.
-struct Sink {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl Sink {
-    fn start(dir: &Path) -> Sink {
-        // A free port: bind to port 0, note the port, release it for the server.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect(
-                "python3 runs (the SMTP test needs python3 with aiosmtpd: pip install aiosmtpd)",
-            );
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("read");
-        if line.trim() != "ready" {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = std::io::Read::read_to_string(&mut e, &mut err);
-            }
-            panic!("the SMTP server did not start (pip install aiosmtpd): {err}");
-        }
-        Sink {
-            child,
-            port,
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    /// Waits for the n-th message (1-based) and returns its bytes and envelope.
-    fn message(&self, n: u32) -> (Vec<u8>, serde_json::Value) {
-        let eml = self.dir.join(format!("{n:03}.eml"));
-        let start = Instant::now();
-        while !eml.exists() {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "no message {n} received"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let env = std::fs::read(self.dir.join(format!("{n:03}.json"))).expect("envelope");
-        (
-            std::fs::read(&eml).expect("eml"),
-            serde_json::from_slice(&env).expect("json"),
-        )
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        drop(self.child.stdin.take()); // the server stops when its stdin closes
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use smtp_sink::SmtpSink;
 
 fn report(root: &Path) -> PathBuf {
     let out = root.join("report");
@@ -191,9 +116,7 @@ fn check_message(m: &Message, report: &Path) {
 fn a_report_is_delivered_to_a_real_smtp_server() {
     let tmp = tempfile::tempdir().expect("temp");
     let out = report(tmp.path());
-    let inbox = tmp.path().join("inbox");
-    std::fs::create_dir(&inbox).expect("inbox");
-    let sink = Sink::start(&inbox);
+    let sink = SmtpSink::start();
     let send = |extra: &[&str]| {
         let mut c = rightsize();
         c.arg("send")
@@ -208,7 +131,7 @@ fn a_report_is_delivered_to_a_real_smtp_server() {
             .args(extra)
             .env(
                 "RIGHTSIZE_SMTP_URL",
-                format!("smtp://127.0.0.1:{}", sink.port),
+                format!("smtp://127.0.0.1:{}", sink.port()),
             )
             .env("RIGHTSIZE_SMTP_FROM", "Licensing <licensing@contoso.com>")
             .env_remove("RIGHTSIZE_SMTP_USER")
@@ -217,20 +140,15 @@ fn a_report_is_delivered_to_a_real_smtp_server() {
     };
     send(&["--quiet"]).assert().success();
 
-    let (bytes, envelope) = sink.message(1);
-    assert_eq!(envelope["mail_from"], "licensing@contoso.com");
-    let rcpt: BTreeSet<&str> = envelope["rcpt_tos"]
-        .as_array()
-        .expect("recipients")
-        .iter()
-        .filter_map(|v| v.as_str())
-        .collect();
+    let first = sink.message(1);
+    assert_eq!(first.mail_from, "licensing@contoso.com");
+    let rcpt: BTreeSet<&str> = first.rcpt_to.iter().map(String::as_str).collect();
     assert_eq!(
         rcpt,
         ["cfo@contoso.com", "fpa@contoso.com", "it@contoso.com"].into()
     );
     let m = MessageParser::default()
-        .parse(&bytes)
+        .parse(&first.data)
         .expect("a MIME message");
     assert_eq!(addresses(m.to()), ["cfo@contoso.com", "fpa@contoso.com"]);
     assert_eq!(addresses(m.cc()), ["it@contoso.com"]);
@@ -249,14 +167,75 @@ fn a_report_is_delivered_to_a_real_smtp_server() {
         err.contains("already sent") && err.contains("--force"),
         "{err}"
     );
+    assert_eq!(sink.count(), 1, "a refused send delivers nothing");
     send(&["--quiet", "--force", "--subject", "Q4 licences"])
         .assert()
         .success();
-    let (bytes, _) = sink.message(2);
+    let second = sink.message(2);
     let m = MessageParser::default()
-        .parse(&bytes)
+        .parse(&second.data)
         .expect("second message");
     assert_eq!(m.subject(), Some("Q4 licences"));
+    assert_eq!(sink.count(), 2);
+}
+
+/// The test server itself: the commands and replies `send` relies on, and dot-unstuffing.
+#[test]
+fn the_test_smtp_server_speaks_smtp() {
+    let sink = SmtpSink::start();
+    let stream = TcpStream::connect(sink.addr()).expect("connect");
+    let mut out = stream.try_clone().expect("clone");
+    let mut input = BufReader::new(stream);
+    // Sends one command (or none) and returns the reply's code and its last line.
+    let mut say = |line: &str| -> (u16, String) {
+        if !line.is_empty() {
+            out.write_all(line.as_bytes()).expect("write");
+            out.write_all(b"\r\n").expect("write");
+        }
+        loop {
+            let mut reply = String::new();
+            input.read_line(&mut reply).expect("reply");
+            assert!(
+                reply.ends_with("\r\n"),
+                "reply line ends with CRLF: {reply:?}"
+            );
+            let code = reply[..3].parse().expect("reply code");
+            if reply.as_bytes()[3] == b' ' {
+                return (code, reply.trim_end().to_string());
+            }
+        }
+    };
+    assert_eq!(say("").0, 220, "greeting");
+    assert_eq!(say("MAIL FROM:<a@example.com>").0, 503, "EHLO first");
+    assert_eq!(say("EHLO client.example.com").0, 250);
+    assert_eq!(say("RCPT TO:<b@example.com>").0, 503, "MAIL first");
+    assert_eq!(say("MAIL FROM:a@example.com").0, 501, "path needs <>");
+    assert_eq!(say("mail from:<a@example.com> BODY=8BITMIME").0, 250);
+    assert_eq!(say("MAIL FROM:<a@example.com>").0, 503, "nested MAIL");
+    assert_eq!(say("RCPT TO:<b@example.com>").0, 250);
+    assert_eq!(say("RSET").0, 250);
+    assert_eq!(say("DATA").0, 503, "RSET dropped the transaction");
+    assert_eq!(say("NOOP").0, 250);
+    assert_eq!(say("MAIL FROM:<a@example.com>").0, 250);
+    assert_eq!(say("DATA").0, 554, "no recipients yet");
+    assert_eq!(say("RCPT TO: <b@example.com>").0, 250);
+    assert_eq!(say("RCPT TO:<c@example.com>").0, 250);
+    assert_eq!(say("DATA").0, 354);
+    let (code, _) = say("Subject: dots\r\n\r\n..leading dot\r\n..\r\nlast\r\n.");
+    assert_eq!(code, 250, "message accepted");
+    assert_eq!(say("HELO again.example.com").0, 250);
+    assert_eq!(say("FROB").0, 502);
+    assert_eq!(say("QUIT").0, 221);
+
+    let m = sink.message(1);
+    assert_eq!(m.helo, "client.example.com");
+    assert_eq!(m.mail_from, "a@example.com");
+    assert_eq!(m.rcpt_to, ["b@example.com", "c@example.com"]);
+    assert_eq!(
+        String::from_utf8_lossy(&m.data),
+        "Subject: dots\r\n\r\n.leading dot\r\n.\r\nlast\r\n"
+    );
+    assert_eq!(sink.count(), 1);
 }
 
 #[test]

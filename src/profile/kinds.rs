@@ -155,7 +155,18 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     let uid = udf_map_id(raw.text(i_uid), ctx.user_map.clone());
     let (ts, fmt) = raw.timestamp(i_ts)?;
     let op = udf_code(raw.text(i_op), op_code);
-    let own = udf_code(raw.opt(i_own), own_code);
+    // A roll-up's own_record follows the rule that made it (`own_record_rule`), which must be
+    // the policy's; without the rule its own_record is not trusted (analysis warns).
+    let i_rule = if daily {
+        own_record_rule(raw, ctx)?
+    } else {
+        None
+    };
+    let own = if daily && i_rule.is_none() {
+        lit(0u8)
+    } else {
+        udf_code(raw.opt(i_own), own_code)
+    };
     let chan = udf_code(raw.opt(i_chan), channel_code);
     let mut checks = vec![uid_check(raw, i_uid), ts_check(raw, i_ts, fmt, false)];
     checks.extend(code_check(
@@ -171,6 +182,23 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
         c::CHAN,
         "a channel (voice, digital)",
     ));
+    if let Some(i) = i_rule {
+        let want = rule_name(ctx.own_from_creator);
+        checks.push(Check {
+            column: raw.header(i),
+            raw: raw.text(i),
+            bad: Box::new(move |v| {
+                v.str()
+                    .strip_chars(lit(NULL))
+                    .str()
+                    .to_lowercase()
+                    .neq_missing(lit(want))
+            }),
+            message: Box::new(move |v| {
+                format!("\"{v}\" is not the policy's audit_own_record (\"{want}\")")
+            }),
+        });
+    }
     let n = match i_n {
         Some(i) => {
             checks.push(Check {
@@ -202,6 +230,43 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
         operation_level: true,
         own_from_creator: false,
     })
+}
+
+/// The policy's `audit_own_record` as a roll-up writes it in `own_record_rule`.
+fn rule_name(own_from_creator: bool) -> &'static str {
+    if own_from_creator { "creator" } else { "never" }
+}
+
+/// A roll-up's `own_record_rule` column, checked against the policy: a roll-up made under the
+/// other rule counts own records differently, so the run stops (per row, a differing value is
+/// rejected).
+fn own_record_rule(raw: &Raw, ctx: &SourceContext) -> Result<Option<usize>> {
+    let Some(i) = raw.find(&["own_record_rule"]) else {
+        return Ok(None);
+    };
+    let want = rule_name(ctx.own_from_creator);
+    let Some(first) = raw.first_value(i)? else {
+        return Ok(Some(i));
+    };
+    let found = first.trim().to_lowercase();
+    if found != "creator" && found != "never" {
+        bail!(
+            "{}: {}: \"{first}\" is not an own-record rule (creator or never)",
+            raw.src.name,
+            raw.header(i)
+        );
+    }
+    if found != want {
+        bail!(
+            "{}: {} is \"{found}\", but the policy has audit_own_record = \"{want}\": the \
+             roll-up counts own records by another rule than the analysis would. Set \
+             audit_own_record = \"{found}\" in policy.toml, or run sql/user_day_rollup.sql \
+             again with own_record_rule '{want}' in its settings",
+            raw.src.name,
+            raw.header(i)
+        );
+    }
+    Ok(Some(i))
 }
 
 fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {

@@ -55,6 +55,14 @@ impl Raw<'_> {
         self.src.columns.get(i).map_or("", |s| s.trim()).to_string()
     }
 
+    /// The first non-empty value of a column, as text (`None` when every value is empty).
+    pub fn first_value(&self, i: usize) -> Result<Option<String>> {
+        match &self.src.decoded {
+            Some(dec) => first_csv_value(dec, i),
+            None => parquet_first_string(&self.src.path, &self.src.columns[i]),
+        }
+    }
+
     /// Epoch milliseconds of a timestamp column, in the file's one format.
     pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
         let dtype = self
