@@ -189,9 +189,10 @@ fn pseudonyms_are_stable_for_a_key_and_the_map_is_written_only_when_asked() {
 
     // A map inside the report folder would be shared with the report: refused.
     let inside = a.join("map.csv").to_string_lossy().to_string();
+    // A usage mistake: exit 2.
     let run = analyze(&sample(""), &a, KEY, &["--pseudonym-map", &inside])
         .failure()
-        .code(1);
+        .code(2);
     let err = String::from_utf8_lossy(&run.get_output().stderr).to_string();
     assert!(err.contains("inside the report folder"), "{err}");
 }
@@ -207,7 +208,7 @@ fn pseudonymise_without_a_key_stops_before_any_work() {
         .env_remove("RIGHTSIZE_PSEUDONYM_KEY")
         .assert()
         .failure()
-        .code(1);
+        .code(2); // a usage mistake
     let err = String::from_utf8_lossy(&run.get_output().stderr).to_string();
     assert!(
         err.contains("RIGHTSIZE_PSEUDONYM_KEY") && err.contains("--pseudonym-key-file"),

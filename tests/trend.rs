@@ -161,7 +161,7 @@ fn a_previous_report_must_be_earlier() {
         .arg(sample(""))
         .assert()
         .failure()
-        .code(1);
+        .code(2); // a usage mistake: the wrong folder for --previous
     let err = String::from_utf8_lossy(&run.get_output().stderr).to_string();
     assert!(err.contains("not earlier"), "{err}");
     assert!(!tmp.path().join("again").exists(), "nothing written");
