@@ -72,7 +72,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let mut folder = ingest::scan(&opts.dir, opts.encoding)?;
     step.finish_and_clear();
     check_rollup_alone(&folder, &opts.dir)?;
-    let book = PriceBook::load(opts.prices.as_deref().or(folder.path_of(Kind::Prices)))?;
+    let mut book = PriceBook::load(opts.prices.as_deref().or(folder.path_of(Kind::Prices)))?;
     let policy = Policy::load(
         opts.policy.as_deref().or(folder.path_of(Kind::Policy)),
         &book,
@@ -94,6 +94,8 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let assigned = assignments::read(&sources, &book, &policy, &mut rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
     let subs = subscriptions::read(&subs_sources, &book, &mut rejected)?;
+    // From here on the book prices at the tenant's seat counts (contract tiers).
+    book.set_seats(seat_counts(&assigned.users, &subs.seats));
 
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
     let system_users = systemusers::read(&su_sources, &mut rejected)?;
@@ -482,6 +484,24 @@ fn covered_days(coverage: &[Coverage], from: NaiveDate, to: NaiveDate) -> u32 {
         d += Duration::days(1);
     }
     days
+}
+
+/// The seat count each SKU is priced at (PRODUCT.md section 7): seats bought when the
+/// subscriptions list the SKU, else the in-scope users who hold it.
+fn seat_counts(
+    users: &[crate::model::User],
+    seats: &BTreeMap<String, subscriptions::Seats>,
+) -> BTreeMap<String, u64> {
+    let mut out: BTreeMap<String, u64> = BTreeMap::new();
+    for u in users {
+        for h in &u.holdings {
+            *out.entry(h.sku.clone()).or_default() += 1;
+        }
+    }
+    for (sku, s) in seats {
+        out.insert(sku.clone(), s.purchased);
+    }
+    out
 }
 
 fn merge(a: &Profile, b: &Profile) -> Profile {

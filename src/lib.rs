@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod classify;
 pub mod cli;
+pub mod contract;
 pub mod devices;
 pub mod diff;
 pub mod email;

@@ -1,5 +1,8 @@
-//! The price book: SKUs as data (ids, GUIDs, display names, kind, channels, monthly price with
-//! its source), loaded from TOML and validated. Money is `Decimal` only, parsed from strings.
+//! The price book: SKUs as data (ids, GUIDs, display names, kind, channels, monthly list price
+//! with its source, trial flag) and the tenant's contract (`[contract]`, per-SKU negotiated
+//! prices, terms and volume tiers), loaded from TOML and validated. Money is `Decimal` only,
+//! parsed from strings. `monthly` answers with the unit price the tenant pays at its seat
+//! counts (`set_seats`), so every stage prices with the contract, not the list.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -9,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::contract::{Billing, Contract, SkuTerms, Term, Tier, Uplift};
 use crate::model::Channel;
 
 /// The built-in price book, compiled into the binary.
@@ -41,11 +45,16 @@ pub struct Sku {
     pub currency: Option<String>,
     pub source: String,
     pub as_of: Option<String>,
+    /// A trial SKU costs nothing and is never a saving, whatever `monthly` says.
+    pub trial: bool,
+    /// The tenant's own terms for this SKU.
+    pub terms: SkuTerms,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBook {
+    contract: Option<RawContract>,
     #[serde(default)]
     sku: Vec<RawSku>,
     /// Extra display names (e.g. localised admin-center names) → SKU id.
@@ -72,6 +81,36 @@ struct RawSku {
     #[serde(default)]
     source: String,
     as_of: Option<toml::Value>,
+    #[serde(default)]
+    trial: bool,
+    negotiated: Option<toml::Value>,
+    term: Option<String>,
+    billing: Option<String>,
+    #[serde(default)]
+    tier: Vec<RawTier>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawContract {
+    term: Option<String>,
+    billing: Option<String>,
+    discount: Option<toml::Value>,
+    uplift: Option<RawUplift>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUplift {
+    monthly_term: Option<toml::Value>,
+    monthly_billing: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTier {
+    from: i64,
+    monthly: toml::Value,
 }
 
 /// A validated price book with one currency.
@@ -85,21 +124,28 @@ pub struct PriceBook {
     pub origin: String,
     /// The TOML texts the book was built from, for the manifest digest.
     pub texts: Vec<String>,
+    /// The tenant's contract terms (defaults: annual term paid upfront, no discount).
+    pub contract: Contract,
+    /// Seats per SKU id that `monthly` prices at (tiers); see `set_seats`.
+    seats: BTreeMap<String, u64>,
 }
 
 impl PriceBook {
     /// The built-in book, optionally overlaid by a file: an entry in the file replaces the
     /// built-in entry with the same id, new ids are added.
     pub fn load(overlay: Option<&Path>) -> Result<PriceBook> {
-        let (mut skus, mut aliases) = parse(BUILTIN, "built-in prices.toml")?;
+        let (mut skus, mut aliases, mut contract) = parse(BUILTIN, "built-in prices.toml")?;
         let mut texts = vec![BUILTIN.to_string()];
         let mut origin = "built-in".to_string();
         if let Some(path) = overlay {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read price book {}", path.display()))?;
             let label = path.display().to_string();
-            let (list, more) = parse(&text, &label)?;
+            let (list, more, terms) = parse(&text, &label)?;
             aliases.extend(more);
+            if terms.is_some() {
+                contract = terms;
+            }
             for sku in list {
                 match skus.iter_mut().find(|s| s.id.eq_ignore_ascii_case(&sku.id)) {
                     Some(slot) => *slot = sku,
@@ -109,13 +155,18 @@ impl PriceBook {
             texts.push(text);
             origin = format!("built-in + {label}");
         }
-        PriceBook::from_skus(skus, aliases, origin, texts)
+        let mut book = PriceBook::from_skus(skus, aliases, origin, texts)?;
+        book.contract = contract.unwrap_or_default();
+        Ok(book)
     }
 
     /// Parses one TOML text as a complete book (used by tests and `load`).
     pub fn from_toml(text: &str, label: &str) -> Result<PriceBook> {
-        let (skus, aliases) = parse(text, label)?;
-        PriceBook::from_skus(skus, aliases, label.to_string(), vec![text.to_string()])
+        let (skus, aliases, contract) = parse(text, label)?;
+        let mut book =
+            PriceBook::from_skus(skus, aliases, label.to_string(), vec![text.to_string()])?;
+        book.contract = contract.unwrap_or_default();
+        Ok(book)
     }
 
     fn from_skus(
@@ -162,7 +213,20 @@ impl PriceBook {
             currency,
             origin,
             texts,
+            contract: Contract::default(),
+            seats: BTreeMap::new(),
         })
+    }
+
+    /// The seat counts `monthly` prices at: per SKU, the seats bought when the subscriptions
+    /// list it, else the in-scope users holding it (section 7).
+    pub fn set_seats(&mut self, seats: BTreeMap<String, u64>) {
+        self.seats = seats;
+    }
+
+    /// Seats the book prices a SKU at (0 for a SKU nobody holds yet).
+    pub fn seats(&self, id: &str) -> u64 {
+        self.seats.get(id).copied().unwrap_or(0)
     }
 
     /// Finds a SKU by String ID, GUID or display name (case-insensitive).
@@ -182,9 +246,36 @@ impl PriceBook {
         self.skus.values()
     }
 
-    /// Monthly price of a SKU id, `None` when the book has no price for it.
+    /// The unit price per seat per month the tenant pays for a SKU today (contract terms at
+    /// its seat count; 0 for a trial); `None` when the book has no price for it.
     pub fn monthly(&self, id: &str) -> Option<Decimal> {
+        self.unit_price(id, self.seats(id))
+    }
+
+    /// The unit price per seat per month at another seat count (a renewal's recommended count).
+    pub fn unit_price(&self, id: &str, seats: u64) -> Option<Decimal> {
+        let sku = self.skus.get(id)?;
+        if sku.trial {
+            return Some(Decimal::ZERO);
+        }
+        self.contract.unit_price(sku.monthly, &sku.terms, seats)
+    }
+
+    /// The list price per seat per month, before the contract.
+    pub fn list_price(&self, id: &str) -> Option<Decimal> {
         self.skus.get(id).and_then(|s| s.monthly)
+    }
+
+    /// The term a SKU is bought on.
+    pub fn term(&self, id: &str) -> Term {
+        self.skus
+            .get(id)
+            .map_or(self.contract.term, |s| self.contract.term_of(&s.terms))
+    }
+
+    /// Whether a SKU is a trial (costs nothing, never a saving).
+    pub fn is_trial(&self, id: &str) -> bool {
+        self.skus.get(id).is_some_and(|s| s.trial)
     }
 }
 
@@ -197,12 +288,137 @@ fn normalise_name(name: &str) -> String {
         .to_lowercase()
 }
 
-/// SKUs and name aliases `(file, name, id)` of one TOML text.
-type Parsed = (Vec<Sku>, Vec<(String, String, String)>);
+/// SKUs, name aliases `(file, name, id)` and the contract of one TOML text.
+type Parsed = (Vec<Sku>, Vec<(String, String, String)>, Option<Contract>);
+
+/// An exact decimal from a TOML string or integer; a float would pass through f64.
+fn decimal(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
+    match v {
+        toml::Value::String(s) => Decimal::from_str(s.trim())
+            .map_err(|_| anyhow::anyhow!("{at}: {key}: \"{s}\" is not a decimal number")),
+        toml::Value::Integer(n) => Ok(Decimal::from(*n)),
+        other => bail!(
+            "{at}: {key} must be a string such as \"0.12\", not {} {other} (a TOML float would \
+             pass through floating point)",
+            other.type_str()
+        ),
+    }
+}
+
+/// A price: a string decimal, zero or more.
+fn price(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
+    if !matches!(v, toml::Value::String(_)) {
+        bail!(
+            "{at}: {key} must be a string such as \"105.00\", not {} {v} (a TOML number would \
+             pass through floating point)",
+            v.type_str()
+        );
+    }
+    let d = decimal(at, key, v)?;
+    if d.is_sign_negative() {
+        bail!("{at}: {key}: \"{d}\" is negative; a price must be zero or more");
+    }
+    Ok(d)
+}
+
+fn term(at: &str, key: &str, v: &str) -> Result<Term> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "annual" => Ok(Term::Annual),
+        "monthly" => Ok(Term::Monthly),
+        _ => bail!("{at}: {key}: \"{v}\" is not a term (annual, monthly)"),
+    }
+}
+
+fn billing(at: &str, key: &str, v: &str) -> Result<Billing> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "upfront" => Ok(Billing::Upfront),
+        "monthly" => Ok(Billing::Monthly),
+        _ => bail!("{at}: {key}: \"{v}\" is not a billing (upfront, monthly)"),
+    }
+}
+
+fn contract(label: &str, raw: RawContract) -> Result<Contract> {
+    let at = format!("{label}: [contract]");
+    let mut c = Contract::default();
+    if let Some(t) = &raw.term {
+        c.term = term(&at, "term", t)?;
+    }
+    if let Some(b) = &raw.billing {
+        c.billing = billing(&at, "billing", b)?;
+    }
+    if let Some(v) = &raw.discount {
+        c.discount = decimal(&at, "discount", v)?;
+        if c.discount.is_sign_negative() || c.discount >= Decimal::ONE {
+            bail!(
+                "{at}: discount: {} is outside [0, 1) (a fraction: \"0.12\" is 12 % off list)",
+                c.discount
+            );
+        }
+    }
+    if let Some(u) = &raw.uplift {
+        let one = |key: &str, v: &Option<toml::Value>, default: Decimal| -> Result<Decimal> {
+            let Some(v) = v else { return Ok(default) };
+            let d = decimal(&at, &format!("uplift.{key}"), v)?;
+            if d.is_sign_negative() {
+                bail!("{at}: uplift.{key}: {d} is negative; an uplift must be zero or more");
+            }
+            Ok(d)
+        };
+        let default = Uplift::default();
+        c.uplift = Uplift {
+            monthly_term: one("monthly_term", &u.monthly_term, default.monthly_term)?,
+            monthly_billing: one(
+                "monthly_billing",
+                &u.monthly_billing,
+                default.monthly_billing,
+            )?,
+        };
+    }
+    Ok(c)
+}
+
+fn sku_terms(at: &str, r: &RawSku) -> Result<SkuTerms> {
+    let mut tiers: Vec<Tier> = Vec::with_capacity(r.tier.len());
+    for (i, t) in r.tier.iter().enumerate() {
+        let key = format!("tier[{}]", i + 1);
+        if t.from < 1 {
+            bail!("{at}: {key}.from: {} must be 1 or more", t.from);
+        }
+        let from = t.from as u64;
+        if let Some(prev) = tiers.last()
+            && from <= prev.from
+        {
+            bail!(
+                "{at}: {key}.from: {from} does not follow {} (tiers must be in strictly \
+                 ascending order of from)",
+                prev.from
+            );
+        }
+        tiers.push(Tier {
+            from,
+            monthly: price(at, &format!("{key}.monthly"), &t.monthly)?,
+        });
+    }
+    Ok(SkuTerms {
+        negotiated: r
+            .negotiated
+            .as_ref()
+            .map(|v| price(at, "negotiated", v))
+            .transpose()?,
+        term: r.term.as_deref().map(|t| term(at, "term", t)).transpose()?,
+        billing: r
+            .billing
+            .as_deref()
+            .map(|b| billing(at, "billing", b))
+            .transpose()?,
+        tiers,
+    })
+}
 
 fn parse(text: &str, label: &str) -> Result<Parsed> {
     let raw: RawBook =
         toml::from_str(text).with_context(|| format!("invalid price book {label}"))?;
+    let contract = raw.contract.map(|c| contract(label, c)).transpose()?;
     let mut out = Vec::with_capacity(raw.sku.len());
     let mut seen = std::collections::BTreeSet::new();
     for (i, r) in raw.sku.into_iter().enumerate() {
@@ -213,6 +429,7 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
         if !seen.insert(r.id.to_lowercase()) {
             bail!("{at}: id appears twice");
         }
+        let terms = sku_terms(&at, &r)?;
         let monthly = match r.monthly {
             None => None,
             Some(toml::Value::String(s)) => {
@@ -243,6 +460,11 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
         {
             bail!("{at}: guid \"{g}\" is not a GUID");
         }
+        if (terms.negotiated.is_some() || !terms.tiers.is_empty())
+            && r.currency.as_deref().is_none_or(|c| c.trim().is_empty())
+        {
+            bail!("{at}: currency is required with negotiated or tier prices");
+        }
         out.push(Sku {
             id: r.id.trim().to_string(),
             guid: r.guid.map(|g| g.to_lowercase()),
@@ -258,6 +480,8 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
                 toml::Value::String(s) => s,
                 other => other.to_string(),
             }),
+            trial: r.trial,
+            terms,
         });
     }
     let aliases = raw
@@ -265,7 +489,7 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
         .into_iter()
         .map(|(name, id)| (label.to_string(), name, id))
         .collect();
-    Ok((out, aliases))
+    Ok((out, aliases, contract))
 }
 
 fn is_guid(s: &str) -> bool {

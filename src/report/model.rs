@@ -355,6 +355,8 @@ pub struct SourceRow {
 #[serde(deny_unknown_fields)]
 pub struct PolicySettings {
     pub audit_own_record: String,
+    /// The contract terms the prices were computed with.
+    pub contract: crate::contract::Contract,
     pub default_tier: Tier,
     pub device: DeviceSettings,
     pub exclude_patterns: Vec<String>,
@@ -392,10 +394,18 @@ pub struct PriceRow {
     pub as_of: Option<String>,
     pub id: String,
     pub kind: crate::prices::SkuKind,
+    /// The list price.
     #[serde(with = "money_opt")]
     pub monthly: Option<Decimal>,
     pub name: String,
+    /// Seats the unit price is computed at.
+    pub seats: u64,
     pub source: String,
+    pub term: crate::contract::Term,
+    pub trial: bool,
+    /// What the tenant pays per seat per month today (contract terms at `seats`).
+    #[serde(with = "money_opt")]
+    pub unit_monthly: Option<Decimal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -607,6 +617,25 @@ impl Report {
             p.renewal_date.map_or("not set".into(), |d| d.to_string()),
         ));
         out.push(("fiscal_year_start".into(), p.fiscal_year_start.clone()));
+        let c = &p.contract;
+        let pct = |d: Decimal| format!("{}%", (d * Decimal::ONE_HUNDRED).normalize());
+        out.push((
+            "contract".into(),
+            format!(
+                "{} term, billed {}; discount {} off list; uplifts: monthly term +{}, annual billed monthly +{}",
+                match c.term {
+                    crate::contract::Term::Annual => "annual",
+                    crate::contract::Term::Monthly => "monthly",
+                },
+                match c.billing {
+                    crate::contract::Billing::Upfront => "upfront",
+                    crate::contract::Billing::Monthly => "monthly",
+                },
+                pct(c.discount),
+                pct(c.uplift.monthly_term),
+                pct(c.uplift.monthly_billing),
+            ),
+        ));
         out.into_iter()
             .map(|(name, value)| Setting { name, value })
             .collect()
@@ -813,6 +842,7 @@ fn policy(a: &Analysis) -> PolicySettings {
             "never"
         }
         .into(),
+        contract: a.book.contract.clone(),
         default_tier: p.default_tier,
         device: DeviceSettings {
             max_dominant_share: p.device.max_dominant_share,
@@ -838,7 +868,11 @@ fn policy(a: &Analysis) -> PolicySettings {
                 kind: s.kind,
                 monthly: s.monthly,
                 name: s.names.first().cloned().unwrap_or_else(|| s.id.clone()),
+                seats: a.book.seats(&s.id),
                 source: s.source.clone(),
+                term: a.book.term(&s.id),
+                trial: s.trial,
+                unit_monthly: a.book.monthly(&s.id),
             })
             .collect(),
         renewal_date: p.renewal_date,
@@ -896,6 +930,7 @@ pub(crate) mod fixtures {
             },
             policy: PolicySettings {
                 audit_own_record: "never".into(),
+                contract: crate::contract::Contract::default(),
                 default_tier: Tier::Full,
                 device: DeviceSettings {
                     max_dominant_share: Decimal::new(8, 1),

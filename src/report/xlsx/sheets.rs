@@ -353,13 +353,16 @@ pub(super) fn method(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> 
         text(""),
     ]);
     for s in &p.prices {
+        // The unit price the tenant pays (contract terms at its seat count); the list price
+        // and its source beside it.
+        let list = s.monthly.map_or("unknown".to_string(), crate::money::fmt2);
         rows.push(vec![
             text("price"),
             text(format!("{} ({})", s.name, s.id)),
-            Cell::Money(s.monthly),
+            Cell::Money(s.unit_monthly),
             text(match &s.as_of {
-                Some(d) => format!("{} ({d})", s.source),
-                None => s.source.to_string(),
+                Some(d) => format!("list {list}; {} ({d})", s.source),
+                None => format!("list {list}; {}", s.source),
             }),
         ]);
     }
