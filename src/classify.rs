@@ -51,10 +51,28 @@ pub struct Recommendation {
     pub voice: u64,
     pub digital: u64,
     pub premium_events: u64,
+    /// For the device class: what the rules give without the shared-device step. The money
+    /// stage falls back to it when a share of the device licence costs more than the user's
+    /// current licences, so the class, flags and reasons stay those of the rules that apply.
+    pub without_device: Option<Box<Recommendation>>,
 }
 
 /// Classifies one user.
 pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
+    let mut rec = rules(user, profile, ctx, true);
+    if rec.class == Class::Device {
+        rec.without_device = Some(Box::new(rules(user, profile, ctx, false)));
+    }
+    rec
+}
+
+/// The rules of section 3 in order, with or without the shared-device step (5).
+fn rules(
+    user: &User,
+    profile: Option<&Profile>,
+    ctx: &Context,
+    device_rule: bool,
+) -> Recommendation {
     let empty = Profile::default();
     let p = profile.unwrap_or(&empty);
     let current: Vec<String> = user.holdings.iter().map(|h| h.sku.clone()).collect();
@@ -83,6 +101,7 @@ pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recomm
         voice: p.voice,
         digital: p.digital,
         premium_events: p.premium_events,
+        without_device: None,
     };
     let groups: Vec<&str> = user
         .holdings
@@ -137,7 +156,7 @@ pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recomm
     }
     let summary = activity_summary(p);
     // 5. shared device
-    if let Some((dev, user_share)) = device_candidate(p, ctx) {
+    if device_rule && let Some((dev, user_share)) = device_candidate(p, ctx) {
         rec.class = Class::Device;
         rec.recommended.clear();
         rec.device = Some(dev.id.clone());
@@ -197,6 +216,21 @@ pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recomm
             } else {
                 &ctx.policy.targets.activity
             };
+            // A recommendation never costs more than today's licences: such a user stays as
+            // they are, and the class says so (no move is claimed).
+            if let (Some(cur), Some(new)) =
+                (sum_prices(&current, ctx.book), ctx.book.monthly(target))
+                && new > cur
+            {
+                rec.class = Class::Keep;
+                rec.reasons.push(format!(
+                    "{} costs more ({}) than the current licences ({}): unchanged",
+                    target,
+                    crate::money::fmt2(new),
+                    crate::money::fmt2(cur)
+                ));
+                return rec;
+            }
             rec.recommended = vec![target.clone()];
             if ops < 20 {
                 rec.confidence = rec.confidence.lower();

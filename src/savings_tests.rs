@@ -1,0 +1,260 @@
+//! Table-driven tests for the money stage: price_all (the device split and its fallback),
+//! summary, renewal and realisable, with every amount computed by hand to the cent.
+
+use std::io::Write;
+use std::str::FromStr;
+
+use super::*;
+use crate::classify::{Context, classify};
+use crate::devices::{Device, analyse};
+use crate::model::{Holding, Profile, TableWrites, User};
+use crate::profile::DeviceUse;
+
+const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
+const TM: &str = "DYN365_TEAM_MEMBERS";
+const PRO: &str = "DYN365_CUSTOMER_SERVICE_PRO";
+const DEVICE: &str = "DYN365_CUSTOMER_SERVICE_DEVICE";
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).expect("decimal")
+}
+
+/// The built-in book with a device price and, optionally, other prices replaced.
+fn book(extra: &str) -> PriceBook {
+    let mut f = tempfile::NamedTempFile::new().expect("temp");
+    let overlay = format!(
+        "[[sku]]\nid='{DEVICE}'\nkind='device'\nfamily='customer-service'\nmonthly='95.00'\ncurrency='USD'\n{extra}"
+    );
+    f.write_all(overlay.as_bytes()).expect("write");
+    PriceBook::load(Some(f.path())).expect("book")
+}
+
+fn policy(book: &PriceBook, text: &str) -> Policy {
+    Policy::from_toml(text, "policy.toml", book).expect("policy")
+}
+
+/// A user holding `skus` (sorted by id, as the readers keep them).
+fn user(id: &str, skus: &[&str]) -> User {
+    let mut skus = skus.to_vec();
+    skus.sort_unstable();
+    User {
+        id: id.into(),
+        upn: format!("{id}@contoso.com"),
+        account_enabled: Some(true),
+        holdings: skus
+            .iter()
+            .map(|s| Holding {
+                sku: s.to_string(),
+                assigned_by_group: None,
+            })
+            .collect(),
+        ..User::default()
+    }
+}
+
+/// A reads-only profile (team-member tier), optionally all on one device.
+fn reads(n: u64, device: Option<&str>) -> Profile {
+    Profile {
+        events: n,
+        first_ms: Some(1_790_000_000_000),
+        last_ms: Some(1_790_000_000_000),
+        active_days: 20,
+        reads: n,
+        devices: device.map(|d| vec![(d.to_string(), n)]).unwrap_or_default(),
+        ..Profile::default()
+    }
+}
+
+fn incident_writer(n: u64, device: Option<&str>) -> Profile {
+    let mut p = reads(100, device);
+    p.writes = n;
+    p.events += n;
+    p.write_tables = vec![TableWrites {
+        table: "incident".into(),
+        own_record: false,
+        count: n,
+    }];
+    if let Some((_, e)) = p.devices.first_mut() {
+        *e += n;
+    }
+    p
+}
+
+/// Classifies and prices a tenant of (user, profile) pairs.
+fn price(
+    people: &[(User, Profile)],
+    book: &PriceBook,
+    policy: &Policy,
+) -> (Vec<Priced>, Vec<DeviceLicence>) {
+    let uses: Vec<DeviceUse> = people
+        .iter()
+        .flat_map(|(u, p)| {
+            p.devices.iter().map(|(dev, n)| DeviceUse {
+                device: dev.clone(),
+                user: u.id.clone(),
+                events: *n,
+            })
+        })
+        .collect();
+    let devices: BTreeMap<String, Device> = analyse(&uses, &policy.device);
+    let ctx = Context {
+        policy,
+        book,
+        as_of: NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+    };
+    let recs = people
+        .iter()
+        .map(|(u, p)| classify(u, Some(p), &ctx))
+        .collect();
+    price_all(recs, book, policy)
+}
+
+fn find<'a>(priced: &'a [Priced], id: &str) -> &'a Priced {
+    priced
+        .iter()
+        .find(|p| p.rec.user.id == id)
+        .expect("user is priced")
+}
+
+#[test]
+fn a_device_share_dearer_than_today_falls_back_to_the_rules_without_the_device_step() {
+    // Four users on one kiosk: a 95.00 licence split four ways is 23.75 each, dearer than
+    // u3's Team Members (8.00) and u4's (8.00; u4 writes cases, so without the device step u4
+    // is activity and under-licensed). Without them, u1 and u2 share 95.00 = 47.50 each,
+    // cheaper than Enterprise (105.00): each saves 105.00 - 47.50 = 57.50.
+    let book = book("");
+    let policy = policy(&book, "");
+    let people = vec![
+        (user("u1", &[ENT]), reads(100, Some("kiosk"))),
+        (user("u2", &[ENT]), reads(100, Some("kiosk"))),
+        (user("u3", &[TM]), reads(100, Some("kiosk"))),
+        (user("u4", &[TM]), incident_writer(30, Some("kiosk"))),
+    ];
+    let (priced, licences) = price(&people, &book, &policy);
+    struct Want {
+        id: &'static str,
+        class: Class,
+        flags: Vec<Flag>,
+        recommended: Vec<&'static str>,
+        device_share: Option<&'static str>,
+        saving: &'static str,
+    }
+    let want = [
+        Want {
+            id: "u1",
+            class: Class::Device,
+            flags: vec![],
+            recommended: vec![],
+            device_share: Some("47.50"),
+            saving: "57.50",
+        },
+        Want {
+            id: "u2",
+            class: Class::Device,
+            flags: vec![],
+            recommended: vec![],
+            device_share: Some("47.50"),
+            saving: "57.50",
+        },
+        Want {
+            id: "u3",
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+            device_share: None,
+            saving: "0",
+        },
+        Want {
+            id: "u4",
+            class: Class::Activity,
+            flags: vec![Flag::UnderLicensed],
+            recommended: vec![TM],
+            device_share: None,
+            saving: "0",
+        },
+    ];
+    for w in want {
+        let p = find(&priced, w.id);
+        assert_eq!(p.rec.class, w.class, "{}: {:?}", w.id, p.rec.reasons);
+        assert_eq!(p.rec.flags, w.flags, "{}", w.id);
+        assert_eq!(p.rec.recommended, w.recommended, "{}", w.id);
+        assert_eq!(p.device_share, w.device_share.map(d), "{}", w.id);
+        assert_eq!(p.monthly_saving, Some(d(w.saving)), "{}", w.id);
+        if w.class == Class::Device {
+            assert_eq!(p.rec.device.as_deref(), Some("kiosk"), "{}", w.id);
+        } else {
+            assert_eq!(p.rec.device, None, "{}", w.id);
+            assert!(
+                p.rec.reasons[0].contains("(23.75) costs more than the current licences (8.00)"),
+                "{}: says why: {:?}",
+                w.id,
+                p.rec.reasons
+            );
+        }
+    }
+    assert_eq!(licences.len(), 1);
+    assert_eq!(licences[0].users, vec!["u1", "u2"]);
+    assert_eq!(licences[0].monthly, Some(d("95.00")));
+    let rows = summary(&priced);
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.group == "class" && r.name == name)
+            .expect("row")
+            .clone()
+    };
+    assert_eq!(
+        row("device").users,
+        2,
+        "an unchanged user is no device move"
+    );
+    assert_eq!(row("device").monthly_saving, d("115.00"));
+    assert_eq!(row("team-member").users, 1);
+    assert_eq!(row("activity").users, 1);
+}
+
+#[test]
+fn a_dearer_target_keeps_the_user_without_claiming_a_move() {
+    // Team Members at 120.00 costs more than Enterprise at 105.00: a reads-only user stays on
+    // Enterprise, class keep, no flag, saving 0.
+    let book = book(&format!(
+        "[[sku]]\nid='{TM}'\nkind='team-member'\nfamily='team-members'\nmonthly='120.00'\ncurrency='USD'\n"
+    ));
+    let policy = policy(&book, "");
+    let mut grouped = user("u2", &[ENT]);
+    grouped.holdings[0].assigned_by_group = Some("CS agents".into());
+    let people = vec![
+        (user("u1", &[ENT]), reads(100, None)),
+        (grouped, reads(100, None)),
+        (user("u3", &[PRO]), reads(100, None)),
+    ];
+    let (priced, _) = price(&people, &book, &policy);
+    for p in &priced {
+        assert_eq!(
+            p.rec.class,
+            Class::Keep,
+            "{}: {:?}",
+            p.rec.user.id,
+            p.rec.reasons
+        );
+        assert!(
+            p.rec.flags.is_empty(),
+            "{}: {:?}",
+            p.rec.user.id,
+            p.rec.flags
+        );
+        assert_eq!(p.rec.recommended, p.rec.current);
+        assert_eq!(p.monthly_saving, Some(Decimal::ZERO));
+        assert!(
+            p.rec
+                .reasons
+                .iter()
+                .any(|r| r.contains("costs more (120.00) than the current licences")),
+            "{:?}",
+            p.rec.reasons
+        );
+    }
+}
