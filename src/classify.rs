@@ -388,16 +388,26 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
             } else {
                 &t.digital_addon
             };
-            if let (Some(a), Some(b)) = (book.monthly(single), book.monthly(&id))
-                && a < b
-            {
-                rec.flags.push(Flag::AddonUnused);
-                rec_skus.retain(|s| s != &id);
-                rec_skus.push(single.clone());
-                rec.reasons.push(format!(
-                    "holds {id} but uses only {}: {single} is enough",
-                    used[0]
-                ));
+            // The needed set for one channel is that channel's add-on (spec section 3); it
+            // stays the combined one only when both prices are known and the single one is
+            // not cheaper. An unknown price makes the saving unknown, not the advice vanish.
+            match (book.monthly(single), book.monthly(&id)) {
+                (Some(a), Some(b)) if a >= b => {}
+                (a, b) => {
+                    rec.flags.push(Flag::AddonUnused);
+                    rec_skus.retain(|s| s != &id);
+                    rec_skus.push(single.clone());
+                    rec.reasons.push(format!(
+                        "holds {id} but uses only {}: {single} is enough",
+                        used[0]
+                    ));
+                    if a.is_none() || b.is_none() {
+                        let missing = if a.is_none() { single } else { &id };
+                        rec.reasons.push(format!(
+                            "no price for {missing} in the price book: saving unknown"
+                        ));
+                    }
+                }
             }
         }
     }

@@ -258,3 +258,113 @@ fn a_dearer_target_keeps_the_user_without_claiming_a_move() {
         );
     }
 }
+
+const BOTH: &str = "DYNAMICS_365_CONTACT_CENTER_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+const DIGITAL: &str = "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+
+fn addon(id: &str, channels: &str, monthly: Option<&str>) -> String {
+    let price = monthly
+        .map(|m| format!("monthly='{m}'\ncurrency='USD'\n"))
+        .unwrap_or_default();
+    format!(
+        "[[sku]]\nid='{id}'\nkind='addon'\nfamily='contact-center'\nchannels={channels}\n{price}"
+    )
+}
+
+#[test]
+fn a_combined_addon_used_for_one_channel_becomes_that_channels_addon() {
+    // Enterprise + the Contact Center add-on, digital conversations only. The built-in book
+    // has no price for either add-on.
+    struct Case {
+        name: &'static str,
+        both: Option<&'static str>,
+        digital: Option<&'static str>,
+        flags: Vec<Flag>,
+        recommended: Vec<&'static str>,
+        saving: Option<&'static str>,
+    }
+    let cases = [
+        Case {
+            name: "single add-on unpriced: recommended, saving unknown",
+            both: Some("75.00"),
+            digital: None,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, DIGITAL],
+            saving: None,
+        },
+        Case {
+            name: "combined add-on unpriced: recommended, saving unknown",
+            both: None,
+            digital: Some("50.00"),
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, DIGITAL],
+            saving: None,
+        },
+        Case {
+            name: "no add-on priced (the built-in book)",
+            both: None,
+            digital: None,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, DIGITAL],
+            saving: None,
+        },
+        Case {
+            name: "both priced, single cheaper: 75.00 - 50.00",
+            both: Some("75.00"),
+            digital: Some("50.00"),
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, DIGITAL],
+            saving: Some("25.00"),
+        },
+        Case {
+            name: "both priced, single not cheaper: unchanged",
+            both: Some("75.00"),
+            digital: Some("75.00"),
+            flags: vec![],
+            recommended: vec![ENT, BOTH],
+            saving: Some("0"),
+        },
+    ];
+    for c in cases {
+        let book = book(&format!(
+            "{}{}",
+            addon(BOTH, "['voice','digital']", c.both),
+            addon(DIGITAL, "['digital']", c.digital)
+        ));
+        let policy = policy(&book, "");
+        let mut p = reads(100, None);
+        p.digital = 5;
+        p.events += 5;
+        let (priced, licences) = price(&[(user("u1", &[ENT, BOTH]), p)], &book, &policy);
+        let p = &priced[0];
+        assert_eq!(p.rec.class, Class::Full, "{}", c.name);
+        assert_eq!(p.rec.flags, c.flags, "{}: {:?}", c.name, p.rec.reasons);
+        let mut got = p.rec.recommended.clone();
+        got.sort();
+        assert_eq!(got, c.recommended, "{}", c.name);
+        assert_eq!(p.monthly_saving, c.saving.map(d), "{}", c.name);
+        let rows = summary(&priced);
+        let flag = rows
+            .iter()
+            .find(|r| r.group == "flag" && r.name == "addon-unused")
+            .expect("flag row");
+        let unknown = u64::from(c.saving.is_none());
+        assert_eq!(flag.users, u64::from(!c.flags.is_empty()), "{}", c.name);
+        assert_eq!(
+            flag.unknown, unknown,
+            "{}: counted as unknown, not dropped",
+            c.name
+        );
+        if c.saving.is_none() {
+            assert!(
+                p.rec.reasons.iter().any(|r| r.contains("saving unknown")),
+                "{}: {:?}",
+                c.name,
+                p.rec.reasons
+            );
+            let table = renewal(&priced, &licences, &BTreeMap::new(), &book);
+            let saving: Option<Decimal> = table.iter().map(|r| r.monthly_saving_users).sum();
+            assert_eq!(saving, None, "{}: the renewal table is unknown too", c.name);
+        }
+    }
+}
