@@ -87,7 +87,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     }
     let assigned = assignments::read(&sources, &book, &policy, &mut rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
-    let subs = subscriptions::read(&subs_sources, &book, &mut rejected)?;
+    let subs = subscriptions::read(&subs_sources, &book, &policy, &mut rejected)?;
 
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
     let system_users = systemusers::read(&su_sources, &mut rejected)?;
@@ -223,6 +223,12 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let realisable = savings::realisable(&policy, as_of, at_renewal);
 
     // Per-file facts for the manifest and the data-quality section.
+    // An out-of-scope subscription is listed beside the out-of-scope assignments (whose count
+    // it keeps: seats bought are not assignments).
+    let mut out_of_scope = assigned.out_of_scope.clone();
+    for sku in subs.out_of_scope.keys() {
+        out_of_scope.entry(sku.clone()).or_default();
+    }
     let mut unknown_skus = assigned.unknown_skus.clone();
     for (k, v) in &subs.unknown_skus {
         *unknown_skus.entry(k.clone()).or_default() += v;
@@ -313,7 +319,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         rejected,
         rejected_total,
         unknown_skus,
-        out_of_scope: assigned.out_of_scope,
+        out_of_scope,
         other_licences: assigned.other_licences,
         join,
         warnings,
