@@ -296,6 +296,16 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             assigned.other_licences.len()
         ));
     }
+    if let Some(from) = realisable
+        .as_ref()
+        .and_then(|r| r.rolled_forward_from.map(|f| (f, r.renewal_date)))
+    {
+        warnings.push(format!(
+            "renewal_date {} in the policy is before the as-of date {as_of}: seats change only at \
+             a renewal, so savings at renewal are counted from the next one, {}",
+            from.0, from.1
+        ));
+    }
     if prepared.is_empty() {
         warnings
             .push("no activity source found: every user is kept as \"no activity data\"".into());

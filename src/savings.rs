@@ -295,7 +295,11 @@ pub fn renewal(
 /// When savings become realisable and how much falls in the current fiscal year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Realisable {
+    /// The next renewal on or after as-of: seats bought on current terms change only then.
     pub renewal_date: NaiveDate,
+    /// The policy's `renewal_date` when it was already past at as-of and was rolled forward
+    /// whole years to `renewal_date` (the renderers say so).
+    pub rolled_forward_from: Option<NaiveDate>,
     pub fiscal_year_start: NaiveDate,
     pub fiscal_year_end: NaiveDate,
     /// Whole months from the renewal date to the fiscal year's end (0 when after it).
@@ -308,7 +312,8 @@ pub fn realisable(
     as_of: NaiveDate,
     monthly_at_renewal: Decimal,
 ) -> Option<Realisable> {
-    let renewal = policy.renewal_date?;
+    let given = policy.renewal_date?;
+    let renewal = next_renewal(given, as_of)?;
     let (m, d) = policy.fiscal_year_start;
     let start_this = NaiveDate::from_ymd_opt(as_of.year(), m, d)?;
     let fy_start = if start_this <= as_of {
@@ -317,9 +322,8 @@ pub fn realisable(
         NaiveDate::from_ymd_opt(as_of.year() - 1, m, d)?
     };
     let fy_end = fy_start.checked_add_months(Months::new(12))?;
-    let from = renewal.max(as_of);
     let mut months = 0u32;
-    while from
+    while renewal
         .checked_add_months(Months::new(months + 1))
         .is_some_and(|x| x <= fy_end)
     {
@@ -327,11 +331,25 @@ pub fn realisable(
     }
     Some(Realisable {
         renewal_date: renewal,
+        rolled_forward_from: (renewal != given).then_some(given),
         fiscal_year_start: fy_start,
         fiscal_year_end: fy_end,
         months_in_fiscal_year: months,
         this_fiscal_year: monthly_at_renewal * Decimal::from(months),
     })
+}
+
+/// The first anniversary of `renewal` on or after `as_of` (`renewal` itself when not past).
+/// Counted from the given date each time, so a 29 February renewal returns to the 29th in
+/// leap years instead of drifting to the 28th.
+pub fn next_renewal(renewal: NaiveDate, as_of: NaiveDate) -> Option<NaiveDate> {
+    if renewal >= as_of {
+        return Some(renewal);
+    }
+    let years = u32::try_from(as_of.year() - renewal.year()).ok()?;
+    (years.saturating_sub(1)..=years + 1)
+        .filter_map(|y| renewal.checked_add_months(Months::new(12 * y)))
+        .find(|d| *d >= as_of)
 }
 
 #[cfg(test)]

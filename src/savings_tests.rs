@@ -368,3 +368,114 @@ fn a_combined_addon_used_for_one_channel_becomes_that_channels_addon() {
         }
     }
 }
+
+#[test]
+fn realisable_counts_whole_months_from_the_next_renewal() {
+    // as-of 2026-10-31, fiscal year 2026-07-01 .. 2027-07-01.
+    struct Case {
+        name: &'static str,
+        renewal: &'static str,
+        monthly: &'static str,
+        next: &'static str,
+        rolled_from: Option<&'static str>,
+        months: u32,
+        this_year: &'static str,
+    }
+    let cases = [
+        Case {
+            name: "future renewal: March to July is 4 months",
+            renewal: "2027-03-01",
+            monthly: "100.00",
+            next: "2027-03-01",
+            rolled_from: None,
+            months: 4,
+            this_year: "400.00",
+        },
+        Case {
+            name: "past renewal rolls two years forward, not from today (8 months)",
+            renewal: "2025-03-01",
+            monthly: "100.00",
+            next: "2027-03-01",
+            rolled_from: Some("2025-03-01"),
+            months: 4,
+            this_year: "400.00",
+        },
+        Case {
+            name: "past renewal whose anniversary falls in this fiscal year",
+            renewal: "2024-12-15",
+            monthly: "250.50",
+            next: "2026-12-15",
+            rolled_from: Some("2024-12-15"),
+            months: 6,
+            this_year: "1503.00",
+        },
+        Case {
+            name: "renewal on the as-of date is not past",
+            renewal: "2026-10-31",
+            monthly: "10.00",
+            next: "2026-10-31",
+            rolled_from: None,
+            months: 8,
+            this_year: "80.00",
+        },
+        Case {
+            name: "rolled past the fiscal year's end: nothing this year",
+            renewal: "2025-08-01",
+            monthly: "100.00",
+            next: "2027-08-01",
+            rolled_from: Some("2025-08-01"),
+            months: 0,
+            this_year: "0.00",
+        },
+        Case {
+            name: "29 February rolls to 28 February in a common year",
+            renewal: "2024-02-29",
+            monthly: "10.00",
+            next: "2027-02-28",
+            rolled_from: Some("2024-02-29"),
+            months: 4,
+            this_year: "40.00",
+        },
+    ];
+    let book = book("");
+    let as_of = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    for c in cases {
+        let policy = policy(
+            &book,
+            &format!(
+                "renewal_date = '{}'\nfiscal_year_start = '07-01'",
+                c.renewal
+            ),
+        );
+        let r = realisable(&policy, as_of, d(c.monthly)).expect(c.name);
+        assert_eq!(r.renewal_date, date(c.next), "{}", c.name);
+        assert_eq!(r.rolled_forward_from, c.rolled_from.map(date), "{}", c.name);
+        assert_eq!(r.fiscal_year_start, date("2026-07-01"), "{}", c.name);
+        assert_eq!(r.fiscal_year_end, date("2027-07-01"), "{}", c.name);
+        assert_eq!(r.months_in_fiscal_year, c.months, "{}", c.name);
+        assert_eq!(r.this_fiscal_year, d(c.this_year), "{}", c.name);
+    }
+    let no_date = policy(&book, "");
+    assert_eq!(realisable(&no_date, as_of, d("1")), None);
+}
+
+#[test]
+fn next_renewal_is_counted_from_the_given_date() {
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let cases = [
+        ("2024-02-29", "2027-10-31", "2028-02-29"),
+        ("2024-02-29", "2025-03-01", "2026-02-28"),
+        ("2026-06-30", "2026-06-30", "2026-06-30"),
+        ("2026-06-30", "2026-07-01", "2027-06-30"),
+        ("2020-01-31", "2026-01-31", "2026-01-31"),
+        ("2020-01-31", "2026-02-01", "2027-01-31"),
+    ];
+    for (given, as_of, want) in cases {
+        assert_eq!(
+            next_renewal(date(given), date(as_of)),
+            Some(date(want)),
+            "{given} at {as_of}"
+        );
+    }
+}
