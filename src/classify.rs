@@ -79,8 +79,9 @@ fn rules(
     let active_per_30 = if ctx.covered_days == 0 {
         Decimal::ZERO
     } else {
-        (Decimal::from(p.active_days) * Decimal::from(30) / Decimal::from(ctx.covered_days))
-            .round_dp(2)
+        crate::money::round2(
+            Decimal::from(p.active_days) * Decimal::from(30) / Decimal::from(ctx.covered_days),
+        )
     };
     let coverage_conf = coverage_confidence(ctx.covered_days, ctx.window_days);
     let mut rec = Recommendation {

@@ -455,3 +455,36 @@ fn partial_coverage_lowers_confidence() {
         assert_eq!(r.confidence, want, "covered {covered} of 91");
     }
 }
+
+#[test]
+fn active_per_30_rounds_half_away_from_zero() {
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    // (active days, covered days, exact value, shown): half to even would give 0.12 and 2.62.
+    let cases = [
+        (1, 240, "0.125", "0.13"),
+        (7, 80, "2.625", "2.63"),
+        (3, 80, "1.125", "1.13"),
+        (1, 80, "0.375", "0.38"),
+        (9, 91, "2.967…", "2.97"),
+        (13, 91, "4.285…", "4.29"),
+    ];
+    for (days, covered, exact, want) in cases {
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: covered,
+            covered_days: covered,
+            operation_level: true,
+            devices: &devices,
+        };
+        let r = classify(&user(&[ENT]), Some(&active(50, days)), &ctx);
+        assert_eq!(
+            r.active_per_30.to_string(),
+            want,
+            "{days}×30/{covered} = {exact}"
+        );
+    }
+}
