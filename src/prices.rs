@@ -222,6 +222,14 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
                 if d.is_sign_negative() {
                     bail!("{at}: monthly: \"{s}\" is negative; a price must be zero or more");
                 }
+                // Rows are priced per seat and totals summed from them: a fraction of a cent
+                // would make the rounded rows and the rounded total disagree.
+                if d.normalize().scale() > 2 {
+                    bail!(
+                        "{at}: monthly: \"{s}\" has more than 2 decimal places; write the price \
+                         per seat in whole cents"
+                    );
+                }
                 Some(d)
             }
             Some(other) => bail!(
@@ -362,6 +370,11 @@ mod tests {
                 "duplicate id",
                 "[[sku]]\nid='A'\nkind='base'\n[[sku]]\nid='a'\nkind='base'",
                 "appears twice",
+            ),
+            (
+                "fraction of a cent",
+                "[[sku]]\nid='A'\nkind='base'\nmonthly='33.333'\ncurrency='USD'",
+                "more than 2 decimal places",
             ),
             (
                 "bad guid",

@@ -1,4 +1,5 @@
-//! The money stage end to end: which subscriptions reach the renewal table.
+//! The money stage end to end: which subscriptions reach the renewal table, and which price
+//! books are refused before any work.
 
 mod common;
 
@@ -48,4 +49,24 @@ fn out_of_scope_subscriptions_stay_out_of_the_renewal_table() {
         "listed as out of scope: {}",
         m["data_quality"]
     );
+}
+
+#[test]
+fn a_price_with_more_than_two_decimals_stops_with_file_and_sku() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    let assert = rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(fixture("price-decimals"))
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("prices.toml"), "names the file: {stderr}");
+    assert!(
+        stderr.contains("DYN365_TEAM_MEMBERS") && stderr.contains("monthly"),
+        "names the SKU and key: {stderr}"
+    );
+    assert!(stderr.contains("33.333"), "quotes the value: {stderr}");
+    assert!(!out.exists(), "no report folder");
 }
