@@ -171,7 +171,7 @@ fn rules(
             dev.id,
             dev.users.len(),
             pct(ctx.policy.device.max_dominant_share),
-            ctx.policy.targets.device
+            ctx.book.product_name(&ctx.policy.targets.device)
         ));
         rec.reasons.push(summary);
         note_groups(&mut rec, &groups);
@@ -189,7 +189,7 @@ fn rules(
         rec.reasons.push(summary);
         return rec;
     }
-    let (tier, tier_reason) = required_tier(p, ctx.policy);
+    let (tier, tier_reason) = required_tier(p, ctx.policy, ctx.book);
     rec.required_tier = Some(tier);
     let held = held_tier(&current, ctx.book);
     let ops = p.reads + p.writes;
@@ -206,7 +206,7 @@ fn rules(
         rec.flags.push(Flag::UnderLicensed);
         rec.reasons.push(format!(
             "needs {tier} rights but holds only {}: a compliance risk, left unchanged",
-            current.join(" + ")
+            ctx.book.product_names(&current)
         ));
         return rec;
     }
@@ -226,7 +226,7 @@ fn rules(
                 rec.class = Class::Keep;
                 rec.reasons.push(format!(
                     "{} costs more ({}) than the current licences ({}): unchanged",
-                    target,
+                    ctx.book.product_name(target),
                     crate::money::fmt2(new),
                     crate::money::fmt2(cur)
                 ));
@@ -239,11 +239,11 @@ fn rules(
                     .push(format!("few operations to judge from ({ops})"));
             }
             if class == Class::Activity {
-                rec.reasons.push(
-                    "Customer Service Professional and Enterprise cannot share one environment: \
-                     moving needs a separate environment"
-                        .into(),
-                );
+                rec.reasons.push(format!(
+                    "{} and {} cannot share one environment: moving needs a separate environment",
+                    ctx.book.product_name(target),
+                    ctx.book.product_name(&ctx.policy.targets.full)
+                ));
             }
             note_groups(&mut rec, &groups);
         }
@@ -254,8 +254,11 @@ fn rules(
     rec
 }
 
-/// The highest tier the user's operations need, with the reason in words.
-pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
+/// The highest tier the user's operations need, with the reason in words (products named
+/// as the price book names the policy's targets).
+pub fn required_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, String) {
+    let name = |id: &str| book.product_name(id).to_string();
+    let t = &policy.targets;
     if p.conversations() > 0 {
         let mut parts = Vec::new();
         if p.voice > 0 {
@@ -267,8 +270,9 @@ pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
         return (
             Tier::Full,
             format!(
-                "{} conversations need Enterprise with the channel",
-                parts.join(" and ")
+                "{} conversations need {} with the channel",
+                parts.join(" and "),
+                name(&t.full)
             ),
         );
     }
@@ -284,13 +288,16 @@ pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
     match by_tier.iter().next_back() {
         None => (
             Tier::TeamMember,
-            "no writes: reading is within Team Members rights".to_string(),
+            format!(
+                "no writes: reading is within {} rights",
+                name(&t.team_member)
+            ),
         ),
         Some((tier, tables)) => {
             let what = match tier {
-                Tier::TeamMember => "are within Team Members rights",
-                Tier::Activity => "need the activity tier (Customer Service Professional)",
-                Tier::Full => "need Enterprise",
+                Tier::TeamMember => format!("are within {} rights", name(&t.team_member)),
+                Tier::Activity => format!("need the activity tier ({})", name(&t.activity)),
+                Tier::Full => format!("need {}", name(&t.full)),
             };
             (*tier, format!("writes to {} {what}", tables.join(", ")))
         }
@@ -337,10 +344,12 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
         let before = sum_prices(&premium, book);
         let after = sum_prices(&alternative, book);
         let features = ctx.policy.premium_features.join(", ");
+        let held = book.product_names(&premium);
+        let full = book.product_name(&t.full);
         match (before, after) {
             (Some(b), Some(a)) if a >= b => {
                 rec.reasons.push(format!(
-                    "holds Premium without premium features ({features}), but Enterprise with the \
+                    "holds {held} without premium features ({features}), but {full} with the \
                      needed add-ons costs no less: unchanged"
                 ));
             }
@@ -351,10 +360,10 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
                 let with = if addons.is_empty() {
                     "no channel add-on (no conversations)".to_string()
                 } else {
-                    addons.join(" + ")
+                    book.product_names(&addons)
                 };
                 rec.reasons.push(format!(
-                    "holds Premium with 0 premium-feature events ({features}): Enterprise with {with}"
+                    "holds {held} with 0 premium-feature events ({features}): {full} with {with}"
                 ));
                 if before.is_none() || after.is_none() {
                     rec.reasons
@@ -380,7 +389,8 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
             rec_skus.retain(|s| s != &id);
             let chans: Vec<String> = sku.channels.iter().map(Channel::to_string).collect();
             rec.reasons.push(format!(
-                "holds {id} but had 0 {} conversations: drop it",
+                "holds {} but had 0 {} conversations: drop it",
+                book.product_name(&id),
                 chans.join(" or ")
             ));
         } else if used.len() < sku.channels.len() {
@@ -399,13 +409,16 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
                     rec_skus.retain(|s| s != &id);
                     rec_skus.push(single.clone());
                     rec.reasons.push(format!(
-                        "holds {id} but uses only {}: {single} is enough",
-                        used[0]
+                        "holds {} but uses only {}: {} is enough",
+                        book.product_name(&id),
+                        used[0],
+                        book.product_name(single)
                     ));
                     if a.is_none() || b.is_none() {
                         let missing = if a.is_none() { single } else { &id };
                         rec.reasons.push(format!(
-                            "no price for {missing} in the price book: saving unknown"
+                            "no price for {} in the price book: saving unknown",
+                            book.product_name(missing)
                         ));
                     }
                 }
