@@ -341,8 +341,14 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
         let addons = cheapest_addons(&needed, ctx);
         let mut alternative = vec![t.full.clone()];
         alternative.extend(addons.iter().cloned());
+        // Priced as the change it is: what the user holds already costs nothing more.
+        let added: Vec<String> = alternative
+            .iter()
+            .filter(|id| !rec.current.contains(id))
+            .cloned()
+            .collect();
         let before = sum_prices(&premium, book);
-        let after = sum_prices(&alternative, book);
+        let after = sum_prices(&added, book);
         let features = ctx.policy.premium_features.join(", ");
         let held = book.product_names(&premium);
         let full = book.product_name(&t.full);

@@ -13,6 +13,7 @@ use crate::profile::DeviceUse;
 const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
 const TM: &str = "DYN365_TEAM_MEMBERS";
 const PRO: &str = "DYN365_CUSTOMER_SERVICE_PRO";
+const PREM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
 const DEVICE: &str = "DYN365_CUSTOMER_SERVICE_DEVICE";
 
 fn d(s: &str) -> Decimal {
@@ -478,4 +479,27 @@ fn next_renewal_is_counted_from_the_given_date() {
             "{given} at {as_of}"
         );
     }
+}
+
+#[test]
+fn premium_beside_enterprise_is_priced_as_the_change() {
+    // Holds Enterprise (no price in this book) and Premium (30.00), digital conversations:
+    // replacing Premium by Enterprise (held already) + the digital add-on (50.00) would cost
+    // 20.00 more a month. The user stays as they are.
+    let book = book(&format!(
+        "[[sku]]\nid='{ENT}'\nkind='base'\nfamily='customer-service'\n\
+         [[sku]]\nid='{PREM}'\nkind='base'\nfamily='customer-service'\nchannels=['voice','digital']\npremium=true\nmonthly='30.00'\ncurrency='USD'\n{}",
+        addon(DIGITAL, "['digital']", Some("50.00"))
+    ));
+    let policy = policy(&book, "");
+    let mut p = reads(100, None);
+    p.digital = 3;
+    p.events += 3;
+    let (priced, _) = price(&[(user("u1", &[ENT, PREM]), p)], &book, &policy);
+    let p = &priced[0];
+    assert_eq!(p.rec.class, Class::Full);
+    assert_eq!(p.rec.flags, vec![], "{:?}", p.rec.reasons);
+    assert_eq!(p.rec.recommended, vec![PREM, ENT]);
+    assert_eq!(p.rec.recommended, p.rec.current);
+    assert_eq!(p.monthly_saving, Some(Decimal::ZERO));
 }
