@@ -93,7 +93,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     }
     let assigned = assignments::read(&sources, &book, &policy, &mut rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
-    let subs = subscriptions::read(&subs_sources, &book, &mut rejected)?;
+    let subs = subscriptions::read(&subs_sources, &book, &policy, &mut rejected)?;
     // From here on the book prices at the tenant's seat counts (contract tiers).
     book.set_seats(seat_counts(&assigned.users, &subs.seats));
 
@@ -233,6 +233,12 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let realisable = savings::realisable(&policy, as_of, at_renewal);
 
     // Per-file facts for the manifest and the data-quality section.
+    // An out-of-scope subscription is listed beside the out-of-scope assignments (whose count
+    // it keeps: seats bought are not assignments).
+    let mut out_of_scope = assigned.out_of_scope.clone();
+    for sku in subs.out_of_scope.keys() {
+        out_of_scope.entry(sku.clone()).or_default();
+    }
     let mut unknown_skus = assigned.unknown_skus.clone();
     for (k, v) in &subs.unknown_skus {
         *unknown_skus.entry(k.clone()).or_default() += v;
@@ -314,6 +320,16 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             assigned.other_licences.len()
         ));
     }
+    if let Some(from) = realisable
+        .as_ref()
+        .and_then(|r| r.rolled_forward_from.map(|f| (f, r.renewal_date)))
+    {
+        warnings.push(format!(
+            "renewal_date {} in the policy is before the as-of date {as_of}: seats change only at \
+             a renewal, so savings at renewal are counted from the next one, {}",
+            from.0, from.1
+        ));
+    }
     if prepared.is_empty() {
         warnings
             .push("no activity source found: every user is kept as \"no activity data\"".into());
@@ -338,7 +354,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         rejected_total,
         rejected_users: 0,
         unknown_skus,
-        out_of_scope: assigned.out_of_scope,
+        out_of_scope,
         other_licences: assigned.other_licences,
         join,
         device_data,

@@ -53,12 +53,19 @@ pub struct Recommendation {
     pub voice: u64,
     pub digital: u64,
     pub premium_events: u64,
+    /// For the device class: what the rules give without the shared-device step. The money
+    /// stage falls back to it when a share of the device licence costs more than the user's
+    /// current licences, so the class, flags and reasons stay those of the rules that apply.
+    pub without_device: Option<Box<Recommendation>>,
 }
 
 /// Classifies one user. Without device data, an active user's class is judged as if they
 /// had no shared device: the recommendation says so and its confidence is one step lower.
 pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
-    let mut rec = classify_user(user, profile, ctx);
+    let mut rec = rules(user, profile, ctx, true);
+    if rec.class == Class::Device {
+        rec.without_device = Some(Box::new(rules(user, profile, ctx, false)));
+    }
     let judged_by_use = matches!(rec.class, Class::TeamMember | Class::Activity | Class::Full);
     if !ctx.device_data && judged_by_use && rec.confidence != Confidence::Low {
         rec.confidence = rec.confidence.lower();
@@ -68,15 +75,22 @@ pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recomm
     rec
 }
 
-fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
+/// The rules of section 3 in order, with or without the shared-device step (5).
+fn rules(
+    user: &User,
+    profile: Option<&Profile>,
+    ctx: &Context,
+    device_rule: bool,
+) -> Recommendation {
     let empty = Profile::default();
     let p = profile.unwrap_or(&empty);
     let current: Vec<String> = user.holdings.iter().map(|h| h.sku.clone()).collect();
     let active_per_30 = if ctx.covered_days == 0 {
         Decimal::ZERO
     } else {
-        (Decimal::from(p.active_days) * Decimal::from(30) / Decimal::from(ctx.covered_days))
-            .round_dp(2)
+        crate::money::round2(
+            Decimal::from(p.active_days) * Decimal::from(30) / Decimal::from(ctx.covered_days),
+        )
     };
     let coverage_conf = coverage_confidence(ctx.covered_days, ctx.window_days);
     let mut rec = Recommendation {
@@ -97,6 +111,7 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
         voice: p.voice,
         digital: p.digital,
         premium_events: p.premium_events,
+        without_device: None,
     };
     let groups: Vec<&str> = user
         .holdings
@@ -151,7 +166,7 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
     }
     let summary = activity_summary(p);
     // 5. shared device
-    if let Some((dev, user_share)) = device_candidate(p, ctx) {
+    if device_rule && let Some((dev, user_share)) = device_candidate(p, ctx) {
         rec.class = Class::Device;
         rec.recommended.clear();
         rec.device = Some(dev.id.clone());
@@ -165,7 +180,7 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
             dev.id,
             dev.users.len(),
             pct(ctx.policy.device.max_dominant_share),
-            ctx.policy.targets.device
+            ctx.book.product_name(&ctx.policy.targets.device)
         ));
         rec.reasons.push(summary);
         note_groups(&mut rec, &groups);
@@ -183,7 +198,7 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
         rec.reasons.push(summary);
         return rec;
     }
-    let (tier, tier_reason) = required_tier(p, ctx.policy);
+    let (tier, tier_reason) = required_tier(p, ctx.policy, ctx.book);
     rec.required_tier = Some(tier);
     let held = held_tier(&current, ctx.book);
     let ops = p.reads + p.writes;
@@ -200,7 +215,7 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
         rec.flags.push(Flag::UnderLicensed);
         rec.reasons.push(format!(
             "needs {tier} rights but holds only {}: a compliance risk, left unchanged",
-            current.join(" + ")
+            ctx.book.product_names(&current)
         ));
         return rec;
     }
@@ -211,6 +226,21 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
             } else {
                 &ctx.policy.targets.activity
             };
+            // A recommendation never costs more than today's licences: such a user stays as
+            // they are, and the class says so (no move is claimed).
+            if let (Some(cur), Some(new)) =
+                (sum_prices(&current, ctx.book), ctx.book.monthly(target))
+                && new > cur
+            {
+                rec.class = Class::Keep;
+                rec.reasons.push(format!(
+                    "{} costs more ({}) than the current licences ({}): unchanged",
+                    ctx.book.product_name(target),
+                    crate::money::fmt2(new),
+                    crate::money::fmt2(cur)
+                ));
+                return rec;
+            }
             rec.recommended = vec![target.clone()];
             if ops < 20 {
                 rec.confidence = rec.confidence.lower();
@@ -218,11 +248,11 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
                     .push(format!("few operations to judge from ({ops})"));
             }
             if class == Class::Activity {
-                rec.reasons.push(
-                    "Customer Service Professional and Enterprise cannot share one environment: \
-                     moving needs a separate environment"
-                        .into(),
-                );
+                rec.reasons.push(format!(
+                    "{} and {} cannot share one environment: moving needs a separate environment",
+                    ctx.book.product_name(target),
+                    ctx.book.product_name(&ctx.policy.targets.full)
+                ));
             }
             note_groups(&mut rec, &groups);
         }
@@ -233,8 +263,11 @@ fn classify_user(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recom
     rec
 }
 
-/// The highest tier the user's operations need, with the reason in words.
-pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
+/// The highest tier the user's operations need, with the reason in words (products named
+/// as the price book names the policy's targets).
+pub fn required_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, String) {
+    let name = |id: &str| book.product_name(id).to_string();
+    let t = &policy.targets;
     if p.conversations() > 0 {
         let mut parts = Vec::new();
         if p.voice > 0 {
@@ -246,8 +279,9 @@ pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
         return (
             Tier::Full,
             format!(
-                "{} conversations need Enterprise with the channel",
-                parts.join(" and ")
+                "{} conversations need {} with the channel",
+                parts.join(" and "),
+                name(&t.full)
             ),
         );
     }
@@ -263,13 +297,16 @@ pub fn required_tier(p: &Profile, policy: &Policy) -> (Tier, String) {
     match by_tier.iter().next_back() {
         None => (
             Tier::TeamMember,
-            "no writes: reading is within Team Members rights".to_string(),
+            format!(
+                "no writes: reading is within {} rights",
+                name(&t.team_member)
+            ),
         ),
         Some((tier, tables)) => {
             let what = match tier {
-                Tier::TeamMember => "are within Team Members rights",
-                Tier::Activity => "need the activity tier (Customer Service Professional)",
-                Tier::Full => "need Enterprise",
+                Tier::TeamMember => format!("are within {} rights", name(&t.team_member)),
+                Tier::Activity => format!("need the activity tier ({})", name(&t.activity)),
+                Tier::Full => format!("need {}", name(&t.full)),
             };
             (*tier, format!("writes to {} {what}", tables.join(", ")))
         }
@@ -313,13 +350,21 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
         let addons = cheapest_addons(&needed, ctx);
         let mut alternative = vec![t.full.clone()];
         alternative.extend(addons.iter().cloned());
+        // Priced as the change it is: what the user holds already costs nothing more.
+        let added: Vec<String> = alternative
+            .iter()
+            .filter(|id| !rec.current.contains(id))
+            .cloned()
+            .collect();
         let before = sum_prices(&premium, book);
-        let after = sum_prices(&alternative, book);
+        let after = sum_prices(&added, book);
         let features = ctx.policy.premium_features.join(", ");
+        let held = book.product_names(&premium);
+        let full = book.product_name(&t.full);
         match (before, after) {
             (Some(b), Some(a)) if a >= b => {
                 rec.reasons.push(format!(
-                    "holds Premium without premium features ({features}), but Enterprise with the \
+                    "holds {held} without premium features ({features}), but {full} with the \
                      needed add-ons costs no less: unchanged"
                 ));
             }
@@ -330,10 +375,10 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
                 let with = if addons.is_empty() {
                     "no channel add-on (no conversations)".to_string()
                 } else {
-                    addons.join(" + ")
+                    book.product_names(&addons)
                 };
                 rec.reasons.push(format!(
-                    "holds Premium with 0 premium-feature events ({features}): Enterprise with {with}"
+                    "holds {held} with 0 premium-feature events ({features}): {full} with {with}"
                 ));
                 if before.is_none() || after.is_none() {
                     rec.reasons
@@ -359,7 +404,8 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
             rec_skus.retain(|s| s != &id);
             let chans: Vec<String> = sku.channels.iter().map(Channel::to_string).collect();
             rec.reasons.push(format!(
-                "holds {id} but had 0 {} conversations: drop it",
+                "holds {} but had 0 {} conversations: drop it",
+                book.product_name(&id),
                 chans.join(" or ")
             ));
         } else if used.len() < sku.channels.len() {
@@ -368,16 +414,29 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
             } else {
                 &t.digital_addon
             };
-            if let (Some(a), Some(b)) = (book.monthly(single), book.monthly(&id))
-                && a < b
-            {
-                rec.flags.push(Flag::AddonUnused);
-                rec_skus.retain(|s| s != &id);
-                rec_skus.push(single.clone());
-                rec.reasons.push(format!(
-                    "holds {id} but uses only {}: {single} is enough",
-                    used[0]
-                ));
+            // The needed set for one channel is that channel's add-on (spec section 3); it
+            // stays the combined one only when both prices are known and the single one is
+            // not cheaper. An unknown price makes the saving unknown, not the advice vanish.
+            match (book.monthly(single), book.monthly(&id)) {
+                (Some(a), Some(b)) if a >= b => {}
+                (a, b) => {
+                    rec.flags.push(Flag::AddonUnused);
+                    rec_skus.retain(|s| s != &id);
+                    rec_skus.push(single.clone());
+                    rec.reasons.push(format!(
+                        "holds {} but uses only {}: {} is enough",
+                        book.product_name(&id),
+                        used[0],
+                        book.product_name(single)
+                    ));
+                    if a.is_none() || b.is_none() {
+                        let missing = if a.is_none() { single } else { &id };
+                        rec.reasons.push(format!(
+                            "no price for {} in the price book: saving unknown",
+                            book.product_name(missing)
+                        ));
+                    }
+                }
             }
         }
     }

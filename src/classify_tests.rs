@@ -535,3 +535,173 @@ fn without_device_data_confident_recommendations_say_so_one_step_lower() {
         }
     }
 }
+
+#[test]
+fn active_per_30_rounds_half_away_from_zero() {
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    // (active days, covered days, exact value, shown): half to even would give 0.12 and 2.62.
+    let cases = [
+        (1, 240, "0.125", "0.13"),
+        (7, 80, "2.625", "2.63"),
+        (3, 80, "1.125", "1.13"),
+        (1, 80, "0.375", "0.38"),
+        (9, 91, "2.967…", "2.97"),
+        (13, 91, "4.285…", "4.29"),
+    ];
+    for (days, covered, exact, want) in cases {
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: covered,
+            covered_days: covered,
+            operation_level: true,
+            devices: &devices,
+            device_data: true,
+        };
+        let r = classify(&user(&[ENT]), Some(&active(50, days)), &ctx);
+        assert_eq!(
+            r.active_per_30.to_string(),
+            want,
+            "{days}×30/{covered} = {exact}"
+        );
+    }
+}
+
+#[test]
+fn reasons_name_products_as_the_price_book_names_the_targets() {
+    let sku = |id: &str, kind: &str, name: &str, channels: &str, premium: bool, price: &str| {
+        format!(
+            "[[sku]]\nid='{id}'\nkind='{kind}'\nshort_name='{name}'\nfamily='customer-service'\n\
+             channels={channels}\npremium={premium}\nmonthly='{price}'\ncurrency='USD'\n"
+        )
+    };
+    let text = [
+        sku("X_FULL", "base", "Desk Max", "[]", false, "100.00"),
+        sku(
+            "X_PREM",
+            "base",
+            "Desk Ultra",
+            "['voice','digital']",
+            true,
+            "200.00",
+        ),
+        sku("X_ACT", "activity", "Desk Plus", "[]", false, "40.00"),
+        sku("X_TM", "team-member", "Desk Lite", "[]", false, "5.00"),
+        sku("X_DEV", "device", "Kiosk Seat", "[]", false, "90.00"),
+        sku(
+            "X_VOICE",
+            "addon",
+            "Phone Pack",
+            "['voice']",
+            false,
+            "30.00",
+        ),
+        sku(
+            "X_CHAT",
+            "addon",
+            "Chat Pack",
+            "['digital']",
+            false,
+            "30.00",
+        ),
+        sku(
+            "X_BOTH",
+            "addon",
+            "Omni Pack",
+            "['voice','digital']",
+            false,
+            "50.00",
+        ),
+    ]
+    .concat();
+    let book = PriceBook::from_toml(&text, "prices.toml").expect("book");
+    let policy = Policy::from_toml(
+        "[targets]\nteam-member='X_TM'\nactivity='X_ACT'\nfull='X_FULL'\ndevice='X_DEV'\n\
+         voice-addon='X_VOICE'\ndigital-addon='X_CHAT'\nchannels-addon='X_BOTH'",
+        "policy.toml",
+        &book,
+    )
+    .expect("policy");
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let conv = |voice: u64, digital: u64| {
+        let mut p = with_writes(active(100, 20), &[("knowledgearticle", false, 30)]);
+        p.voice = voice;
+        p.digital = digital;
+        p.events += voice + digital;
+        p
+    };
+    let cases = [
+        (
+            "team member",
+            user(&["X_FULL"]),
+            active(100, 20),
+            vec!["within Desk Lite rights"],
+        ),
+        (
+            "activity",
+            user(&["X_FULL"]),
+            with_writes(active(100, 20), &[("incident", false, 30)]),
+            vec![
+                "need the activity tier (Desk Plus)",
+                "Desk Plus and Desk Max cannot share",
+            ],
+        ),
+        (
+            "premium unused",
+            user(&["X_PREM"]),
+            conv(5, 0),
+            vec![
+                "need Desk Max with the channel",
+                "holds Desk Ultra with 0 premium-feature events",
+                ": Desk Max with Phone Pack",
+            ],
+        ),
+        (
+            "idle add-on",
+            user(&["X_FULL", "X_VOICE"]),
+            conv(0, 0),
+            vec!["need Desk Max", "holds Phone Pack but had 0 voice"],
+        ),
+        (
+            "combined add-on for one channel",
+            user(&["X_BOTH", "X_FULL"]),
+            conv(0, 4),
+            vec!["holds Omni Pack but uses only digital: Chat Pack is enough"],
+        ),
+        (
+            "under-licensed",
+            user(&["X_TM"]),
+            with_writes(active(100, 20), &[("incident", false, 30)]),
+            vec!["holds only Desk Lite"],
+        ),
+    ];
+    for (name, u, p, want) in cases {
+        let r = classify(&u, Some(&p), &ctx);
+        let all = r.reasons.join(" | ");
+        for w in want {
+            assert!(all.contains(w), "{name}: {w:?} in {all}");
+        }
+        for default in [
+            "Enterprise",
+            "Professional",
+            "Team Members",
+            "Premium",
+            "X_",
+        ] {
+            assert!(!all.contains(default), "{name}: {default:?} in {all}");
+        }
+    }
+}

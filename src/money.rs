@@ -5,7 +5,13 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Rounds to cents, half away from zero.
 pub fn round2(d: Decimal) -> Decimal {
-    d.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+    round_dp(d, 2)
+}
+
+/// Rounds to `dp` places, half away from zero: the one rounding rule of every number the
+/// report shows (money, shares, days per 30). `Decimal::round_dp` alone rounds half to even.
+pub fn round_dp(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// `123.40`-style text, rounded half away from zero.

@@ -291,6 +291,12 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
     let fiscal_year_start = NaiveDate::parse_from_str(&format!("2000-{fys}"), "%Y-%m-%d")
         .map(|d| (chrono::Datelike::month(&d), chrono::Datelike::day(&d)))
         .map_err(|_| anyhow::anyhow!("{label}: fiscal_year_start = \"{fys}\" is not MM-DD"))?;
+    if fiscal_year_start == (2, 29) {
+        bail!(
+            "{label}: fiscal_year_start = \"{fys}\": 29 February is not a day of every year; \
+             start the fiscal year on 02-28 or 03-01"
+        );
+    }
     let audit_own_from_creator = match raw.audit_own_record.as_deref().unwrap_or("never") {
         "never" => false,
         "creator" => true,
@@ -443,6 +449,16 @@ mod tests {
             ),
             ("bad glob", "[exclude]\npatterns=['a[']", "exclude.patterns"),
             ("bad renewal", "renewal_date = 'soon'", "renewal_date"),
+            (
+                "fiscal year from 29 February",
+                "fiscal_year_start = '02-29'",
+                "fiscal_year_start",
+            ),
+            (
+                "fiscal year not MM-DD",
+                "fiscal_year_start = '13-01'",
+                "fiscal_year_start",
+            ),
             (
                 "bad audit own",
                 "audit_own_record = 'always'",

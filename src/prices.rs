@@ -36,6 +36,8 @@ pub struct Sku {
     pub id: String,
     pub guid: Option<String>,
     pub names: Vec<String>,
+    /// The name people use ("Customer Service Enterprise"), for reasons and reports.
+    pub short_name: Option<String>,
     pub family: String,
     pub kind: SkuKind,
     pub channels: Vec<Channel>,
@@ -69,6 +71,7 @@ struct RawSku {
     guid: Option<String>,
     #[serde(default)]
     names: Vec<String>,
+    short_name: Option<String>,
     #[serde(default)]
     family: String,
     kind: SkuKind,
@@ -244,6 +247,29 @@ impl PriceBook {
 
     pub fn skus(&self) -> impl Iterator<Item = &Sku> {
         self.skus.values()
+    }
+
+    /// The product name a reader knows a SKU by: its `short_name`, else the first of its
+    /// `names`, else the id itself (also for an id the book does not hold). Every text meant
+    /// for people (reasons, HTML, XLSX, email) names products with it; CSV and JSON keep ids.
+    pub fn product_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.skus
+            .get(id)
+            .and_then(|s| {
+                s.short_name
+                    .as_deref()
+                    .or(s.names.first().map(String::as_str))
+            })
+            .unwrap_or(id)
+    }
+
+    /// Product names of several SKU ids joined with " + " ("Customer Service Enterprise +
+    /// Contact Center Voice add-on").
+    pub fn product_names(&self, ids: &[String]) -> String {
+        ids.iter()
+            .map(|id| self.product_name(id))
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 
     /// The unit price per seat per month the tenant pays for a SKU today (contract terms at
@@ -439,6 +465,14 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
                 if d.is_sign_negative() {
                     bail!("{at}: monthly: \"{s}\" is negative; a price must be zero or more");
                 }
+                // Rows are priced per seat and totals summed from them: a fraction of a cent
+                // would make the rounded rows and the rounded total disagree.
+                if d.normalize().scale() > 2 {
+                    bail!(
+                        "{at}: monthly: \"{s}\" has more than 2 decimal places; write the price \
+                         per seat in whole cents"
+                    );
+                }
                 Some(d)
             }
             Some(other) => bail!(
@@ -469,6 +503,10 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
             id: r.id.trim().to_string(),
             guid: r.guid.map(|g| g.to_lowercase()),
             names: r.names,
+            short_name: r
+                .short_name
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
             family: r.family,
             kind: r.kind,
             channels: r.channels,
@@ -545,6 +583,38 @@ mod tests {
     }
 
     #[test]
+    fn product_names_come_from_the_book() {
+        let book = PriceBook::from_toml(
+            "[[sku]]\nid='A'\nkind='base'\nshort_name=' Gold '\nnames=['Gold Seat Edition']\n\
+             [[sku]]\nid='B'\nkind='base'\nnames=['Silver Seat', 'Silber']\n\
+             [[sku]]\nid='C'\nkind='base'\nshort_name=''",
+            "p.toml",
+        )
+        .expect("book");
+        let cases = [
+            ("short name first, trimmed", "A", "Gold"),
+            ("else the first display name", "B", "Silver Seat"),
+            ("an empty short name is none", "C", "C"),
+            ("unknown id: the id", "Z", "Z"),
+        ];
+        for (name, id, want) in cases {
+            assert_eq!(book.product_name(id), want, "{name}");
+        }
+        assert_eq!(
+            book.product_names(&["A".into(), "B".into()]),
+            "Gold + Silver Seat"
+        );
+        let builtin = PriceBook::load(None).expect("built-in");
+        for sku in builtin.skus() {
+            assert!(sku.short_name.is_some(), "{} has a short name", sku.id);
+        }
+        assert_eq!(
+            builtin.product_name("DYN365_ENTERPRISE_CUSTOMER_SERVICE"),
+            "Customer Service Enterprise"
+        );
+    }
+
+    #[test]
     fn bad_books_are_rejected_with_the_key() {
         let cases = [
             (
@@ -581,6 +651,11 @@ mod tests {
                 "unknown key",
                 "[[sku]]\nid='A'\nkind='base'\nprice='1'",
                 "invalid price book",
+            ),
+            (
+                "fraction of a cent",
+                "[[sku]]\nid='A'\nkind='base'\nmonthly='33.333'\ncurrency='USD'",
+                "more than 2 decimal places",
             ),
             (
                 "duplicate id",

@@ -43,7 +43,8 @@ pub struct DeviceLicence {
 }
 
 /// Prices every recommendation. A device-class user whose share of the device licence would
-/// cost more than their current licences is left unchanged, and the shares are recomputed.
+/// cost more than their current licences gets what the rules give without the shared-device
+/// step (class, flags and reasons included), and the remaining users' shares are recomputed.
 pub fn price_all(
     mut recs: Vec<Recommendation>,
     book: &PriceBook,
@@ -53,7 +54,9 @@ pub fn price_all(
     let device_price = book.monthly(&device_sku);
     let mut shares: BTreeMap<usize, Decimal> = BTreeMap::new();
     let mut licences = Vec::new();
-    for _round in 0..recs.len().max(1) {
+    // Each round that does not end the loop moves at least one user off the device class, so
+    // it ends; the last round prices the devices that are left.
+    loop {
         let mut by_device: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, r) in recs.iter().enumerate() {
             if let (Class::Device, Some(d)) = (r.class, &r.device) {
@@ -78,33 +81,15 @@ pub fn price_all(
         }
         for (&i, &s) in &shares {
             let r = &mut recs[i];
-            if sum_prices(&r.current, book).is_some_and(|cur| s > cur) {
-                r.recommended = r.current.clone();
-                r.device = None;
-                r.reasons.push(format!(
-                    "a share of the device licence ({}) costs more than the current licences: unchanged",
-                    crate::money::fmt2(s)
-                ));
+            if let Some(cur) = sum_prices(&r.current, book)
+                && s > cur
+            {
+                fall_back_from_device(r, s, cur);
                 reverted = true;
             }
         }
         if !reverted {
             break;
-        }
-    }
-    // A recommendation never costs more than what the user holds now.
-    for r in recs.iter_mut().filter(|r| r.device.is_none()) {
-        if let (Some(cur), Some(new)) = (
-            sum_prices(&r.current, book),
-            sum_prices(&r.recommended, book),
-        ) && new > cur
-        {
-            r.recommended = r.current.clone();
-            r.reasons.push(format!(
-                "the recommended licences cost more ({}) than the current ones ({}): unchanged",
-                crate::money::fmt2(new),
-                crate::money::fmt2(cur)
-            ));
         }
     }
     let priced = recs
@@ -147,6 +132,30 @@ pub fn price_all(
         })
         .collect();
     (priced, licences)
+}
+
+/// Replaces a device-class recommendation by the one without the device step, saying why.
+fn fall_back_from_device(r: &mut Recommendation, share: Decimal, current: Decimal) {
+    let device = r.device.take().unwrap_or_default();
+    let why = format!(
+        "a share of the licence for shared device {device} ({}) costs more than the current \
+         licences ({}): classified without the shared-device rule",
+        crate::money::fmt2(share),
+        crate::money::fmt2(current)
+    );
+    match r.without_device.take() {
+        Some(fallback) => {
+            *r = *fallback;
+            r.reasons.insert(0, why);
+        }
+        // Built without classify (no fallback): leave the user as they are, and say so.
+        None => {
+            r.class = Class::Keep;
+            r.recommended = r.current.clone();
+            r.flags.clear();
+            r.reasons = vec![format!("{why}: unchanged")];
+        }
+    }
 }
 
 /// Users and money for one class or flag.
@@ -286,7 +295,11 @@ pub fn renewal(
 /// When savings become realisable and how much falls in the current fiscal year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Realisable {
+    /// The next renewal on or after as-of: seats bought on current terms change only then.
     pub renewal_date: NaiveDate,
+    /// The policy's `renewal_date` when it was already past at as-of and was rolled forward
+    /// whole years to `renewal_date` (the renderers say so).
+    pub rolled_forward_from: Option<NaiveDate>,
     pub fiscal_year_start: NaiveDate,
     pub fiscal_year_end: NaiveDate,
     /// Whole months from the renewal date to the fiscal year's end (0 when after it).
@@ -299,7 +312,8 @@ pub fn realisable(
     as_of: NaiveDate,
     monthly_at_renewal: Decimal,
 ) -> Option<Realisable> {
-    let renewal = policy.renewal_date?;
+    let given = policy.renewal_date?;
+    let renewal = next_renewal(given, as_of)?;
     let (m, d) = policy.fiscal_year_start;
     let start_this = NaiveDate::from_ymd_opt(as_of.year(), m, d)?;
     let fy_start = if start_this <= as_of {
@@ -308,9 +322,8 @@ pub fn realisable(
         NaiveDate::from_ymd_opt(as_of.year() - 1, m, d)?
     };
     let fy_end = fy_start.checked_add_months(Months::new(12))?;
-    let from = renewal.max(as_of);
     let mut months = 0u32;
-    while from
+    while renewal
         .checked_add_months(Months::new(months + 1))
         .is_some_and(|x| x <= fy_end)
     {
@@ -318,9 +331,27 @@ pub fn realisable(
     }
     Some(Realisable {
         renewal_date: renewal,
+        rolled_forward_from: (renewal != given).then_some(given),
         fiscal_year_start: fy_start,
         fiscal_year_end: fy_end,
         months_in_fiscal_year: months,
         this_fiscal_year: monthly_at_renewal * Decimal::from(months),
     })
 }
+
+/// The first anniversary of `renewal` on or after `as_of` (`renewal` itself when not past).
+/// Counted from the given date each time, so a 29 February renewal returns to the 29th in
+/// leap years instead of drifting to the 28th.
+pub fn next_renewal(renewal: NaiveDate, as_of: NaiveDate) -> Option<NaiveDate> {
+    if renewal >= as_of {
+        return Some(renewal);
+    }
+    let years = u32::try_from(as_of.year() - renewal.year()).ok()?;
+    (years.saturating_sub(1)..=years + 1)
+        .filter_map(|y| renewal.checked_add_months(Months::new(12 * y)))
+        .find(|d| *d >= as_of)
+}
+
+#[cfg(test)]
+#[path = "savings_tests.rs"]
+mod tests;

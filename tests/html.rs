@@ -140,22 +140,45 @@ fn without_a_previous_report_there_is_no_trend_section() {
 
 #[test]
 fn finance_reads_product_names_not_sku_ids() {
+    // The classes fixture with its Team Members SKU renamed in the tenant's price book.
     let tmp = tempfile::tempdir().expect("temp");
-    let html = analyze(&tmp.path().join("r"), &[]);
-    // The per-user tables name products by the price book's display name…
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for entry in std::fs::read_dir(fixture("classes")).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    let prices = dir.join("prices.toml");
+    let mut text = std::fs::read_to_string(&prices).expect("prices");
+    text.push_str(
+        "\n[[sku]]\nid = \"DYN365_TEAM_MEMBERS\"\nnames = [\"Dynamics 365 Team Members\"]\n\
+         short_name = \"Team Members (EA)\"\nfamily = \"team-members\"\nkind = \"team-member\"\n\
+         monthly = \"8.00\"\ncurrency = \"USD\"\nsource = \"test\"\n",
+    );
+    std::fs::write(&prices, text).expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "html", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    // The per-user tables name products by the price book's names…
     let users = html
         .split("<h2>Remove the licence")
         .nth(1)
         .expect("the remove section");
     let users = users.split("<h2>Occasional").next().expect("user sections");
     assert!(
-        users.contains("Dynamics 365 for Customer Service Enterprise Edition"),
-        "product names in the user tables"
+        users.contains("Customer Service Enterprise"),
+        "product names"
     );
+    assert!(users.contains("Team Members (EA)"), "the tenant's own name");
     assert!(
         !users.contains(">DYN365_ENTERPRISE_CUSTOMER_SERVICE<"),
         "no bare SKU id as a licence name"
     );
     // …and the section titles name the policy's target products, not a fixed text.
-    assert!(html.contains("Move to Dynamics 365 Team Members"));
+    assert!(html.contains("Move to Team Members (EA)"));
 }

@@ -1,5 +1,6 @@
 //! Subscriptions (canonical `sku, purchased, assigned` or Graph `subscribedSkus` flattened:
-//! `skuPartNumber`, `prepaidUnits.enabled`, `consumedUnits`) → seats bought per SKU.
+//! `skuPartNumber`, `prepaidUnits.enabled`, `consumedUnits`) → seats bought per in-scope SKU
+//! (family in the policy's `scope.families`); other price-book SKUs are only counted.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 
 use super::table::Table;
 use super::{Rejected, Source};
+use crate::policy::Policy;
 use crate::prices::PriceBook;
 
 /// Seats bought and assigned for one SKU, as the tenant's subscriptions report them.
@@ -19,8 +21,11 @@ pub struct Seats {
 
 #[derive(Debug, Default)]
 pub struct Subscriptions {
-    /// Price-book SKU id → seats (several rows of one SKU add up).
+    /// In-scope price-book SKU id → seats (several rows of one SKU add up).
     pub seats: BTreeMap<String, Seats>,
+    /// In the price book but outside the policy's scope families → seats bought: no
+    /// shelfware, no renewal line.
+    pub out_of_scope: BTreeMap<String, u64>,
     pub unknown_skus: BTreeMap<String, u64>,
     pub rows: BTreeMap<usize, u64>,
 }
@@ -28,6 +33,7 @@ pub struct Subscriptions {
 pub fn read(
     sources: &[&Source],
     book: &PriceBook,
+    policy: &Policy,
     rejected: &mut Vec<Rejected>,
 ) -> Result<Subscriptions> {
     let mut out = Subscriptions::default();
@@ -68,6 +74,9 @@ pub fn read(
             n += 1;
             let text = get(c_sku);
             match book.resolve(text) {
+                Some(sku) if !policy.in_scope(&sku.family) => {
+                    *out.out_of_scope.entry(sku.id.clone()).or_default() += purchased
+                }
                 Some(sku) => {
                     let e = out.seats.entry(sku.id.clone()).or_default();
                     e.purchased += purchased;

@@ -435,7 +435,7 @@ impl Report {
             .chain(a.licences.iter().map(|l| &l.sku))
         {
             if !products.contains_key(id) {
-                products.insert(id.clone(), product_name(&a.book, id));
+                products.insert(id.clone(), a.book.product_name(id).to_string());
             }
         }
         Report {
@@ -659,14 +659,6 @@ pub struct DepartmentRow {
     pub monthly_saving: Decimal,
 }
 
-/// The price book's product name for an id (its first display name), else the id.
-fn product_name(book: &crate::prices::PriceBook, id: &str) -> String {
-    book.get(id)
-        .and_then(|s| s.names.first())
-        .cloned()
-        .unwrap_or_else(|| id.to_string())
-}
-
 fn summary_row(s: &crate::savings::SummaryRow) -> SummaryRow {
     SummaryRow {
         annual_saving: s.annual_saving,
@@ -867,7 +859,7 @@ fn policy(a: &Analysis) -> PolicySettings {
                 id: s.id.clone(),
                 kind: s.kind,
                 monthly: s.monthly,
-                name: s.names.first().cloned().unwrap_or_else(|| s.id.clone()),
+                name: a.book.product_name(&s.id).to_string(),
                 seats: a.book.seats(&s.id),
                 source: s.source.clone(),
                 term: a.book.term(&s.id),
