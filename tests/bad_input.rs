@@ -252,7 +252,7 @@ fn garbage_values_are_rejected_with_line_and_column() {
         got,
         vec![
             "activity.csv:3: timestamp: \"2026-13-45T09:00:00Z\" is not a ISO 8601 timestamp",
-            "activity.csv:4: channel: \"fax\" is not a channel (voice, digital)",
+            "activity.csv:4: channel: \"fax\" is not a channel name or code (voice, phone, digital, Live chat, SMS, WhatsApp, 192360000, …)",
             "activity.csv:5: user_id: user id is empty",
         ]
     );

@@ -10,11 +10,16 @@
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
+use super::channels::ChannelMap;
 use super::prepare::Raw;
 use super::udf::*;
 use super::*;
 use crate::ingest::Kind;
 use crate::ingest::timeparse::TimeFormat;
+
+/// What a value the channel map does not know is said to be not.
+const NOT_A_CHANNEL: &str =
+    "a channel name or code (voice, phone, digital, Live chat, SMS, WhatsApp, 192360000, …)";
 
 /// The Dataverse / Dynamics CRM first-party application id.
 pub const DYNAMICS_APP_ID: &str = "00000007-0000-0000-c000-000000000000";
@@ -156,7 +161,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     let (ts, fmt) = raw.timestamp(i_ts)?;
     let op = udf_code(raw.text(i_op), op_code);
     let own = udf_code(raw.opt(i_own), own_code);
-    let chan = udf_code(raw.opt(i_chan), channel_code);
+    let chan = udf_channel(raw.opt(i_chan), ChannelMap::builtin()?);
     let mut checks = vec![uid_check(raw, i_uid), ts_check(raw, i_ts, fmt, false)];
     checks.extend(code_check(
         raw,
@@ -165,12 +170,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
         "an operation (read, create, update, delete, access)",
     ));
     checks.extend(code_check(raw, i_own, c::OWN, "true or false"));
-    checks.extend(code_check(
-        raw,
-        i_chan,
-        c::CHAN,
-        "a channel (voice, digital)",
-    ));
+    checks.extend(code_check(raw, i_chan, c::CHAN, NOT_A_CHANNEL));
     let n = match i_n {
         Some(i) => {
             checks.push(Check {
@@ -307,7 +307,8 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     let started = raw.text(i_ts).is_not_null();
     // A conversation never picked up has no agent or start: valid, but nobody's activity.
     let keep = uid.clone().is_not_null().and(started).and(is_bot.not());
-    let checks = vec![ts_check(raw, i_ts, fmt, true)];
+    let mut checks = vec![ts_check(raw, i_ts, fmt, true)];
+    checks.extend(code_check(raw, Some(i_chan), c::CHAN, NOT_A_CHANNEL));
     Ok(SlimSpec {
         slim: Slim {
             uid,
@@ -315,7 +316,7 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             op: lit(OP_CONVERSATION),
             table: null_text(),
             own: lit(0u8),
-            chan: udf_code(raw.text(i_chan), conversation_channel_code),
+            chan: udf_channel(raw.text(i_chan), ChannelMap::builtin()?),
             dev: null_text(),
             prem: lit(false),
             obj: null_text(),
@@ -361,17 +362,6 @@ fn audit_action_code(v: Option<&str>) -> u8 {
     }
 }
 
-/// `msdyn_channel` (code or label) → voice / digital; entity records are record routing, not
-/// a channel add-on's business.
-pub(super) fn conversation_channel_code(v: Option<&str>) -> u8 {
-    let Some(s) = v else { return CH_NONE };
-    match s.to_ascii_lowercase().as_str() {
-        "192370000" | "192440000" | "voice" | "voice call" => CH_VOICE,
-        "192350000" | "entity records" | "entity record" => CH_NONE,
-        _ => CH_DIGITAL,
-    }
-}
-
 /// Dataverse object type codes of the tables the rules name; names pass through lower-cased.
 pub(super) fn table_name(v: &str) -> Option<String> {
     let name = match v {
@@ -414,21 +404,6 @@ mod tests {
         ];
         for (v, want) in cases {
             assert_eq!(audit_op_code(Some(v)), want, "{v}");
-        }
-    }
-
-    #[test]
-    fn conversation_channels() {
-        let cases = [
-            ("192440000", CH_VOICE),
-            ("192370000", CH_VOICE),
-            ("192360000", CH_DIGITAL),
-            ("192300000", CH_DIGITAL),
-            ("192350000", CH_NONE),
-            ("Live chat", CH_DIGITAL),
-        ];
-        for (v, want) in cases {
-            assert_eq!(conversation_channel_code(Some(v)), want, "{v}");
         }
     }
 

@@ -4,6 +4,7 @@
 //! once (coverage, rejected rows with their lines); `aggregate` computes the window's profiles
 //! per user, per (user, table) for writes and per (device, user).
 
+mod channels;
 mod kinds;
 mod locate;
 mod prepare;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use polars::prelude::*;
 
 use super::*;
+use super::channels::ChannelMap;
 use crate::ingest::timeparse::TimeFormat;
 
 pub(super) fn timestamp_expr(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
@@ -120,7 +121,7 @@ pub(super) fn udf_lower(e: Expr) -> Expr {
     )
 }
 
-pub(super) fn udf_code(e: Expr, f: fn(Option<&str>) -> u8) -> Expr {
+pub(super) fn udf_code(e: Expr, f: impl Fn(Option<&str>) -> u8 + Send + Sync + 'static) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.str()?;
@@ -179,19 +180,9 @@ pub(super) fn own_code(v: Option<&str>) -> u8 {
     }
 }
 
-/// Channel → code; empty is no conversation.
-pub(super) fn channel_code(v: Option<&str>) -> u8 {
-    let Some(s) = v else { return CH_NONE };
-    let is = |w: &str| s.eq_ignore_ascii_case(w);
-    if is("voice") {
-        CH_VOICE
-    } else if is("digital") {
-        CH_DIGITAL
-    } else if is("none") {
-        CH_NONE
-    } else {
-        BAD
-    }
+/// Channel (a name or code of the channel map) → code; empty is no conversation.
+pub(super) fn udf_channel(e: Expr, map: &'static ChannelMap) -> Expr {
+    udf_code(e, move |v| map.code(v))
 }
 
 /// Maps ids through a table (Dataverse systemuser id → Entra object id); ids not in the table
@@ -364,13 +355,5 @@ mod tests {
             assert_eq!(bits.iter().map(|b| b.count_ones()).sum::<u32>(), 1);
             assert!(seen.insert(bits));
         }
-    }
-
-    #[test]
-    fn channel_codes() {
-        assert_eq!(channel_code(None), CH_NONE);
-        assert_eq!(channel_code(Some("Voice")), CH_VOICE);
-        assert_eq!(channel_code(Some("digital")), CH_DIGITAL);
-        assert_eq!(channel_code(Some("fax")), BAD);
     }
 }
