@@ -279,3 +279,63 @@ fn unknown_dynamics_sku_is_reported_and_validate_says_not_trusted() {
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(stdout.contains("NOT TRUSTED: Dynamics licence names not in the price book: Dynamics 365 Customer Service Galactic Edition"), "{stdout}");
 }
+
+#[test]
+fn a_stray_quote_in_a_small_file_stops_the_run() {
+    let assignments = std::fs::read_to_string(fixture("classes").join("assignments.csv"))
+        .expect("read")
+        .replacen(",Ida Idle,", ",\"Ida Idle,", 1);
+    // The sample's case: one stray quote on line 5, none after it.
+    let sample = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/assignments.csv"),
+    )
+    .expect("read")
+    .replacen(",Lena Jensen,", ",\"Lena Jensen,", 1);
+    let cases: [(&str, String, &str); 4] = [
+        (
+            "assignments.csv",
+            sample,
+            "assignments.csv:5: a quoted field opened here is never closed",
+        ),
+        (
+            // the stray quote pairs with the quote of line 7's "Rita, Reader"
+            "assignments.csv",
+            assignments,
+            "assignments.csv:5: a quoted field opened here runs over 3 lines",
+        ),
+        (
+            "subscriptions.csv",
+            "sku,purchased,assigned\nDYN365_TEAM_MEMBERS,5,5\n\"DYN365_ENTERPRISE_CUSTOMER_SERVICE,10,9\nDYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE,3,2\n".into(),
+            "subscriptions.csv:3: a quoted field opened here is never closed",
+        ),
+        (
+            "systemusers.csv",
+            "systemuserid,azureactivedirectoryobjectid,fullname\nd-1,u-agent,Agent\nd-2,u-voice,Vic\nd-3,u-idle,\"Ida\nd-4,u-k1,Kim\n".into(),
+            "systemusers.csv:4: a quoted field opened here is never closed",
+        ),
+    ];
+    let tmp = tempfile::tempdir().expect("temp");
+    for (i, (file, text, want)) in cases.into_iter().enumerate() {
+        let dir = folder(
+            tmp.path(),
+            &format!("q{i}"),
+            "activity.csv",
+            format!("{HEADER}u-agent,2026-10-01T09:00:00Z,update,incident\n").as_bytes(),
+        );
+        std::fs::write(dir.join(file), text).expect("write");
+        let out = tmp.path().join(format!("out{i}"));
+        let run = rightsize()
+            .args(["analyze", "--quiet", "--as-of", "2026-10-31", "--out"])
+            .arg(&out)
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{file}: {stderr}");
+        assert!(
+            stderr.contains(want),
+            "{file}: expected {want:?} in {stderr}"
+        );
+        assert!(!out.exists(), "{file}: no report written");
+    }
+}

@@ -120,6 +120,57 @@ pub fn csv_reader(path: &Path, delimiter: u8) -> std::io::Result<csv::Reader<Buf
         .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?)))
 }
 
+/// The line where a quoted field opens that is still open at the end of the file, if one is.
+/// The csv crate accepts such a file quietly, the rest of the file becoming one field; this
+/// scan follows its quoting rules (a quote opens a field only at the field's start, `""` inside
+/// one is a quote) so that an ordinary quote inside an unquoted field is no error.
+pub fn unclosed_quote(path: &Path, delimiter: u8) -> std::io::Result<Option<u64>> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A quote inside a quoted field: a doubled quote, or the field's end.
+        QuoteInQuoted,
+    }
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut line, mut open_line) = (1u64, 0u64);
+    let mut state = State::FieldStart;
+    let mut first = true;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let mut chunk = &buf[..n];
+        if first {
+            chunk = chunk
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(chunk);
+            first = false;
+        }
+        for &b in chunk {
+            state = match (state, b) {
+                (State::Quoted, b'"') => State::QuoteInQuoted,
+                (State::Quoted, _) => State::Quoted,
+                (State::QuoteInQuoted, b'"') => State::Quoted,
+                (State::FieldStart, b'"') => {
+                    open_line = line;
+                    State::Quoted
+                }
+                (_, b'\n' | b'\r') => State::FieldStart,
+                (_, d) if d == delimiter => State::FieldStart,
+                _ => State::Unquoted,
+            };
+            if b == b'\n' {
+                line += 1;
+            }
+        }
+    }
+    Ok((state == State::Quoted).then_some(open_line))
+}
+
 /// The encoding named by a `--encoding` label ("windows-1252", "latin1", "utf-16le", …).
 pub fn encoding_for_label(label: &str) -> Option<&'static Encoding> {
     Encoding::for_label(label.trim().as_bytes())
@@ -302,6 +353,30 @@ mod tests {
         let d = open(f.path(), encoding_for_label("windows-1252")).expect("forced");
         let text = std::fs::read_to_string(&d.path).expect("utf-8 copy");
         assert!(text.contains("José"));
+    }
+
+    #[test]
+    fn an_open_quote_at_the_end_is_found_at_its_line() {
+        let cases: [(&str, &[u8], Option<u64>); 6] = [
+            ("balanced", b"a,b\n\"x, y\",2\n", None),
+            ("quoted newline", b"a,b\n\"x\ny\",2\n3,4\n", None),
+            ("doubled quote", b"a,b\n\"x \"\"y\"\"\",2\n", None),
+            (
+                "quote inside an unquoted field",
+                b"a,b\nRita \"R,2\n3,4\n",
+                None,
+            ),
+            ("stray quote", b"a,b\n1,2\n\"Lena,2\n3,4\n", Some(3)),
+            (
+                "stray quote after a quoted newline",
+                b"a,b\n\"x\ny\",2\n5,\"6\n",
+                Some(4),
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let f = write(bytes);
+            assert_eq!(unclosed_quote(f.path(), b',').expect(name), want, "{name}");
+        }
     }
 
     #[test]

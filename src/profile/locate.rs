@@ -88,36 +88,13 @@ pub(super) fn locate_in_csv(shape: &CsvShape) -> Option<String> {
 }
 
 /// A quote opened and never closed swallows the rest of the file; the csv crate accepts that
-/// quietly, so find the line where the last unbalanced quote opened.
+/// quietly, so find the line where the open quote starts.
 fn unterminated_quote(shape: &CsvShape) -> Option<String> {
-    use std::io::Read;
-    let mut file = std::io::BufReader::new(std::fs::File::open(&shape.path).ok()?);
-    let mut buf = [0u8; 1 << 16];
-    let (mut line, mut open_line, mut quoted) = (1u64, 0u64, false);
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        for &b in &buf[..n] {
-            match b {
-                b'"' => {
-                    quoted = !quoted;
-                    if quoted {
-                        open_line = line;
-                    }
-                }
-                b'\n' => line += 1,
-                _ => {}
-            }
-        }
-    }
-    quoted.then(|| {
-        format!(
-            "{}:{open_line}: a quoted field opened here is never closed (a missing \")",
-            shape.name
-        )
-    })
+    let line = crate::ingest::decode::unclosed_quote(&shape.path, shape.delimiter).ok()??;
+    Some(format!(
+        "{}:{line}: a quoted field opened here is never closed (a missing \")",
+        shape.name
+    ))
 }
 
 fn sep_line(rec: &csv::ByteRecord) -> bool {
