@@ -21,8 +21,10 @@ pub struct Decoded {
     /// The encoding found ("utf-8", "utf-8 (BOM)", "utf-16le (BOM)", …).
     pub encoding: String,
     pub delimiter: u8,
-    /// Lines before the header (1 for Excel's `sep=;` line).
+    /// Lines before the header (PowerShell's `#TYPE …` line, Excel's `sep=;` line).
     pub lines_before_header: usize,
+    /// What the lines before the header were, in words ("" when there were none).
+    pub preamble: String,
     /// The header row's fields as written.
     pub header: Vec<String>,
     /// Keeps a transcoded copy alive as long as the file is read.
@@ -72,11 +74,20 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> Result<Decoded> {
     let body = text
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
         .unwrap_or(&text);
-    let (first_line, rest) = split_line(body);
-    let (lines_before_header, header_line, sep_hint) = match sep_line(first_line) {
-        Some(d) => (1, split_line(rest).0, Some(d)),
-        None => (0, first_line, None),
-    };
+    // Lines before the header: PowerShell's `#TYPE …` line (Windows PowerShell's Export-Csv
+    // writes it unless told not to), then Excel's `sep=;` line.
+    let mut preamble = Vec::new();
+    let (mut line, mut rest) = split_line(body);
+    if is_type_line(line) {
+        preamble.push("PowerShell #TYPE line skipped");
+        (line, rest) = split_line(rest);
+    }
+    let sep_hint = sep_line(line);
+    if sep_hint.is_some() {
+        preamble.push("Excel sep= line read");
+        (line, _) = split_line(rest);
+    }
+    let (lines_before_header, header_line) = (preamble.len(), line);
     if header_line.iter().all(|b| b.is_ascii_whitespace()) {
         bail!(
             "{}: the first line is empty; expected a header row",
@@ -106,6 +117,7 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> Result<Decoded> {
         delimiter,
         lines_before_header,
         header,
+        preamble: preamble.join(", "),
         _temp: temp,
     })
 }
@@ -184,6 +196,14 @@ fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
         }
         None => (bytes.strip_suffix(b"\r").unwrap_or(bytes), &[]),
     }
+}
+
+/// Windows PowerShell's `Export-Csv` first line, `#TYPE Selected.System.Management.…`.
+fn is_type_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(line)
+        .trim_ascii_start()
+        .starts_with(b"#TYPE")
 }
 
 /// Excel's `sep=;` first line names the delimiter.
@@ -325,6 +345,21 @@ mod tests {
             ("tab", b"a\tb\n".to_vec(), "utf-8", b'\t', 0),
             ("excel sep line", b"sep=;\na;b\n".to_vec(), "utf-8", b';', 1),
             (
+                "powershell type line",
+                b"#TYPE Selected.System.Management.Automation.PSCustomObject\r\n\"a\",\"b\"\r\n"
+                    .to_vec(),
+                "utf-8",
+                b',',
+                1,
+            ),
+            (
+                "powershell type line, then excel's",
+                b"#TYPE System.Management.Automation.PSCustomObject\nsep=;\na;b\n".to_vec(),
+                "utf-8",
+                b';',
+                2,
+            ),
+            (
                 "quoted comma in semicolon header",
                 b"\"a,x\";b\n".to_vec(),
                 "utf-8",
@@ -342,6 +377,14 @@ mod tests {
             assert_eq!(d.lines_before_header, skip, "{name}");
             assert_eq!(d.header[1], "b", "{name}");
         }
+    }
+
+    #[test]
+    fn the_lines_before_the_header_are_named() {
+        let f = write(b"#TYPE Selected.System.Management.Automation.PSCustomObject\na,b\n");
+        let d = open(f.path(), None).expect("type line");
+        assert_eq!(d.preamble, "PowerShell #TYPE line skipped");
+        assert_eq!(d.header, vec!["a", "b"]);
     }
 
     #[test]

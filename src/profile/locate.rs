@@ -58,7 +58,9 @@ pub(super) fn locate_polars_error(
 pub(super) fn locate_in_csv(shape: &CsvShape) -> Option<String> {
     let mut rdr = crate::ingest::decode::csv_reader(&shape.path, shape.delimiter).ok()?;
     let mut rec = csv::ByteRecord::new();
+    let mut n = 0usize;
     loop {
+        n += 1;
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => return unterminated_quote(shape),
             Err(e) => {
@@ -74,7 +76,9 @@ pub(super) fn locate_in_csv(shape: &CsvShape) -> Option<String> {
                     ));
                 }
                 let blank = rec.len() == 1 && rec.get(0) == Some(b"".as_slice());
-                if rec.len() != shape.width && !blank && !sep_line(&rec) {
+                // The lines before the header (`#TYPE`, `sep=`) have fields of their own.
+                let preamble = n <= shape.lines_before_header;
+                if rec.len() != shape.width && !blank && !preamble {
                     return Some(format!(
                         "{}:{line}: expected {} fields as in the header, found {}",
                         shape.name,
@@ -95,10 +99,6 @@ fn unterminated_quote(shape: &CsvShape) -> Option<String> {
         "{}:{line}: a quoted field opened here is never closed (a missing \")",
         shape.name
     ))
-}
-
-fn sep_line(rec: &csv::ByteRecord) -> bool {
-    rec.len() == 1 && rec.get(0).is_some_and(|f| f.starts_with(b"sep="))
 }
 
 /// Maps 0-based data-row indexes to 1-based line numbers (quoted newlines make them differ).

@@ -93,6 +93,7 @@ struct CsvShape {
     path: std::path::PathBuf,
     delimiter: u8,
     width: usize,
+    lines_before_header: usize,
 }
 
 /// Per-device, per-user event counts in the window.

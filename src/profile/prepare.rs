@@ -209,6 +209,7 @@ fn shape_of(src: &Source) -> Option<CsvShape> {
         path: dec.path.clone(),
         delimiter: dec.delimiter,
         width: src.columns.len(),
+        lines_before_header: dec.lines_before_header,
     })
 }
 
