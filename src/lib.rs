@@ -20,6 +20,7 @@ pub mod pseudonym;
 pub mod report;
 pub mod savings;
 pub mod smtp;
+pub mod text;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

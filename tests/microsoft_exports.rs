@@ -235,3 +235,49 @@ fn powershell_export_csv_type_line_is_skipped() {
         .count();
     assert_eq!(listed, 2, "{stdout}");
 }
+
+#[test]
+fn one_person_in_two_assignment_exports_is_one_user() {
+    // The admin center writes the object id bare and lower-case; a Graph export (or a
+    // hand-made canonical file) may write it in braces and capitals, or give only the UPN.
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::write(
+        dir.join("users.csv"),
+        "Display name,User principal name,Object Id,Licenses,Block credential\n\
+         Anna,anna@contoso.com,11111111-1111-4111-8111-11111111aaaa,Dynamics 365 Customer Service Enterprise,False\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("licenseDetails.csv"),
+        "userPrincipalName,userId,skuId,skuPartNumber\n\
+         ANNA@contoso.com,{11111111-1111-4111-8111-11111111AAAA},749742bf-0d37-4158-a120-33567104deeb,DYN365_ENTERPRISE_CUSTOMER_SERVICE\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("canonical.csv"),
+        "upn,sku\nAnna@Contoso.com,DYN365_ENTERPRISE_CUSTOMER_SERVICE\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("activity.csv"),
+        "user_id,timestamp,operation,table\n{11111111-1111-4111-8111-11111111AAAA},2026-10-01T09:00:00Z,read,incident\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--as-of", "2026-10-02", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("recommendations.csv"));
+    assert_eq!(rows.len(), 1, "one user, not three: {rows:?}");
+    assert_eq!(rows[0]["user_id"], "11111111-1111-4111-8111-11111111aaaa");
+    assert_eq!(
+        rows[0]["current_skus"],
+        "DYN365_ENTERPRISE_CUSTOMER_SERVICE"
+    );
+    assert_eq!(rows[0]["class"], "team-member", "{}", rows[0]["reasons"]);
+}

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use crate::model::{Profile, TableWrites};
 
 pub use prepare::prepare;
-pub use udf::normalise_id;
 
 /// ISO 8601 text → epoch milliseconds (UTC), as every source parses it.
 pub fn iso_epoch_ms(e: polars::prelude::Expr) -> polars::prelude::Expr {

@@ -7,9 +7,10 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
-use super::*;
 use super::channels::ChannelMap;
+use super::*;
 use crate::ingest::timeparse::TimeFormat;
+use crate::text::{is_lower, lower, normalise_id, normalise_id_cow, parse_bool};
 
 pub(super) fn timestamp_expr(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
     match dtype {
@@ -173,7 +174,7 @@ pub(super) fn op_code(v: Option<&str>) -> u8 {
 
 /// Own-record flag → 1 true, 0 false or missing, `BAD` otherwise.
 pub(super) fn own_code(v: Option<&str>) -> u8 {
-    match crate::ingest::assignments::parse_bool(v.unwrap_or("")) {
+    match parse_bool(v.unwrap_or("")) {
         Ok(Some(true)) => 1,
         Ok(_) => 0,
         Err(_) => BAD,
@@ -249,39 +250,6 @@ pub(super) fn udf_count(e: Expr) -> Expr {
     )
 }
 
-/// GUIDs compare lower-cased without braces; other ids are only trimmed and lower-cased.
-pub fn normalise_id(s: &str) -> String {
-    normalise_id_cow(s).into_owned()
-}
-
-/// `normalise_id` without allocating when the id is already normal (the common case).
-fn normalise_id_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    // Fast path (almost every id): nothing to trim, nothing to lower-case.
-    if let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last())
-        && !first.is_ascii_whitespace()
-        && first != b'{'
-        && !last.is_ascii_whitespace()
-        && last != b'}'
-        && is_lower(s)
-    {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    lower(s.trim().trim_start_matches('{').trim_end_matches('}'))
-}
-
-fn is_lower(s: &str) -> bool {
-    !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-}
-
-/// Lower-case, borrowing when there is nothing to change.
-fn lower(s: &str) -> std::borrow::Cow<'_, str> {
-    if !is_lower(s) {
-        std::borrow::Cow::Owned(s.to_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
 /// A string column mapped through a function to another string (e.g. table codes → names).
 pub(super) fn udf_text(e: Expr, f: fn(&str) -> Option<String>) -> Expr {
     e.map(
@@ -315,24 +283,6 @@ mod tests {
         for (name, v, want) in cases {
             assert_eq!(op_code(v), want, "{name}");
         }
-    }
-
-    #[test]
-    fn ids_are_trimmed_unbraced_and_lower_cased() {
-        for (raw, want) in [
-            ("abc-1", "abc-1"),
-            (" ABC-1 ", "abc-1"),
-            ("{ABC-1}", "abc-1"),
-            ("\u{a0}abc", "abc"),
-            ("Ünïcode", "ünïcode"),
-            ("", ""),
-        ] {
-            assert_eq!(normalise_id(raw), want, "{raw:?}");
-        }
-        assert!(matches!(
-            normalise_id_cow("already-normal"),
-            std::borrow::Cow::Borrowed(_)
-        ));
     }
 
     #[test]
