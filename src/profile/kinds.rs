@@ -97,9 +97,11 @@ fn null_text() -> Expr {
 /// A missing or unparsable timestamp; with `allow_empty`, an empty one is not an error.
 fn ts_check(raw: &Raw, i: usize, fmt: Option<TimeFormat>, allow_empty: bool) -> Check {
     let desc = fmt.map_or("ISO 8601", TimeFormat::describe);
+    // A typed column's value is always a timestamp: when it is rejected, it is out of range.
+    let typed = raw.typed_timestamp(i);
     Check {
         column: raw.header(i),
-        raw: raw.text(i),
+        raw: raw.timestamp_text(i),
         bad: Box::new(move |raw_value| {
             let missing = col(c::TS).is_null();
             if allow_empty {
@@ -111,6 +113,8 @@ fn ts_check(raw: &Raw, i: usize, fmt: Option<TimeFormat>, allow_empty: bool) -> 
         message: Box::new(move |v| {
             if v.is_empty() {
                 "timestamp is empty".to_string()
+            } else if typed {
+                "timestamp out of range".to_string()
             } else {
                 format!("\"{v}\" is not a {desc} timestamp")
             }

@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::kinds::{self, SlimSpec};
 use super::locate::{first_csv_value, lines_of_rows, locate_polars_error, parquet_first_string};
 use super::rollup::{Parts, Window};
-use super::udf::timestamp_expr;
+use super::udf::{is_typed_timestamp, timestamp_expr};
 use super::*;
 use crate::ingest::timeparse::TimeFormat;
 use crate::ingest::{Rejected, Source, norm_header};
@@ -55,13 +55,33 @@ impl Raw<'_> {
         self.src.columns.get(i).map_or("", |s| s.trim()).to_string()
     }
 
-    /// Epoch milliseconds of a timestamp column, in the file's one format.
-    pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
-        let dtype = self
-            .schema
+    fn dtype(&self, i: usize) -> DataType {
+        self.schema
             .get(internal(i).as_str())
             .cloned()
-            .unwrap_or(DataType::String);
+            .unwrap_or(DataType::String)
+    }
+
+    /// Whether a timestamp column is typed (a Parquet datetime or date), not text.
+    pub fn typed_timestamp(&self, i: usize) -> bool {
+        is_typed_timestamp(&self.dtype(i))
+    }
+
+    /// A timestamp column as text for messages: a typed one as its raw number, since a value
+    /// out of chrono's range cannot be formatted as a date.
+    pub fn timestamp_text(&self, i: usize) -> Expr {
+        if self.typed_timestamp(i) {
+            col(internal(i))
+                .cast(DataType::Int64)
+                .cast(DataType::String)
+        } else {
+            self.text(i)
+        }
+    }
+
+    /// Epoch milliseconds of a timestamp column, in the file's one format.
+    pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
+        let dtype = self.dtype(i);
         let sample = match &self.src.decoded {
             Some(dec) => first_csv_value(dec, i)?,
             None if dtype == DataType::String => {

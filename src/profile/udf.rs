@@ -12,7 +12,43 @@ use super::*;
 use crate::ingest::timeparse::TimeFormat;
 use crate::text::{is_lower, lower, normalise_id, normalise_id_cow, parse_bool};
 
+/// Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps
+/// the date arithmetic downstream can take (a typed Parquet column can hold any 64-bit value).
+const MIN_MS: i64 = -62_135_596_800_000;
+const MAX_MS: i64 = 253_402_300_799_999;
+
+/// Epoch milliseconds of a timestamp column; a value out of range is null (a rejected row).
 pub(super) fn timestamp_expr(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
+    in_range(timestamp_ms(e, dtype, fmt))
+}
+
+/// Whether a typed (not text) timestamp column: its values are numbers, never unparsable.
+pub(super) fn is_typed_timestamp(dtype: &DataType) -> bool {
+    matches!(dtype, DataType::Datetime(..) | DataType::Date)
+}
+
+fn in_range(e: Expr) -> Expr {
+    e.map(
+        |c: Column| {
+            let ca = c.i64()?;
+            if ca
+                .iter()
+                .all(|v| v.is_none_or(|ms| (MIN_MS..=MAX_MS).contains(&ms)))
+            {
+                return Ok(c);
+            }
+            let out: Int64Chunked = Int64Chunked::from_iter_options(
+                ca.name().clone(),
+                ca.iter()
+                    .map(|v| v.filter(|ms| (MIN_MS..=MAX_MS).contains(ms))),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+    )
+}
+
+fn timestamp_ms(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
     match dtype {
         DataType::Datetime(unit, _) => {
             let per_ms: i64 = match unit {
@@ -283,6 +319,18 @@ mod tests {
         for (name, v, want) in cases {
             assert_eq!(op_code(v), want, "{name}");
         }
+    }
+
+    #[test]
+    fn the_timestamp_range_is_years_1_to_9999() {
+        let ms = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_milli_opt(0, 0, 0, 0))
+                .map(|t| t.and_utc().timestamp_millis())
+                .expect("date")
+        };
+        assert_eq!(MIN_MS, ms(1, 1, 1));
+        assert_eq!(MAX_MS, ms(9999, 12, 31) + MS_PER_DAY - 1);
     }
 
     #[test]
