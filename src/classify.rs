@@ -53,8 +53,24 @@ pub struct Recommendation {
     pub premium_events: u64,
 }
 
-/// Classifies one user.
+/// Classifies one user; rejected activity rows are said, and lower the confidence when they
+/// are a noticeable share of the user's rows (their events are missing from the profile).
 pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
+    let mut rec = classify_profile(user, profile, ctx);
+    if let Some(p) = profile.filter(|p| p.rejected_rows > 0) {
+        rec.reasons.push(format!(
+            "{} of this user's {} activity rows were rejected: see rejected.csv",
+            crate::text::thousands(p.rejected_rows),
+            crate::text::thousands(p.activity_rows)
+        ));
+        if share(p.rejected_rows, p.activity_rows) >= ctx.policy.rejected_lower_confidence_share {
+            rec.confidence = rec.confidence.lower();
+        }
+    }
+    rec
+}
+
+fn classify_profile(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
     let empty = Profile::default();
     let p = profile.unwrap_or(&empty);
     let current: Vec<String> = user.holdings.iter().map(|h| h.sku.clone()).collect();

@@ -296,8 +296,9 @@ fn warn_rejected(a: &Analysis) {
         return;
     }
     eprintln!(
-        "warning: {} input row(s) rejected (all listed in rejected.csv); the first:",
-        a.rejected_total
+        "warning: {} input row(s) rejected, of {} user(s) (all listed in rejected.csv); the first:",
+        text::thousands(a.rejected_total),
+        text::thousands(a.rejected_users)
     );
     for r in a.rejected.iter().take(10) {
         eprintln!("  {r}");
@@ -332,6 +333,14 @@ fn print_summary(w: &mut impl Write, a: &Analysis) -> Result<()> {
         .filter(|s| s.group == "flag" && s.users > 0)
     {
         writeln!(w, "  flag {:<15} {:>6} users", s.name, s.users)?;
+    }
+    if a.rejected_total > 0 {
+        writeln!(
+            w,
+            "rejected rows: {}, of {} user(s) (see rejected.csv)",
+            text::thousands(a.rejected_total),
+            text::thousands(a.rejected_users)
+        )?;
     }
     for warning in &a.warnings {
         writeln!(w, "note: {warning}")?;
@@ -385,7 +394,12 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         counts.push_str(&format!(" {class} {n};"));
     }
     writeln!(w, "classes:{counts}")?;
-    writeln!(w, "rejected rows: {}", a.rejected_total)?;
+    writeln!(
+        w,
+        "rejected rows: {} (of {} user(s))",
+        text::thousands(a.rejected_total),
+        text::thousands(a.rejected_users)
+    )?;
     for r in &a.rejected {
         writeln!(w, "  {r}")?;
     }

@@ -39,6 +39,19 @@ pub fn lower(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A count with thousands separators: `9,800`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A value that is not a boolean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NotABool;
@@ -73,6 +86,19 @@ mod tests {
             normalise_id_cow("already-normal"),
             Cow::Borrowed(_)
         ));
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        for (n, want) in [
+            (0, "0"),
+            (412, "412"),
+            (9_800, "9,800"),
+            (312_856, "312,856"),
+            (1_000_000, "1,000,000"),
+        ] {
+            assert_eq!(thousands(n), want, "{n}");
+        }
     }
 
     #[test]

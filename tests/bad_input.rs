@@ -339,3 +339,70 @@ fn a_stray_quote_in_a_small_file_stops_the_run() {
         assert!(!out.exists(), "{file}: no report written");
     }
 }
+
+#[test]
+fn rejected_rows_are_counted_per_user_and_lower_confidence() {
+    // u-agent: 62 valid writes, then `bad` rows with an unknown operation; u-voice: valid only.
+    // The activity covers the whole (30-day) window, so the confidence is high to begin with.
+    let run = |bad: usize| {
+        let mut body = String::from(HEADER);
+        for d in 1..=31 {
+            for h in [9, 10] {
+                body.push_str(&format!(
+                    "u-agent,2026-10-{d:02}T{h:02}:00:00Z,update,incident\n"
+                ));
+            }
+            body.push_str(&format!(
+                "u-voice,2026-10-{d:02}T09:00:00Z,update,incident\n"
+            ));
+        }
+        for i in 0..bad {
+            body.push_str(&format!(
+                "u-agent,2026-10-21T{:02}:00:00Z,assign,incident\n",
+                i % 24
+            ));
+        }
+        body.push_str(",2026-10-21T09:00:00Z,frobnicate,incident\n");
+        let tmp = tempfile::tempdir().expect("temp");
+        let dir = folder(tmp.path(), "r", "activity.csv", body.as_bytes());
+        std::fs::write(dir.join("policy.toml"), "lookback_days = 30\n").expect("policy");
+        let out = tmp.path().join("out");
+        let run = rightsize()
+            .args(["analyze", "--quiet", "--as-of", "2026-10-31", "--out"])
+            .arg(&out)
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert_eq!(run.status.code(), Some(0));
+        let rows = read_csv(&out.join("recommendations.csv"));
+        let pick = |id: &str| {
+            let r = rows.iter().find(|r| r["user_id"] == id).expect("user");
+            (
+                r["class"].clone(),
+                r["confidence"].clone(),
+                r["reasons"].clone(),
+            )
+        };
+        let stdout = String::from_utf8_lossy(&run.stdout).to_string();
+        (pick("u-agent"), pick("u-voice"), stdout)
+    };
+    let (clean, _, _) = run(0);
+    assert!(!clean.2.contains("rejected"), "{}", clean.2);
+    // 1 rejected row of 63 (1.6%, above the default 1%) lowers the confidence one step.
+    let (agent, voice, stdout) = run(1);
+    assert_eq!(agent.0, clean.0, "the class is still judged");
+    assert!(
+        agent
+            .2
+            .contains("1 of this user's 63 activity rows were rejected: see rejected.csv"),
+        "{}",
+        agent.2
+    );
+    assert_eq!((clean.1.as_str(), agent.1.as_str()), ("high", "medium"));
+    assert!(!voice.2.contains("rejected"), "{}", voice.2);
+    // The row without a user id counts for the file, not for a user.
+    assert!(
+        stdout.contains("rejected rows: 2, of 1 user(s) (see rejected.csv)"),
+        "{stdout}"
+    );
+}

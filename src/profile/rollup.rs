@@ -188,6 +188,8 @@ pub fn aggregate(
     }
     let sum = |n: &str| col(n).sum().cast(DataType::UInt64).alias(n);
     let mut user_aggs = vec![
+        sum("rows"),
+        sum("rejected"),
         sum("events"),
         col("first").min(),
         col("last").max(),
@@ -199,7 +201,14 @@ pub fn aggregate(
     ];
     user_aggs.extend((0..words).map(|k| col(word(k)).bitwise_or().alias(word(k))));
     let users = stack(users)?
-        .filter(col(c::UID).is_not_null().and(col("events").gt(lit(0u64))))
+        // A user whose rows were all rejected keeps a profile: the rejected count is news.
+        .filter(
+            col(c::UID).is_not_null().and(
+                col("events")
+                    .gt(lit(0u64))
+                    .or(col("rejected").gt(lit(0u64))),
+            ),
+        )
         .group_by([col(c::UID)])
         .agg(user_aggs);
     let writes = stack(writes)?
@@ -231,6 +240,7 @@ fn profiles_from(
     {
         let uid = per_user.column(c::UID)?.str()?;
         let u = |n: &str| -> Result<&UInt64Chunked> { Ok(per_user.column(n)?.u64()?) };
+        let (rows, rejected) = (u("rows")?, u("rejected")?);
         let (events, reads, wr, voice, digital, prem) = (
             u("events")?,
             u("reads")?,
@@ -262,6 +272,8 @@ fn profiles_from(
                     premium_events: prem.get(i).unwrap_or(0),
                     write_tables: Vec::new(),
                     devices: Vec::new(),
+                    activity_rows: rows.get(i).unwrap_or(0),
+                    rejected_rows: rejected.get(i).unwrap_or(0),
                 },
             );
         }
