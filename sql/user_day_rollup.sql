@@ -71,9 +71,9 @@ conversation_events AS (
            'access' AS operation,
            CAST(NULL AS STRING) AS table_name,
            'false' AS own_record,
-           CASE WHEN w.msdyn_channel IN ('192370000', '192440000') THEN 'voice'
-                WHEN w.msdyn_channel = '192350000' THEN CAST(NULL AS STRING)
-                ELSE 'digital' END AS channel
+           -- as written (a code or a name): rightsize maps it to voice / digital / none
+           -- with its channel map and rejects a value it does not know
+           TRIM(CAST(w.msdyn_channel AS STRING)) AS channel
     FROM msdyn_ocliveworkitem w
     LEFT JOIN bots b ON LOWER(w._msdyn_activeagentid_value) = b.dataverse_id
     WHERE w._msdyn_activeagentid_value IS NOT NULL

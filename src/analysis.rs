@@ -55,7 +55,7 @@ pub struct Analysis {
     pub realisable: Option<Realisable>,
     pub rejected: Vec<Rejected>,
     pub rejected_total: u64,
-    /// Licensed users some of whose activity rows were rejected.
+    /// Users (by activity user id) with at least one rejected activity row.
     pub rejected_users: u64,
     pub unknown_skus: BTreeMap<String, u64>,
     pub out_of_scope: BTreeMap<String, u64>,
@@ -169,8 +169,10 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     for (k, p) in &activity.profiles {
         by_key.entry(k.to_lowercase()).or_insert(p);
     }
+    // Profiles of users whose rows were all rejected carry no activity.
+    let active = |p: &Profile| p.events > 0;
     let mut join = JoinStats {
-        activity_users: activity.profiles.len() as u64,
+        activity_users: activity.profiles.values().filter(|p| active(p)).count() as u64,
         licensed_users: assigned.users.len() as u64,
         ..JoinStats::default()
     };
@@ -198,15 +200,22 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             (None, Some(b)) => Some((*b).clone()),
             (None, None) => None,
         };
-        if profile.is_some() {
+        if profile.as_ref().is_some_and(active) {
             join.licensed_users_with_activity += 1;
             matched_keys.insert(id_key.clone());
             matched_keys.insert(upn_key.clone());
         }
         recs.push(classify::classify(user, profile.as_ref(), &ctx));
     }
-    join.matched_activity_users =
-        by_key.keys().filter(|k| matched_keys.contains(*k)).count() as u64;
+    join.matched_activity_users = by_key
+        .iter()
+        .filter(|(k, p)| active(p) && matched_keys.contains(*k))
+        .count() as u64;
+    let rejected_users = activity
+        .profiles
+        .values()
+        .filter(|p| p.rejected_rows > 0)
+        .count() as u64;
     if join.activity_users >= 10
         && join.licensed_users >= 10
         && join.licensed_users_with_activity * 20 < join.licensed_users
@@ -352,7 +361,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         realisable,
         rejected,
         rejected_total,
-        rejected_users: 0,
+        rejected_users,
         unknown_skus,
         out_of_scope,
         other_licences: assigned.other_licences,
@@ -536,6 +545,8 @@ fn merge(a: &Profile, b: &Profile) -> Profile {
     p.write_tables.sort();
     p.devices.extend(b.devices.iter().cloned());
     p.devices.sort();
+    p.activity_rows += b.activity_rows;
+    p.rejected_rows += b.rejected_rows;
     p
 }
 

@@ -61,16 +61,37 @@ pub struct Recommendation {
 
 /// Classifies one user. Without device data, an active user's class is judged as if they
 /// had no shared device: the recommendation says so and its confidence is one step lower.
+/// Rejected activity rows are said, and lower the confidence when they are a noticeable share
+/// of the user's rows (their events are missing from the profile).
 pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
-    let mut rec = rules(user, profile, ctx, true);
+    let mut rec = annotated(rules(user, profile, ctx, true), profile, ctx);
     if rec.class == Class::Device {
-        rec.without_device = Some(Box::new(rules(user, profile, ctx, false)));
+        rec.without_device = Some(Box::new(annotated(
+            rules(user, profile, ctx, false),
+            profile,
+            ctx,
+        )));
     }
+    rec
+}
+
+/// The notes every recommendation gets about the data it was judged from.
+fn annotated(mut rec: Recommendation, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
     let judged_by_use = matches!(rec.class, Class::TeamMember | Class::Activity | Class::Full);
     if !ctx.device_data && judged_by_use && rec.confidence != Confidence::Low {
         rec.confidence = rec.confidence.lower();
         rec.reasons
             .push("no device data: shared devices cannot be detected".into());
+    }
+    if let Some(p) = profile.filter(|p| p.rejected_rows > 0) {
+        rec.reasons.push(format!(
+            "{} of this user's {} activity rows were rejected: see rejected.csv",
+            crate::text::thousands(p.rejected_rows),
+            crate::text::thousands(p.activity_rows)
+        ));
+        if share(p.rejected_rows, p.activity_rows) >= ctx.policy.rejected_lower_confidence_share {
+            rec.confidence = rec.confidence.lower();
+        }
     }
     rec
 }

@@ -21,6 +21,7 @@ pub mod pseudonym;
 pub mod report;
 pub mod savings;
 pub mod smtp;
+pub mod text;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -320,17 +321,39 @@ fn options(args: &InputArgs) -> Options {
     }
 }
 
+/// How many groups of rejected rows stderr shows (validate shows them all).
+const REJECT_GROUPS_SHOWN: usize = 10;
+
 fn warn_rejected(a: &Analysis) {
     if a.rejected_total == 0 {
         return;
     }
     eprintln!(
-        "warning: {} input row(s) rejected (all listed in rejected.csv); the first:",
-        a.rejected_total
+        "warning: {} input row(s) rejected, of {} user(s) (all listed in rejected.csv):",
+        text::thousands(a.rejected_total),
+        text::thousands(a.rejected_users)
     );
-    for r in a.rejected.iter().take(10) {
-        eprintln!("  {r}");
+    let lines = rejected_lines(a);
+    for l in lines.iter().take(REJECT_GROUPS_SHOWN) {
+        eprintln!("  {l}");
     }
+    if lines.len() > REJECT_GROUPS_SHOWN {
+        eprintln!(
+            "  … and {} more kinds of problem: `rightsize validate` lists them all",
+            lines.len() - REJECT_GROUPS_SHOWN
+        );
+    }
+}
+
+/// The rejected rows grouped by file, column and kind, with the activity files' exact counts.
+fn rejected_lines(a: &Analysis) -> Vec<String> {
+    let mut totals = std::collections::BTreeMap::new();
+    for c in &a.coverage {
+        for (column, n) in &c.rejected_by_column {
+            *totals.entry((c.name.clone(), column.clone())).or_default() += n;
+        }
+    }
+    ingest::rejects::lines(&a.rejected, &totals)
 }
 
 fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
@@ -362,8 +385,9 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
     if h.rejected_rows > 0 {
         writeln!(
             w,
-            "rejected: {} input row(s), touching {} licensed user(s) (see rejected.csv)",
-            h.rejected_rows, h.rejected_users
+            "rejected rows: {}, of {} user(s) (see rejected.csv)",
+            text::thousands(h.rejected_rows),
+            text::thousands(h.rejected_users)
         )?;
     }
     for warning in &r.data_quality.warnings {
@@ -418,9 +442,14 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         counts.push_str(&format!(" {class} {n};"));
     }
     writeln!(w, "classes:{counts}")?;
-    writeln!(w, "rejected rows: {}", a.rejected_total)?;
-    for r in &a.rejected {
-        writeln!(w, "  {r}")?;
+    writeln!(
+        w,
+        "rejected rows: {} (of {} user(s); every one is listed in rejected.csv)",
+        text::thousands(a.rejected_total),
+        text::thousands(a.rejected_users)
+    )?;
+    for line in rejected_lines(a) {
+        writeln!(w, "  {line}")?;
     }
     for warning in &a.warnings {
         writeln!(w, "note: {warning}")?;

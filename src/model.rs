@@ -217,6 +217,10 @@ pub struct Profile {
     pub write_tables: Vec<TableWrites>,
     /// Events per device id, sorted by device id.
     pub devices: Vec<(String, u64)>,
+    /// Rows of the activity files with this user id, in and out of the window, and how many
+    /// of them were rejected (a rejected row's events are missing from the counts above).
+    pub activity_rows: u64,
+    pub rejected_rows: u64,
 }
 
 impl Profile {

@@ -32,6 +32,13 @@ struct RawPolicy {
     targets: Option<RawTargets>,
     scope: Option<RawScope>,
     rule: Option<Vec<RawRule>>,
+    rejected: Option<RawRejected>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRejected {
+    lower_confidence_share: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +132,9 @@ pub struct Policy {
     pub targets: Targets,
     pub families: Vec<String>,
     pub rules: Vec<Rule>,
+    /// A user whose rejected activity rows are at least this share of their rows gets a lower
+    /// confidence.
+    pub rejected_lower_confidence_share: Decimal,
     /// The TOML texts the policy was built from, for the manifest digest.
     pub texts: Vec<String>,
     pub origin: String,
@@ -240,6 +250,12 @@ fn merge(base: RawPolicy, user: RawPolicy) -> RawPolicy {
         targets,
         scope: user.scope.or(base.scope),
         rule: user.rule.or(base.rule),
+        rejected: match (base.rejected, user.rejected) {
+            (Some(b), Some(u)) => Some(RawRejected {
+                lower_confidence_share: u.lower_confidence_share.or(b.lower_confidence_share),
+            }),
+            (b, u) => u.or(b),
+        },
     }
 }
 
@@ -351,7 +367,12 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
             })
         })
         .collect::<Result<_>>()?;
+    let rejected_lower_confidence_share = share(
+        raw.rejected.and_then(|r| r.lower_confidence_share),
+        "rejected.lower_confidence_share",
+    )?;
     Ok(Policy {
+        rejected_lower_confidence_share,
         lookback_days,
         grace_days,
         occasional_days,
@@ -458,6 +479,11 @@ mod tests {
                 "fiscal year not MM-DD",
                 "fiscal_year_start = '13-01'",
                 "fiscal_year_start",
+            ),
+            (
+                "rejected share above one",
+                "[rejected]\nlower_confidence_share = '2'",
+                "rejected.lower_confidence_share",
             ),
             (
                 "bad audit own",

@@ -191,3 +191,93 @@ fn graph_licence_export_with_group_assignment() {
         .expect("ben");
     assert!(!ben["flags"].contains("group-assigned"));
 }
+
+#[test]
+fn powershell_export_csv_type_line_is_skipped() {
+    // Windows PowerShell 5.1's Export-Csv writes a `#TYPE` line before the (quoted) header.
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::write(
+        dir.join("licenseDetails.csv"),
+        "#TYPE Selected.System.Management.Automation.PSCustomObject\r\n\
+         \"userPrincipalName\",\"userId\",\"skuId\",\"skuPartNumber\"\r\n\
+         \"anna@contoso.com\",\"11111111-1111-4111-8111-111111111111\",\"749742bf-0d37-4158-a120-33567104deeb\",\"DYN365_ENTERPRISE_CUSTOMER_SERVICE\"\r\n\
+         \"ben@contoso.com\",\"33333333-3333-4333-8333-333333333333\",\"749742bf-0d37-4158-a120-33567104deeb\",\"DYN365_ENTERPRISE_CUSTOMER_SERVICE\"\r\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("activity.csv"),
+        "#TYPE Selected.System.Management.Automation.PSCustomObject\n\
+         user_id,timestamp,operation,table\nanna@contoso.com,2026-10-01T09:00:00Z,read,incident\nben@contoso.com,2026-10-02T09:00:00Z,read,incident\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--as-of", "2026-10-02", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("recommendations.csv"));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r["class"] == "team-member"), "{rows:?}");
+    assert!(read_csv(&out.join("rejected.csv")).is_empty());
+    let run = rightsize()
+        .args(["validate", "--quiet", "--as-of", "2026-10-02"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    let listed = stdout
+        .lines()
+        .filter(|l| l.contains("PowerShell #TYPE line skipped"))
+        .count();
+    assert_eq!(listed, 2, "{stdout}");
+}
+
+#[test]
+fn one_person_in_two_assignment_exports_is_one_user() {
+    // The admin center writes the object id bare and lower-case; a Graph export (or a
+    // hand-made canonical file) may write it in braces and capitals, or give only the UPN.
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    std::fs::write(
+        dir.join("users.csv"),
+        "Display name,User principal name,Object Id,Licenses,Block credential\n\
+         Anna,anna@contoso.com,11111111-1111-4111-8111-11111111aaaa,Dynamics 365 Customer Service Enterprise,False\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("licenseDetails.csv"),
+        "userPrincipalName,userId,skuId,skuPartNumber\n\
+         ANNA@contoso.com,{11111111-1111-4111-8111-11111111AAAA},749742bf-0d37-4158-a120-33567104deeb,DYN365_ENTERPRISE_CUSTOMER_SERVICE\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("canonical.csv"),
+        "upn,sku\nAnna@Contoso.com,DYN365_ENTERPRISE_CUSTOMER_SERVICE\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("activity.csv"),
+        "user_id,timestamp,operation,table\n{11111111-1111-4111-8111-11111111AAAA},2026-10-01T09:00:00Z,read,incident\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--as-of", "2026-10-02", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("recommendations.csv"));
+    assert_eq!(rows.len(), 1, "one user, not three: {rows:?}");
+    assert_eq!(rows[0]["user_id"], "11111111-1111-4111-8111-11111111aaaa");
+    assert_eq!(
+        rows[0]["current_skus"],
+        "DYN365_ENTERPRISE_CUSTOMER_SERVICE"
+    );
+    assert_eq!(rows[0]["class"], "team-member", "{}", rows[0]["reasons"]);
+}

@@ -94,3 +94,67 @@ fn parquet_activity_matches_csv() {
     let manifest = std::fs::read_to_string(b.join("manifest.json")).expect("manifest");
     assert!(manifest.contains("events.parquet"), "parquet input listed");
 }
+
+#[test]
+fn a_parquet_timestamp_out_of_range_is_a_rejected_row() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    for f in ["assignments.csv", "prices.toml"] {
+        std::fs::copy(fixture("classes").join(f), dir.join(f)).expect("copy");
+    }
+    let ok = chrono::DateTime::parse_from_rfc3339("2026-10-01T09:00:00Z")
+        .expect("date")
+        .timestamp_millis();
+    // Any 64-bit value is a valid Parquet timestamp; these lie hundreds of millennia away.
+    let ms = [ok, 10_000_000_000_000_000, ok, -10_000_000_000_000_000];
+    let ts = Int64Chunked::from_slice("timestamp".into(), &ms)
+        .into_series()
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .expect("cast");
+    let mut df = DataFrame::new(
+        4,
+        vec![
+            Column::new("user_id".into(), ["u-agent"; 4]),
+            ts.into_column(),
+            Column::new("operation".into(), ["update", "read", "read", "read"]),
+            Column::new("table".into(), ["incident"; 4]),
+        ],
+    )
+    .expect("frame");
+    let mut file = File::create(dir.join("events.parquet")).expect("create");
+    ParquetWriter::new(&mut file)
+        .finish(&mut df)
+        .expect("write parquet");
+    let out = tmp.path().join("r");
+    let run = rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let got: Vec<String> = read_csv(&out.join("rejected.csv"))
+        .iter()
+        .map(|r| {
+            format!(
+                "{}: row {}: {}: {}",
+                r["file"], r["row"], r["column"], r["problem"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "events.parquet: row 2: timestamp: timestamp out of range",
+            "events.parquet: row 4: timestamp: timestamp out of range",
+        ]
+    );
+    let agent = read_csv(&out.join("recommendations.csv"))
+        .into_iter()
+        .find(|r| r["user_id"] == "u-agent")
+        .expect("u-agent");
+    assert_eq!(agent["last_active"], "2026-10-01");
+}

@@ -148,6 +148,7 @@ proptest! {
                 premium_events: g.premium,
                 write_tables: g.writes.iter().map(|&(t, own, n)| TableWrites { table: TABLES[t].into(), own_record: own, count: n }).collect(),
                 devices,
+                ..Profile::default()
             });
         }
         let devices = analyse(&uses, &policy.device);

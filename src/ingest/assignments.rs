@@ -13,6 +13,7 @@ use super::{Rejected, Source};
 use crate::model::{Holding, User, ms_to_date};
 use crate::policy::Policy;
 use crate::prices::PriceBook;
+use crate::text::{NotABool, normalise_id, parse_bool};
 
 /// Users and what could not be placed.
 #[derive(Debug, Default)]
@@ -29,20 +30,6 @@ pub struct Assignments {
     pub rows: BTreeMap<usize, u64>,
 }
 
-/// A value that is not a boolean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotABool;
-
-/// Parses `true/false/yes/no/1/0`; empty is `None`.
-pub fn parse_bool(s: &str) -> Result<Option<bool>, NotABool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "" => Ok(None),
-        "true" | "yes" | "1" | "y" => Ok(Some(true)),
-        "false" | "no" | "0" | "n" => Ok(Some(false)),
-        _ => Err(NotABool),
-    }
-}
-
 /// Reads every assignments source into users keyed by user id (or UPN when no id is given).
 pub fn read(
     sources: &[&Source],
@@ -51,7 +38,7 @@ pub fn read(
     rejected: &mut Vec<Rejected>,
 ) -> Result<Assignments> {
     let mut out = Assignments::default();
-    let mut users: BTreeMap<String, User> = BTreeMap::new();
+    let mut users = People::default();
     for src in sources {
         let t = Table::from_source(src, "assignments", rejected)?;
         if src.kind == super::Kind::AdminCenterUsers {
@@ -79,7 +66,8 @@ pub fn read(
         let mut n = 0u64;
         for row in &t.rows {
             let get = |c: Option<usize>| c.and_then(|c| row.record.get(c)).unwrap_or("").trim();
-            let id = get(c_id);
+            let id = normalise_id(get(c_id));
+            let id = id.as_str();
             let upn = get(c_upn);
             if id.is_empty() && upn.is_empty() {
                 rejected.push(t.reject(row.line, c_id.or(c_upn), "no user id or UPN"));
@@ -95,15 +83,7 @@ pub fn read(
                 continue;
             };
             n += 1;
-            let key = if id.is_empty() {
-                upn.to_lowercase()
-            } else {
-                id.to_string()
-            };
-            let user = users.entry(key.clone()).or_insert_with(|| User {
-                id: key.clone(),
-                ..User::default()
-            });
+            let user = users.get_or_insert(id, upn);
             fill(&mut user.upn, upn);
             fill(&mut user.display_name, get(c_name));
             fill(&mut user.department, get(c_dept));
@@ -140,6 +120,7 @@ pub fn read(
         out.rows.insert(src.index, n);
     }
     out.users = users
+        .by_key
         .into_values()
         .filter(|u| !u.holdings.is_empty())
         .map(|mut u| {
@@ -148,6 +129,75 @@ pub fn read(
         })
         .collect();
     Ok(out)
+}
+
+/// The users read so far, keyed by normalised id (or, without one, by lower-cased UPN), so
+/// that one person in two exports (an id in braces or capitals in one, a bare UPN in another)
+/// is one user.
+#[derive(Default)]
+struct People {
+    by_key: BTreeMap<String, User>,
+    /// Lower-cased UPN → the key of its user.
+    by_upn: BTreeMap<String, String>,
+}
+
+impl People {
+    /// The user of a row with a normalised id and a UPN (either may be empty, not both).
+    fn get_or_insert(&mut self, id: &str, upn: &str) -> &mut User {
+        let upn = upn.to_lowercase();
+        let known = if upn.is_empty() {
+            None
+        } else {
+            self.by_upn.get(&upn).cloned()
+        };
+        let key = match known {
+            None if id.is_empty() => upn.clone(),
+            None => id.to_string(),
+            Some(k) if id.is_empty() || k == id => k,
+            // Known by UPN only so far: from now on the id is the key.
+            Some(k) if k == upn => {
+                if let Some(by_upn) = self.by_key.remove(&k) {
+                    let user = self.by_key.entry(id.to_string()).or_default();
+                    absorb(user, by_upn);
+                }
+                id.to_string()
+            }
+            // Two ids with one UPN: the ids decide.
+            Some(_) => id.to_string(),
+        };
+        if !upn.is_empty() {
+            let slot = self
+                .by_upn
+                .entry(upn.clone())
+                .or_insert_with(|| key.clone());
+            if *slot == upn {
+                slot.clone_from(&key);
+            }
+        }
+        let user = self.by_key.entry(key.clone()).or_default();
+        if user.id.is_empty() {
+            user.id = key;
+        }
+        user
+    }
+}
+
+/// Adds what `other` (the same person, read under another key) knows to `user`.
+fn absorb(user: &mut User, other: User) {
+    fill(&mut user.upn, &other.upn);
+    fill(&mut user.display_name, &other.display_name);
+    fill(&mut user.department, &other.department);
+    fill(&mut user.cost_centre, &other.cost_centre);
+    user.account_enabled = match (user.account_enabled, other.account_enabled) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (a, b) => a.or(b),
+    };
+    user.created = user.created.or(other.created);
+    for h in other.holdings {
+        if !user.holdings.iter().any(|x| x.sku == h.sku) {
+            user.holdings.push(h);
+        }
+    }
 }
 
 /// The account flag and creation date of a row (either may be empty); `None` when one is not
@@ -189,7 +239,7 @@ fn admin_center(
     t: &Table,
     book: &PriceBook,
     policy: &Policy,
-    users: &mut BTreeMap<String, User>,
+    users: &mut People,
     out: &mut Assignments,
     rejected: &mut Vec<Rejected>,
 ) -> Result<u64> {
@@ -205,7 +255,7 @@ fn admin_center(
     for row in &t.rows {
         let get = |c: Option<usize>| c.and_then(|c| row.record.get(c)).unwrap_or("").trim();
         let upn = get(Some(c_upn));
-        let id = crate::profile::normalise_id(get(c_id));
+        let id = normalise_id(get(c_id));
         if upn.is_empty() && id.is_empty() {
             rejected.push(t.reject(row.line, Some(c_upn), "no user principal name"));
             continue;
@@ -216,15 +266,7 @@ fn admin_center(
         // `Block credential` is the opposite of "enabled".
         let blocked = enabled;
         n += 1;
-        let key = if id.is_empty() {
-            upn.to_lowercase()
-        } else {
-            id
-        };
-        let user = users.entry(key.clone()).or_insert_with(|| User {
-            id: key.clone(),
-            ..User::default()
-        });
+        let user = users.get_or_insert(&id, upn);
         fill(&mut user.upn, upn);
         fill(&mut user.display_name, get(c_name));
         fill(&mut user.department, get(c_dept));
@@ -297,6 +339,58 @@ mod tests {
     use super::*;
 
     #[test]
+    fn one_person_in_two_exports_is_one_user() {
+        /// Rows of (normalised id, UPN).
+        type Rows<'a> = &'a [(&'a str, &'a str)];
+        // (name, rows, the users' keys)
+        let cases: [(&str, Rows, &[&str]); 5] = [
+            (
+                "same id twice",
+                &[("a-1", "a@x.com"), ("a-1", "")],
+                &["a-1"],
+            ),
+            (
+                "UPN first, then id with the UPN in capitals",
+                &[("", "a@x.com"), ("a-1", "A@X.com")],
+                &["a-1"],
+            ),
+            (
+                "id first, then UPN only",
+                &[("a-1", "a@x.com"), ("", "A@x.COM")],
+                &["a-1"],
+            ),
+            (
+                "UPN only twice, in two cases",
+                &[("", "a@x.com"), ("", "A@x.com")],
+                &["a@x.com"],
+            ),
+            (
+                "two ids with one UPN stay two",
+                &[("a-1", "a@x.com"), ("a-2", "a@x.com")],
+                &["a-1", "a-2"],
+            ),
+        ];
+        for (name, rows, want) in cases {
+            let mut people = People::default();
+            for (i, (id, upn)) in rows.iter().enumerate() {
+                let u = people.get_or_insert(id, upn);
+                fill(&mut u.upn, upn);
+                u.holdings.push(Holding {
+                    sku: format!("SKU{i}"),
+                    assigned_by_group: None,
+                });
+            }
+            let keys: Vec<&str> = people.by_key.keys().map(String::as_str).collect();
+            assert_eq!(keys, want.to_vec(), "{name}");
+            for (k, u) in &people.by_key {
+                assert_eq!(&u.id, k, "{name}: the id is the key");
+            }
+            let holdings: usize = people.by_key.values().map(|u| u.holdings.len()).sum();
+            assert_eq!(holdings, rows.len(), "{name}: no holding lost");
+        }
+    }
+
+    #[test]
     fn licence_cells_split_on_plus_but_not_inside_names() {
         let cases: [(&str, &[&str]); 5] = [
             ("Unlicensed", &[]),
@@ -323,21 +417,6 @@ mod tests {
         ];
         for (cell, want) in cases {
             assert_eq!(split_licences(cell), want.to_vec(), "{cell:?}");
-        }
-    }
-
-    #[test]
-    fn booleans() {
-        let cases = [
-            ("true", Ok(Some(true))),
-            ("FALSE", Ok(Some(false))),
-            ("", Ok(None)),
-            (" yes ", Ok(Some(true))),
-            ("0", Ok(Some(false))),
-            ("maybe", Err(NotABool)),
-        ];
-        for (input, want) in cases {
-            assert_eq!(parse_bool(input), want, "{input:?}");
         }
     }
 }

@@ -21,8 +21,10 @@ pub struct Decoded {
     /// The encoding found ("utf-8", "utf-8 (BOM)", "utf-16le (BOM)", …).
     pub encoding: String,
     pub delimiter: u8,
-    /// Lines before the header (1 for Excel's `sep=;` line).
+    /// Lines before the header (PowerShell's `#TYPE …` line, Excel's `sep=;` line).
     pub lines_before_header: usize,
+    /// What the lines before the header were, in words ("" when there were none).
+    pub preamble: String,
     /// The header row's fields as written.
     pub header: Vec<String>,
     /// Keeps a transcoded copy alive as long as the file is read.
@@ -72,11 +74,20 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> Result<Decoded> {
     let body = text
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
         .unwrap_or(&text);
-    let (first_line, rest) = split_line(body);
-    let (lines_before_header, header_line, sep_hint) = match sep_line(first_line) {
-        Some(d) => (1, split_line(rest).0, Some(d)),
-        None => (0, first_line, None),
-    };
+    // Lines before the header: PowerShell's `#TYPE …` line (Windows PowerShell's Export-Csv
+    // writes it unless told not to), then Excel's `sep=;` line.
+    let mut preamble = Vec::new();
+    let (mut line, mut rest) = split_line(body);
+    if is_type_line(line) {
+        preamble.push("PowerShell #TYPE line skipped");
+        (line, rest) = split_line(rest);
+    }
+    let sep_hint = sep_line(line);
+    if sep_hint.is_some() {
+        preamble.push("Excel sep= line read");
+        (line, _) = split_line(rest);
+    }
+    let (lines_before_header, header_line) = (preamble.len(), line);
     if header_line.iter().all(|b| b.is_ascii_whitespace()) {
         bail!(
             "{}: the first line is empty; expected a header row",
@@ -106,6 +117,7 @@ pub fn open(path: &Path, forced: Option<&'static Encoding>) -> Result<Decoded> {
         delimiter,
         lines_before_header,
         header,
+        preamble: preamble.join(", "),
         _temp: temp,
     })
 }
@@ -118,6 +130,57 @@ pub fn csv_reader(path: &Path, delimiter: u8) -> std::io::Result<csv::Reader<Buf
         .has_headers(false)
         .flexible(true)
         .from_reader(BufReader::with_capacity(1 << 20, File::open(path)?)))
+}
+
+/// The line where a quoted field opens that is still open at the end of the file, if one is.
+/// The csv crate accepts such a file quietly, the rest of the file becoming one field; this
+/// scan follows its quoting rules (a quote opens a field only at the field's start, `""` inside
+/// one is a quote) so that an ordinary quote inside an unquoted field is no error.
+pub fn unclosed_quote(path: &Path, delimiter: u8) -> std::io::Result<Option<u64>> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum State {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        /// A quote inside a quoted field: a doubled quote, or the field's end.
+        QuoteInQuoted,
+    }
+    let mut file = BufReader::with_capacity(1 << 16, File::open(path)?);
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut line, mut open_line) = (1u64, 0u64);
+    let mut state = State::FieldStart;
+    let mut first = true;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let mut chunk = &buf[..n];
+        if first {
+            chunk = chunk
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(chunk);
+            first = false;
+        }
+        for &b in chunk {
+            state = match (state, b) {
+                (State::Quoted, b'"') => State::QuoteInQuoted,
+                (State::Quoted, _) => State::Quoted,
+                (State::QuoteInQuoted, b'"') => State::Quoted,
+                (State::FieldStart, b'"') => {
+                    open_line = line;
+                    State::Quoted
+                }
+                (_, b'\n' | b'\r') => State::FieldStart,
+                (_, d) if d == delimiter => State::FieldStart,
+                _ => State::Unquoted,
+            };
+            if b == b'\n' {
+                line += 1;
+            }
+        }
+    }
+    Ok((state == State::Quoted).then_some(open_line))
 }
 
 /// The encoding named by a `--encoding` label ("windows-1252", "latin1", "utf-16le", …).
@@ -133,6 +196,14 @@ fn split_line(bytes: &[u8]) -> (&[u8], &[u8]) {
         }
         None => (bytes.strip_suffix(b"\r").unwrap_or(bytes), &[]),
     }
+}
+
+/// Windows PowerShell's `Export-Csv` first line, `#TYPE Selected.System.Management.…`.
+fn is_type_line(line: &[u8]) -> bool {
+    line.strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(line)
+        .trim_ascii_start()
+        .starts_with(b"#TYPE")
 }
 
 /// Excel's `sep=;` first line names the delimiter.
@@ -274,6 +345,21 @@ mod tests {
             ("tab", b"a\tb\n".to_vec(), "utf-8", b'\t', 0),
             ("excel sep line", b"sep=;\na;b\n".to_vec(), "utf-8", b';', 1),
             (
+                "powershell type line",
+                b"#TYPE Selected.System.Management.Automation.PSCustomObject\r\n\"a\",\"b\"\r\n"
+                    .to_vec(),
+                "utf-8",
+                b',',
+                1,
+            ),
+            (
+                "powershell type line, then excel's",
+                b"#TYPE System.Management.Automation.PSCustomObject\nsep=;\na;b\n".to_vec(),
+                "utf-8",
+                b';',
+                2,
+            ),
+            (
                 "quoted comma in semicolon header",
                 b"\"a,x\";b\n".to_vec(),
                 "utf-8",
@@ -294,6 +380,14 @@ mod tests {
     }
 
     #[test]
+    fn the_lines_before_the_header_are_named() {
+        let f = write(b"#TYPE Selected.System.Management.Automation.PSCustomObject\na,b\n");
+        let d = open(f.path(), None).expect("type line");
+        assert_eq!(d.preamble, "PowerShell #TYPE line skipped");
+        assert_eq!(d.header, vec!["a", "b"]);
+    }
+
+    #[test]
     fn windows_1252_without_bom_is_an_error_unless_named() {
         let f = write(b"name,dept\nJos\xE9,Sales\n");
         let err = format!("{:#}", open(f.path(), None).expect_err("cp1252"));
@@ -302,6 +396,30 @@ mod tests {
         let d = open(f.path(), encoding_for_label("windows-1252")).expect("forced");
         let text = std::fs::read_to_string(&d.path).expect("utf-8 copy");
         assert!(text.contains("José"));
+    }
+
+    #[test]
+    fn an_open_quote_at_the_end_is_found_at_its_line() {
+        let cases: [(&str, &[u8], Option<u64>); 6] = [
+            ("balanced", b"a,b\n\"x, y\",2\n", None),
+            ("quoted newline", b"a,b\n\"x\ny\",2\n3,4\n", None),
+            ("doubled quote", b"a,b\n\"x \"\"y\"\"\",2\n", None),
+            (
+                "quote inside an unquoted field",
+                b"a,b\nRita \"R,2\n3,4\n",
+                None,
+            ),
+            ("stray quote", b"a,b\n1,2\n\"Lena,2\n3,4\n", Some(3)),
+            (
+                "stray quote after a quoted newline",
+                b"a,b\n\"x\ny\",2\n5,\"6\n",
+                Some(4),
+            ),
+        ];
+        for (name, bytes, want) in cases {
+            let f = write(bytes);
+            assert_eq!(unclosed_quote(f.path(), b',').expect(name), want, "{name}");
+        }
     }
 
     #[test]

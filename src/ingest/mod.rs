@@ -4,6 +4,7 @@
 
 pub mod assignments;
 pub mod decode;
+pub mod rejects;
 pub mod subscriptions;
 pub mod systemusers;
 pub mod table;
@@ -268,9 +269,11 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
                 // decode's errors name the file and line already
                 let dec = decode::open(&path, forced_encoding)?;
                 info.format = format!(
-                    "csv ({}, delimiter {})",
+                    "csv ({}, delimiter {}{}{})",
                     dec.encoding,
-                    show_delim(dec.delimiter)
+                    show_delim(dec.delimiter),
+                    if dec.preamble.is_empty() { "" } else { "; " },
+                    dec.preamble
                 );
                 let cols = dec.header.clone();
                 detect(&cols).map(|k| (k, Some(dec), cols))

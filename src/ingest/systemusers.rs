@@ -8,7 +8,7 @@ use anyhow::{Result, bail};
 
 use super::table::Table;
 use super::{Rejected, Source};
-use crate::profile::normalise_id;
+use crate::text::normalise_id;
 
 #[derive(Debug, Default)]
 pub struct SystemUsers {

@@ -23,9 +23,19 @@ pub struct Table {
 }
 
 impl Table {
-    /// Reads every row; a row with the wrong number of fields is rejected, a broken file (an
-    /// unterminated quote, invalid UTF-8) is an error naming the line.
+    /// Reads every row; a row with the wrong number of fields is rejected, a broken file (a
+    /// quote never closed, a stray quote that swallows lines, invalid UTF-8) is an error naming
+    /// the line where the problem starts.
     pub fn read(name: &str, dec: &Decoded, rejected: &mut Vec<Rejected>) -> Result<Table> {
+        // An open quote makes the rest of the file one field, which the csv crate accepts: a
+        // few rows would be read and the others lost without a word.
+        if let Some(line) = super::decode::unclosed_quote(&dec.path, dec.delimiter)
+            .with_context(|| format!("{name}: cannot read"))?
+        {
+            anyhow::bail!(
+                "{name}:{line}: a quoted field opened here is never closed (a missing \")"
+            );
+        }
         let mut rdr = super::decode::csv_reader(&dec.path, dec.delimiter)
             .with_context(|| format!("{name}: cannot open"))?;
         let mut records = rdr.records();
@@ -41,6 +51,17 @@ impl Table {
                 continue; // blank line
             }
             if record.len() != width {
+                // A quote that pairs with one lines later swallows the rows between: no
+                // row of its own, a broken file.
+                let newlines: usize = record.iter().map(|f| f.matches('\n').count()).sum();
+                if newlines > 0 {
+                    anyhow::bail!(
+                        "{name}:{line}: a quoted field opened here runs over {} lines and \
+                         leaves {} fields where the header has {width} (a stray or missing \")",
+                        newlines + 1,
+                        record.len()
+                    );
+                }
                 rejected.push(Rejected::at_line(
                     name,
                     line,

@@ -10,11 +10,16 @@
 use anyhow::{Result, bail};
 use polars::prelude::*;
 
+use super::channels::ChannelMap;
 use super::prepare::Raw;
 use super::udf::*;
 use super::*;
 use crate::ingest::Kind;
 use crate::ingest::timeparse::TimeFormat;
+
+/// What a value the channel map does not know is said to be not.
+const NOT_A_CHANNEL: &str =
+    "a channel name or code (voice, phone, digital, Live chat, SMS, WhatsApp, 192360000, …)";
 
 /// The Dataverse / Dynamics CRM first-party application id.
 pub const DYNAMICS_APP_ID: &str = "00000007-0000-0000-c000-000000000000";
@@ -92,9 +97,11 @@ fn null_text() -> Expr {
 /// A missing or unparsable timestamp; with `allow_empty`, an empty one is not an error.
 fn ts_check(raw: &Raw, i: usize, fmt: Option<TimeFormat>, allow_empty: bool) -> Check {
     let desc = fmt.map_or("ISO 8601", TimeFormat::describe);
+    // A typed column's value is always a timestamp: when it is rejected, it is out of range.
+    let typed = raw.typed_timestamp(i);
     Check {
         column: raw.header(i),
-        raw: raw.text(i),
+        raw: raw.timestamp_text(i),
         bad: Box::new(move |raw_value| {
             let missing = col(c::TS).is_null();
             if allow_empty {
@@ -106,6 +113,8 @@ fn ts_check(raw: &Raw, i: usize, fmt: Option<TimeFormat>, allow_empty: bool) -> 
         message: Box::new(move |v| {
             if v.is_empty() {
                 "timestamp is empty".to_string()
+            } else if typed {
+                "timestamp out of range".to_string()
             } else {
                 format!("\"{v}\" is not a {desc} timestamp")
             }
@@ -167,7 +176,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     } else {
         udf_code(raw.opt(i_own), own_code)
     };
-    let chan = udf_code(raw.opt(i_chan), channel_code);
+    let chan = udf_channel(raw.opt(i_chan), ChannelMap::builtin()?);
     let mut checks = vec![uid_check(raw, i_uid), ts_check(raw, i_ts, fmt, false)];
     checks.extend(code_check(
         raw,
@@ -176,12 +185,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
         "an operation (read, create, update, delete, access)",
     ));
     checks.extend(code_check(raw, i_own, c::OWN, "true or false"));
-    checks.extend(code_check(
-        raw,
-        i_chan,
-        c::CHAN,
-        "a channel (voice, digital)",
-    ));
+    checks.extend(code_check(raw, i_chan, c::CHAN, NOT_A_CHANNEL));
     if let Some(i) = i_rule {
         let want = rule_name(ctx.own_from_creator);
         checks.push(Check {
@@ -372,7 +376,8 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     let started = raw.text(i_ts).is_not_null();
     // A conversation never picked up has no agent or start: valid, but nobody's activity.
     let keep = uid.clone().is_not_null().and(started).and(is_bot.not());
-    let checks = vec![ts_check(raw, i_ts, fmt, true)];
+    let mut checks = vec![ts_check(raw, i_ts, fmt, true)];
+    checks.extend(code_check(raw, Some(i_chan), c::CHAN, NOT_A_CHANNEL));
     Ok(SlimSpec {
         slim: Slim {
             uid,
@@ -380,7 +385,7 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             op: lit(OP_CONVERSATION),
             table: null_text(),
             own: lit(0u8),
-            chan: udf_code(raw.text(i_chan), conversation_channel_code),
+            chan: udf_channel(raw.text(i_chan), ChannelMap::builtin()?),
             dev: null_text(),
             prem: lit(false),
             obj: null_text(),
@@ -426,17 +431,6 @@ fn audit_action_code(v: Option<&str>) -> u8 {
     }
 }
 
-/// `msdyn_channel` (code or label) → voice / digital; entity records are record routing, not
-/// a channel add-on's business.
-pub(super) fn conversation_channel_code(v: Option<&str>) -> u8 {
-    let Some(s) = v else { return CH_NONE };
-    match s.to_ascii_lowercase().as_str() {
-        "192370000" | "192440000" | "voice" | "voice call" => CH_VOICE,
-        "192350000" | "entity records" | "entity record" => CH_NONE,
-        _ => CH_DIGITAL,
-    }
-}
-
 /// Dataverse object type codes of the tables the rules name; names pass through lower-cased.
 pub(super) fn table_name(v: &str) -> Option<String> {
     let name = match v {
@@ -479,21 +473,6 @@ mod tests {
         ];
         for (v, want) in cases {
             assert_eq!(audit_op_code(Some(v)), want, "{v}");
-        }
-    }
-
-    #[test]
-    fn conversation_channels() {
-        let cases = [
-            ("192440000", CH_VOICE),
-            ("192370000", CH_VOICE),
-            ("192360000", CH_DIGITAL),
-            ("192300000", CH_DIGITAL),
-            ("192350000", CH_NONE),
-            ("Live chat", CH_DIGITAL),
-        ];
-        for (v, want) in cases {
-            assert_eq!(conversation_channel_code(Some(v)), want, "{v}");
         }
     }
 

@@ -58,7 +58,9 @@ pub(super) fn locate_polars_error(
 pub(super) fn locate_in_csv(shape: &CsvShape) -> Option<String> {
     let mut rdr = crate::ingest::decode::csv_reader(&shape.path, shape.delimiter).ok()?;
     let mut rec = csv::ByteRecord::new();
+    let mut n = 0usize;
     loop {
+        n += 1;
         match rdr.read_byte_record(&mut rec) {
             Ok(false) => return unterminated_quote(shape),
             Err(e) => {
@@ -74,7 +76,9 @@ pub(super) fn locate_in_csv(shape: &CsvShape) -> Option<String> {
                     ));
                 }
                 let blank = rec.len() == 1 && rec.get(0) == Some(b"".as_slice());
-                if rec.len() != shape.width && !blank && !sep_line(&rec) {
+                // The lines before the header (`#TYPE`, `sep=`) have fields of their own.
+                let preamble = n <= shape.lines_before_header;
+                if rec.len() != shape.width && !blank && !preamble {
                     return Some(format!(
                         "{}:{line}: expected {} fields as in the header, found {}",
                         shape.name,
@@ -88,40 +92,13 @@ pub(super) fn locate_in_csv(shape: &CsvShape) -> Option<String> {
 }
 
 /// A quote opened and never closed swallows the rest of the file; the csv crate accepts that
-/// quietly, so find the line where the last unbalanced quote opened.
+/// quietly, so find the line where the open quote starts.
 fn unterminated_quote(shape: &CsvShape) -> Option<String> {
-    use std::io::Read;
-    let mut file = std::io::BufReader::new(std::fs::File::open(&shape.path).ok()?);
-    let mut buf = [0u8; 1 << 16];
-    let (mut line, mut open_line, mut quoted) = (1u64, 0u64, false);
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        for &b in &buf[..n] {
-            match b {
-                b'"' => {
-                    quoted = !quoted;
-                    if quoted {
-                        open_line = line;
-                    }
-                }
-                b'\n' => line += 1,
-                _ => {}
-            }
-        }
-    }
-    quoted.then(|| {
-        format!(
-            "{}:{open_line}: a quoted field opened here is never closed (a missing \")",
-            shape.name
-        )
-    })
-}
-
-fn sep_line(rec: &csv::ByteRecord) -> bool {
-    rec.len() == 1 && rec.get(0).is_some_and(|f| f.starts_with(b"sep="))
+    let line = crate::ingest::decode::unclosed_quote(&shape.path, shape.delimiter).ok()??;
+    Some(format!(
+        "{}:{line}: a quoted field opened here is never closed (a missing \")",
+        shape.name
+    ))
 }
 
 /// Maps 0-based data-row indexes to 1-based line numbers (quoted newlines make them differ).

@@ -4,6 +4,7 @@
 //! once (coverage, rejected rows with their lines); `aggregate` computes the window's profiles
 //! per user, per (user, table) for writes and per (device, user).
 
+mod channels;
 mod kinds;
 mod locate;
 mod prepare;
@@ -16,7 +17,6 @@ use std::sync::Arc;
 use crate::model::{Profile, TableWrites};
 
 pub use prepare::prepare;
-pub use udf::normalise_id;
 
 /// ISO 8601 text → epoch milliseconds (UTC), as every source parses it.
 pub fn iso_epoch_ms(e: polars::prelude::Expr) -> polars::prelude::Expr {
@@ -76,6 +76,9 @@ pub struct Coverage {
     pub operation_level: bool,
     /// Distinct user ids of the source's activity rows (normalised), for the join check.
     pub user_ids: Vec<String>,
+    /// Rejected rows per column (as written in the header), all counted: only the first
+    /// `MAX_REJECTS_KEPT` are kept with their details.
+    pub rejected_by_column: Vec<(String, u64)>,
 }
 
 /// A source read once: what it covers and its per-user results (small, whatever the number
@@ -92,6 +95,7 @@ struct CsvShape {
     path: std::path::PathBuf,
     delimiter: u8,
     width: usize,
+    lines_before_header: usize,
 }
 
 /// Per-device, per-user event counts in the window.

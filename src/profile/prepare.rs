@@ -11,7 +11,7 @@ use polars::prelude::*;
 use super::kinds::{self, SlimSpec};
 use super::locate::{first_csv_value, lines_of_rows, locate_polars_error, parquet_first_string};
 use super::rollup::{Parts, Window};
-use super::udf::timestamp_expr;
+use super::udf::{is_typed_timestamp, timestamp_expr};
 use super::*;
 use crate::ingest::timeparse::TimeFormat;
 use crate::ingest::{Rejected, Source, norm_header};
@@ -63,13 +63,33 @@ impl Raw<'_> {
         }
     }
 
-    /// Epoch milliseconds of a timestamp column, in the file's one format.
-    pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
-        let dtype = self
-            .schema
+    fn dtype(&self, i: usize) -> DataType {
+        self.schema
             .get(internal(i).as_str())
             .cloned()
-            .unwrap_or(DataType::String);
+            .unwrap_or(DataType::String)
+    }
+
+    /// Whether a timestamp column is typed (a Parquet datetime or date), not text.
+    pub fn typed_timestamp(&self, i: usize) -> bool {
+        is_typed_timestamp(&self.dtype(i))
+    }
+
+    /// A timestamp column as text for messages: a typed one as its raw number, since a value
+    /// out of chrono's range cannot be formatted as a date.
+    pub fn timestamp_text(&self, i: usize) -> Expr {
+        if self.typed_timestamp(i) {
+            col(internal(i))
+                .cast(DataType::Int64)
+                .cast(DataType::String)
+        } else {
+            self.text(i)
+        }
+    }
+
+    /// Epoch milliseconds of a timestamp column, in the file's one format.
+    pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
+        let dtype = self.dtype(i);
         let sample = match &self.src.decoded {
             Some(dec) => first_csv_value(dec, i)?,
             None if dtype == DataType::String => {
@@ -182,6 +202,13 @@ pub fn prepare(
         last_ms: users.column("ok_last")?.i64()?.max(),
         operation_level: spec.operation_level,
         user_ids,
+        rejected_by_column: spec
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(k, chk)| Ok((chk.column.clone(), stat(&format!("rej{k}"))?)))
+            .filter(|r| !matches!(r, Ok((_, 0))))
+            .collect::<Result<_>>()?,
     };
     if coverage.rejected > 0 {
         // A second read, with row numbers, only to locate the rejected rows.
@@ -217,6 +244,7 @@ fn shape_of(src: &Source) -> Option<CsvShape> {
         path: dec.path.clone(),
         delimiter: dec.delimiter,
         width: src.columns.len(),
+        lines_before_header: dec.lines_before_header,
     })
 }
 
@@ -269,7 +297,8 @@ fn read(
                     .alias(c::OWN),
             );
     }
-    let (users, writes, devices) = super::rollup::plans(checked.cache(), window, words);
+    let (users, writes, devices) =
+        super::rollup::plans(checked.cache(), window, words, spec.checks.len());
     // One scan of the file feeds every result (Polars shares the common subplan).
     let out = LazyFrame::collect_all_with_engine(
         vec![

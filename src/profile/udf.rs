@@ -7,10 +7,48 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::channels::ChannelMap;
 use super::*;
 use crate::ingest::timeparse::TimeFormat;
+use crate::text::{is_lower, lower, normalise_id, normalise_id_cow, parse_bool};
 
+/// Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps
+/// the date arithmetic downstream can take (a typed Parquet column can hold any 64-bit value).
+const MIN_MS: i64 = -62_135_596_800_000;
+const MAX_MS: i64 = 253_402_300_799_999;
+
+/// Epoch milliseconds of a timestamp column; a value out of range is null (a rejected row).
 pub(super) fn timestamp_expr(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
+    in_range(timestamp_ms(e, dtype, fmt))
+}
+
+/// Whether a typed (not text) timestamp column: its values are numbers, never unparsable.
+pub(super) fn is_typed_timestamp(dtype: &DataType) -> bool {
+    matches!(dtype, DataType::Datetime(..) | DataType::Date)
+}
+
+fn in_range(e: Expr) -> Expr {
+    e.map(
+        |c: Column| {
+            let ca = c.i64()?;
+            if ca
+                .iter()
+                .all(|v| v.is_none_or(|ms| (MIN_MS..=MAX_MS).contains(&ms)))
+            {
+                return Ok(c);
+            }
+            let out: Int64Chunked = Int64Chunked::from_iter_options(
+                ca.name().clone(),
+                ca.iter()
+                    .map(|v| v.filter(|ms| (MIN_MS..=MAX_MS).contains(ms))),
+            );
+            Ok(out.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
+    )
+}
+
+fn timestamp_ms(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
     match dtype {
         DataType::Datetime(unit, _) => {
             let per_ms: i64 = match unit {
@@ -120,7 +158,7 @@ pub(super) fn udf_lower(e: Expr) -> Expr {
     )
 }
 
-pub(super) fn udf_code(e: Expr, f: fn(Option<&str>) -> u8) -> Expr {
+pub(super) fn udf_code(e: Expr, f: impl Fn(Option<&str>) -> u8 + Send + Sync + 'static) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.str()?;
@@ -172,26 +210,16 @@ pub(super) fn op_code(v: Option<&str>) -> u8 {
 
 /// Own-record flag → 1 true, 0 false or missing, `BAD` otherwise.
 pub(super) fn own_code(v: Option<&str>) -> u8 {
-    match crate::ingest::assignments::parse_bool(v.unwrap_or("")) {
+    match parse_bool(v.unwrap_or("")) {
         Ok(Some(true)) => 1,
         Ok(_) => 0,
         Err(_) => BAD,
     }
 }
 
-/// Channel → code; empty is no conversation.
-pub(super) fn channel_code(v: Option<&str>) -> u8 {
-    let Some(s) = v else { return CH_NONE };
-    let is = |w: &str| s.eq_ignore_ascii_case(w);
-    if is("voice") {
-        CH_VOICE
-    } else if is("digital") {
-        CH_DIGITAL
-    } else if is("none") {
-        CH_NONE
-    } else {
-        BAD
-    }
+/// Channel (a name or code of the channel map) → code; empty is no conversation.
+pub(super) fn udf_channel(e: Expr, map: &'static ChannelMap) -> Expr {
+    udf_code(e, move |v| map.code(v))
 }
 
 /// Maps ids through a table (Dataverse systemuser id → Entra object id); ids not in the table
@@ -258,39 +286,6 @@ pub(super) fn udf_count(e: Expr) -> Expr {
     )
 }
 
-/// GUIDs compare lower-cased without braces; other ids are only trimmed and lower-cased.
-pub fn normalise_id(s: &str) -> String {
-    normalise_id_cow(s).into_owned()
-}
-
-/// `normalise_id` without allocating when the id is already normal (the common case).
-fn normalise_id_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    // Fast path (almost every id): nothing to trim, nothing to lower-case.
-    if let (Some(&first), Some(&last)) = (s.as_bytes().first(), s.as_bytes().last())
-        && !first.is_ascii_whitespace()
-        && first != b'{'
-        && !last.is_ascii_whitespace()
-        && last != b'}'
-        && is_lower(s)
-    {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    lower(s.trim().trim_start_matches('{').trim_end_matches('}'))
-}
-
-fn is_lower(s: &str) -> bool {
-    !s.bytes().any(|b| b.is_ascii_uppercase() || !b.is_ascii())
-}
-
-/// Lower-case, borrowing when there is nothing to change.
-fn lower(s: &str) -> std::borrow::Cow<'_, str> {
-    if !is_lower(s) {
-        std::borrow::Cow::Owned(s.to_lowercase())
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
-}
-
 /// A string column mapped through a function to another string (e.g. table codes → names).
 pub(super) fn udf_text(e: Expr, f: fn(&str) -> Option<String>) -> Expr {
     e.map(
@@ -327,21 +322,15 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_trimmed_unbraced_and_lower_cased() {
-        for (raw, want) in [
-            ("abc-1", "abc-1"),
-            (" ABC-1 ", "abc-1"),
-            ("{ABC-1}", "abc-1"),
-            ("\u{a0}abc", "abc"),
-            ("Ünïcode", "ünïcode"),
-            ("", ""),
-        ] {
-            assert_eq!(normalise_id(raw), want, "{raw:?}");
-        }
-        assert!(matches!(
-            normalise_id_cow("already-normal"),
-            std::borrow::Cow::Borrowed(_)
-        ));
+    fn the_timestamp_range_is_years_1_to_9999() {
+        let ms = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_milli_opt(0, 0, 0, 0))
+                .map(|t| t.and_utc().timestamp_millis())
+                .expect("date")
+        };
+        assert_eq!(MIN_MS, ms(1, 1, 1));
+        assert_eq!(MAX_MS, ms(9999, 12, 31) + MS_PER_DAY - 1);
     }
 
     #[test]
@@ -364,13 +353,5 @@ mod tests {
             assert_eq!(bits.iter().map(|b| b.count_ones()).sum::<u32>(), 1);
             assert!(seen.insert(bits));
         }
-    }
-
-    #[test]
-    fn channel_codes() {
-        assert_eq!(channel_code(None), CH_NONE);
-        assert_eq!(channel_code(Some("Voice")), CH_VOICE);
-        assert_eq!(channel_code(Some("digital")), CH_DIGITAL);
-        assert_eq!(channel_code(Some("fax")), BAD);
     }
 }
