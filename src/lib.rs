@@ -291,18 +291,39 @@ fn options(args: &InputArgs) -> Options {
     }
 }
 
+/// How many groups of rejected rows stderr shows (validate shows them all).
+const REJECT_GROUPS_SHOWN: usize = 10;
+
 fn warn_rejected(a: &Analysis) {
     if a.rejected_total == 0 {
         return;
     }
     eprintln!(
-        "warning: {} input row(s) rejected, of {} user(s) (all listed in rejected.csv); the first:",
+        "warning: {} input row(s) rejected, of {} user(s) (all listed in rejected.csv):",
         text::thousands(a.rejected_total),
         text::thousands(a.rejected_users)
     );
-    for r in a.rejected.iter().take(10) {
-        eprintln!("  {r}");
+    let lines = rejected_lines(a);
+    for l in lines.iter().take(REJECT_GROUPS_SHOWN) {
+        eprintln!("  {l}");
     }
+    if lines.len() > REJECT_GROUPS_SHOWN {
+        eprintln!(
+            "  … and {} more kinds of problem: `rightsize validate` lists them all",
+            lines.len() - REJECT_GROUPS_SHOWN
+        );
+    }
+}
+
+/// The rejected rows grouped by file, column and kind, with the activity files' exact counts.
+fn rejected_lines(a: &Analysis) -> Vec<String> {
+    let mut totals = std::collections::BTreeMap::new();
+    for c in &a.coverage {
+        for (column, n) in &c.rejected_by_column {
+            *totals.entry((c.name.clone(), column.clone())).or_default() += n;
+        }
+    }
+    ingest::rejects::lines(&a.rejected, &totals)
 }
 
 fn print_summary(w: &mut impl Write, a: &Analysis) -> Result<()> {
@@ -394,14 +415,18 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         counts.push_str(&format!(" {class} {n};"));
     }
     writeln!(w, "classes:{counts}")?;
-    writeln!(
-        w,
-        "rejected rows: {} (of {} user(s))",
-        text::thousands(a.rejected_total),
-        text::thousands(a.rejected_users)
-    )?;
-    for r in &a.rejected {
-        writeln!(w, "  {r}")?;
+    if a.rejected_total == 0 {
+        writeln!(w, "rejected rows: 0")?;
+    } else {
+        writeln!(
+            w,
+            "rejected rows: {} (of {} user(s); every one is listed in rejected.csv)",
+            text::thousands(a.rejected_total),
+            text::thousands(a.rejected_users)
+        )?;
+    }
+    for line in rejected_lines(a) {
+        writeln!(w, "  {line}")?;
     }
     for warning in &a.warnings {
         writeln!(w, "note: {warning}")?;

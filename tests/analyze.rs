@@ -282,7 +282,9 @@ fn rejected_rows_name_file_line_and_column_and_the_run_goes_on() {
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains("3 input row(s) rejected"), "{stderr}");
     assert!(
-        stderr.contains("activity.csv:3: timestamp: \"yesterday\" is not a ISO 8601 timestamp"),
+        stderr.contains(
+            "activity.csv: timestamp: 1 row: is not a ISO 8601 timestamp; values yesterday (1); first at line 3"
+        ),
         "{stderr}"
     );
     let rejected = read_csv(&out.join("rejected.csv"));

@@ -406,3 +406,60 @@ fn rejected_rows_are_counted_per_user_and_lower_confidence() {
         "{stdout}"
     );
 }
+
+#[test]
+fn validate_groups_rejected_rows_by_file_column_and_kind() {
+    // More rejects than the details kept per file: the count is still exact.
+    let mut body = format!(
+        "{}u-agent,2026-10-01T09:00:00Z,update,incident,voice\n",
+        "user_id,timestamp,operation,table,channel\n"
+    );
+    for i in 0..12_000 {
+        let v = if i % 4 == 0 { "telex" } else { "fax" };
+        body.push_str(&format!("u-agent,2026-10-02T09:00:00Z,read,incident,{v}\n"));
+    }
+    body.push_str("u-agent,2026-10-03T09:00:00Z,assign,incident,\n");
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = folder(tmp.path(), "v", "activity.csv", body.as_bytes());
+    let run = rightsize()
+        .args(["validate", "--quiet", "--as-of", "2026-10-31"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout
+            .contains("rejected rows: 12,001 (of 1 user(s); every one is listed in rejected.csv)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  activity.csv: channel: 12,000 rows: is not a channel name or code (voice, phone, digital, Live chat, SMS, WhatsApp, 192360000, …); values fax (7,500), telex (2,500); first at lines 3, 4, 5\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "  activity.csv: operation: 1 row, past the rejected rows whose details are kept\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().count() < 30,
+        "a few lines, not one per row: {stdout}"
+    );
+    // analyze's stderr is as short.
+    let out = tmp.path().join("r");
+    let run = rightsize()
+        .args(["analyze", "--quiet", "--as-of", "2026-10-31", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.lines().count() < 10, "{stderr}");
+    assert!(
+        stderr.contains("activity.csv: channel: 12,000 rows"),
+        "{stderr}"
+    );
+}

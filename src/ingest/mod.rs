@@ -4,6 +4,7 @@
 
 pub mod assignments;
 pub mod decode;
+pub mod rejects;
 pub mod subscriptions;
 pub mod systemusers;
 pub mod table;

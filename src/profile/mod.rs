@@ -76,6 +76,9 @@ pub struct Coverage {
     pub operation_level: bool,
     /// Distinct user ids of the source's activity rows (normalised), for the join check.
     pub user_ids: Vec<String>,
+    /// Rejected rows per column (as written in the header), all counted: only the first
+    /// `MAX_REJECTS_KEPT` are kept with their details.
+    pub rejected_by_column: Vec<(String, u64)>,
 }
 
 /// A source read once: what it covers and its per-user results (small, whatever the number

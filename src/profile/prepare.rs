@@ -194,6 +194,13 @@ pub fn prepare(
         last_ms: users.column("ok_last")?.i64()?.max(),
         operation_level: spec.operation_level,
         user_ids,
+        rejected_by_column: spec
+            .checks
+            .iter()
+            .enumerate()
+            .map(|(k, chk)| Ok((chk.column.clone(), stat(&format!("rej{k}"))?)))
+            .filter(|r| !matches!(r, Ok((_, 0))))
+            .collect::<Result<_>>()?,
     };
     if coverage.rejected > 0 {
         // A second read, with row numbers, only to locate the rejected rows.
@@ -282,7 +289,8 @@ fn read(
                     .alias(c::OWN),
             );
     }
-    let (users, writes, devices) = super::rollup::plans(checked.cache(), window, words);
+    let (users, writes, devices) =
+        super::rollup::plans(checked.cache(), window, words, spec.checks.len());
     // One scan of the file feeds every result (Polars shares the common subplan).
     let out = LazyFrame::collect_all_with_engine(
         vec![

@@ -89,6 +89,7 @@ pub(super) fn plans(
     checked: LazyFrame,
     window: Option<Window>,
     words: usize,
+    checks: usize,
 ) -> (LazyFrame, LazyFrame, LazyFrame) {
     let ok = col("reason").eq(lit(0u8));
     let mut act = ok.clone().and(col("keep"));
@@ -121,6 +122,14 @@ pub(super) fn plans(
         weighted(act.clone().and(col(c::CHAN).eq(lit(CH_DIGITAL)))).alias("digital"),
         weighted(act.clone().and(col(c::PREMIUM))).alias("premium"),
     ];
+    // Rejected rows per check (`rej0…`), for the per-column counts of the file.
+    aggs.extend((0..checks).map(|k| {
+        col("reason")
+            .eq(lit((k + 1) as u8))
+            .sum()
+            .cast(DataType::UInt64)
+            .alias(format!("rej{k}"))
+    }));
     // A row that stands for no events (a daily roll-up's zero) is no active day.
     let counted = act.clone().and(col(c::N).gt(lit(0u64)));
     aggs.extend((0..words).map(|k| {
@@ -150,8 +159,16 @@ fn activity_span(users: &DataFrame) -> Result<Option<(i64, i64)>> {
     Ok(first.zip(last))
 }
 
-fn stack(frames: Vec<DataFrame>) -> Result<LazyFrame> {
-    let lazies: Vec<LazyFrame> = frames.into_iter().map(DataFrame::lazy).collect();
+/// The frames one below the other, with the columns `keep` only when given (sources differ in
+/// their per-check columns).
+fn stack(frames: Vec<DataFrame>, keep: Option<&[Expr]>) -> Result<LazyFrame> {
+    let lazies: Vec<LazyFrame> = frames
+        .into_iter()
+        .map(|f| match keep {
+            Some(cols) => f.lazy().select(cols),
+            None => f.lazy(),
+        })
+        .collect();
     Ok(concat(lazies, UnionArgs::default())?)
 }
 
@@ -200,7 +217,16 @@ pub fn aggregate(
         sum("premium"),
     ];
     user_aggs.extend((0..words).map(|k| col(word(k)).bitwise_or().alias(word(k))));
-    let users = stack(users)?
+    let mut shared = vec![col(c::UID)];
+    shared.extend(
+        [
+            "rows", "rejected", "events", "first", "last", "reads", "writes", "voice", "digital",
+            "premium",
+        ]
+        .map(col),
+    );
+    shared.extend((0..words).map(|k| col(word(k))));
+    let users = stack(users, Some(&shared))?
         // A user whose rows were all rejected keeps a profile: the rejected count is news.
         .filter(
             col(c::UID).is_not_null().and(
@@ -211,10 +237,10 @@ pub fn aggregate(
         )
         .group_by([col(c::UID)])
         .agg(user_aggs);
-    let writes = stack(writes)?
+    let writes = stack(writes, None)?
         .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
         .agg([sum("n")]);
-    let devices = stack(devices)?
+    let devices = stack(devices, None)?
         .group_by([col(c::DEVICE), col(c::UID)])
         .agg([sum("n")]);
     let out = LazyFrame::collect_all_with_engine(
