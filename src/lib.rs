@@ -442,12 +442,16 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         counts.push_str(&format!(" {class} {n};"));
     }
     writeln!(w, "classes:{counts}")?;
-    writeln!(
-        w,
-        "rejected rows: {} (of {} user(s); every one is listed in rejected.csv)",
-        text::thousands(a.rejected_total),
-        text::thousands(a.rejected_users)
-    )?;
+    if a.rejected_total == 0 {
+        writeln!(w, "rejected rows: 0")?;
+    } else {
+        writeln!(
+            w,
+            "rejected rows: {} (of {} user(s); every one is listed in rejected.csv)",
+            text::thousands(a.rejected_total),
+            text::thousands(a.rejected_users)
+        )?;
+    }
     for line in rejected_lines(a) {
         writeln!(w, "  {line}")?;
     }
