@@ -483,6 +483,196 @@ fn next_renewal_is_counted_from_the_given_date() {
 }
 
 #[test]
+fn users_summary_and_renewal_reconcile_to_the_cent() {
+    // Enterprise 105.00, Professional 50.00, Team Members 8.00, device 95.00.
+    let book = book("");
+    let policy = policy(&book, "");
+    let mut disabled = user("u3", &[ENT]);
+    disabled.account_enabled = Some(false);
+    let people = vec![
+        (user("u1", &[ENT]), reads(100, None)),          // → TM: 97.00
+        (user("u2", &[ENT]), incident_writer(30, None)), // → Professional: 55.00
+        (disabled, reads(100, None)),                    // remove: 105.00
+        (user("u4", &[PRO]), reads(100, None)),          // → TM: 42.00
+        (user("u5", &[ENT]), reads(100, Some("kiosk"))), // 95.00 / 3 = 31.67: 73.33
+        (user("u6", &[ENT]), reads(100, Some("kiosk"))), // 31.67: 73.33
+        (user("u7", &[ENT]), reads(100, Some("kiosk"))), // 31.66: 73.34
+    ];
+    let (priced, licences) = price(&people, &book, &policy);
+    let per_user = [
+        ("u1", Class::TeamMember, None, "97.00"),
+        ("u2", Class::Activity, None, "55.00"),
+        ("u3", Class::Remove, None, "105.00"),
+        ("u4", Class::TeamMember, None, "42.00"),
+        ("u5", Class::Device, Some("31.67"), "73.33"),
+        ("u6", Class::Device, Some("31.67"), "73.33"),
+        ("u7", Class::Device, Some("31.66"), "73.34"),
+    ];
+    for (id, class, share, saving) in per_user {
+        let p = find(&priced, id);
+        assert_eq!(p.rec.class, class, "{id}: {:?}", p.rec.reasons);
+        assert_eq!(p.device_share, share.map(d), "{id}");
+        assert_eq!(p.monthly_saving, Some(d(saving)), "{id}");
+        assert_eq!(
+            p.annual_saving(),
+            Some(d(saving) * Decimal::from(12)),
+            "{id}"
+        );
+    }
+    assert_eq!(licences.len(), 1);
+    assert_eq!(licences[0].users, vec!["u5", "u6", "u7"]);
+
+    let rows = summary(&priced);
+    let row = |group: &str, name: &str| {
+        rows.iter()
+            .find(|r| r.group == group && r.name == name)
+            .expect("row")
+            .clone()
+    };
+    let want = [
+        ("class", "team-member", 2, "139.00"),
+        ("class", "activity", 1, "55.00"),
+        ("class", "remove", 1, "105.00"),
+        ("class", "device", 3, "220.00"),
+        ("class", "full", 0, "0"),
+        ("class", "keep", 0, "0"),
+        ("total", "all users", 7, "519.00"),
+    ];
+    for (group, name, users, monthly) in want {
+        let r = row(group, name);
+        assert_eq!(r.users, users, "{name}");
+        assert_eq!(r.monthly_saving, d(monthly), "{name}");
+        assert_eq!(r.annual_saving, d(monthly) * Decimal::from(12), "{name}");
+        assert_eq!(r.unknown, 0, "{name}");
+    }
+
+    let seats: BTreeMap<String, Seats> = [(ENT.to_string(), 10), (PRO.to_string(), 1)]
+        .into_iter()
+        .map(|(k, purchased)| {
+            (
+                k,
+                Seats {
+                    purchased,
+                    assigned: None,
+                },
+            )
+        })
+        .collect();
+    let table = renewal(&priced, &licences, &seats, &book);
+    // sku, price, bought, assigned, recommended, change, shelfware, users, shelf, at renewal
+    type Row = (
+        &'static str,
+        &'static str,
+        Option<u64>,
+        u64,
+        u64,
+        i64,
+        Option<i64>,
+        &'static str,
+        Option<&'static str>,
+        &'static str,
+    );
+    let want: [Row; 4] = [
+        (
+            ENT,
+            "105.00",
+            Some(10),
+            6,
+            0,
+            -6,
+            Some(4),
+            "630.00",
+            Some("420.00"),
+            "1050.00",
+        ),
+        (PRO, "50.00", Some(1), 1, 1, 0, Some(0), "0", Some("0"), "0"),
+        (
+            DEVICE, "95.00", None, 0, 1, 1, None, "-95.00", None, "-95.00",
+        ),
+        (TM, "8.00", None, 0, 2, 2, None, "-16.00", None, "-16.00"),
+    ];
+    assert_eq!(table.len(), want.len(), "{table:?}");
+    for (sku, price, bought, assigned, rec, change, shelf, users, shelf_m, at) in want {
+        let r = table.iter().find(|r| r.sku == sku).expect(sku);
+        assert_eq!(r.monthly_price, Some(d(price)), "{sku}");
+        assert_eq!(r.bought, bought, "{sku}");
+        assert_eq!(r.assigned, assigned, "{sku}");
+        assert_eq!(r.recommended, rec, "{sku}");
+        assert_eq!(r.change, change, "{sku}");
+        assert_eq!(r.shelfware, shelf, "{sku}");
+        assert_eq!(r.monthly_saving_users, Some(d(users)), "{sku}");
+        assert_eq!(r.monthly_saving_shelfware, shelf_m.map(d), "{sku}");
+        assert_eq!(r.monthly_saving_at_renewal, Some(d(at)), "{sku}");
+        assert_eq!(
+            r.annual_saving_at_renewal,
+            Some(d(at) * Decimal::from(12)),
+            "{sku}"
+        );
+    }
+    // users 519.00 + shelfware 420.00 = 939.00 at renewal
+    let users: Decimal = table.iter().filter_map(|r| r.monthly_saving_users).sum();
+    let shelf: Decimal = table
+        .iter()
+        .filter_map(|r| r.monthly_saving_shelfware)
+        .sum();
+    let at: Decimal = table
+        .iter()
+        .filter_map(|r| r.monthly_saving_at_renewal)
+        .sum();
+    assert_eq!(users, d("519.00"));
+    assert_eq!(users + shelf, at);
+    assert_eq!(at, d("939.00"));
+}
+
+#[test]
+fn device_split_gives_spare_cents_to_the_first_users_and_unknown_without_a_price() {
+    // (device price, users on the device, shares in user order); every user holds Enterprise.
+    let cases: [(Option<&str>, usize, Vec<&str>); 4] = [
+        (Some("95.00"), 3, vec!["31.67", "31.67", "31.66"]),
+        (Some("100.00"), 4, vec!["25.00", "25.00", "25.00", "25.00"]),
+        (Some("0.05"), 3, vec!["0.02", "0.02", "0.01"]),
+        (None, 3, vec![]),
+    ];
+    for (licence, n, shares) in cases {
+        let price_line = licence
+            .map(|p| format!("monthly='{p}'\ncurrency='USD'\n"))
+            .unwrap_or_default();
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        write!(
+            f,
+            "[[sku]]\nid='{DEVICE}'\nkind='device'\nfamily='customer-service'\n{price_line}"
+        )
+        .expect("write");
+        let book = PriceBook::load(Some(f.path())).expect("book");
+        let policy = policy(&book, "");
+        let people: Vec<_> = (0..n)
+            .map(|i| (user(&format!("u{i}"), &[ENT]), reads(100, Some("kiosk"))))
+            .collect();
+        let (priced, licences) = price(&people, &book, &policy);
+        assert_eq!(licences.len(), 1, "{licence:?}");
+        assert_eq!(licences[0].monthly, licence.map(d));
+        for (i, p) in priced.iter().enumerate() {
+            assert_eq!(p.rec.class, Class::Device, "{licence:?}");
+            match shares.get(i) {
+                Some(s) => {
+                    assert_eq!(p.device_share, Some(d(s)), "{licence:?} user {i}");
+                    assert_eq!(p.monthly_saving, Some(d("105.00") - d(s)), "{licence:?}");
+                    assert_eq!(p.recommended_monthly, Some(d(s)), "{licence:?}");
+                }
+                None => {
+                    assert_eq!(p.device_share, None, "unknown, never zero");
+                    assert_eq!(p.monthly_saving, None, "unknown, never zero");
+                }
+            }
+        }
+        if let Some(p) = licence {
+            let sum: Decimal = priced.iter().filter_map(|p| p.device_share).sum();
+            assert_eq!(sum, d(p), "the shares add up to the licence");
+        }
+    }
+}
+
+#[test]
 fn premium_beside_enterprise_is_priced_as_the_change() {
     // Holds Enterprise (no price in this book) and Premium (30.00), digital conversations:
     // replacing Premium by Enterprise (held already) + the digital add-on (50.00) would cost
