@@ -182,3 +182,35 @@ fn finance_reads_product_names_not_sku_ids() {
     // …and the section titles name the policy's target products, not a fixed text.
     assert!(html.contains("Move to Team Members (EA)"));
 }
+
+#[test]
+fn a_past_renewal_date_is_rolled_forward_and_said() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for entry in std::fs::read_dir(fixture("classes")).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    let policy = dir.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).expect("policy");
+    std::fs::write(&policy, format!("renewal_date = 2026-03-01\n{text}")).expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "html,json", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+            .expect("parse");
+    let r = &json["headline"]["realisable"];
+    assert_eq!(r["renewal_date"], "2027-03-01");
+    assert_eq!(r["rolled_forward_from"], "2026-03-01");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(
+        html.contains("renewal_date 2026-03-01 had passed: the next renewal"),
+        "the headline says so"
+    );
+}

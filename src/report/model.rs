@@ -117,7 +117,10 @@ pub struct Realisable {
     pub fiscal_year_end: NaiveDate,
     pub fiscal_year_start: NaiveDate,
     pub months_in_fiscal_year: u32,
+    /// The next renewal on or after as-of.
     pub renewal_date: NaiveDate,
+    /// The policy's renewal date, when it was already past and was rolled forward.
+    pub rolled_forward_from: Option<NaiveDate>,
     #[serde(with = "money")]
     pub this_fiscal_year: Decimal,
 }
@@ -451,6 +454,7 @@ impl Report {
                     fiscal_year_start: r.fiscal_year_start,
                     months_in_fiscal_year: r.months_in_fiscal_year,
                     renewal_date: r.renewal_date,
+                    rolled_forward_from: r.rolled_forward_from,
                     this_fiscal_year: r.this_fiscal_year,
                 }),
                 rejected_rows: a.rejected_total,

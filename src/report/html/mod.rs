@@ -104,6 +104,8 @@ struct Realisable {
     amount: String,
     renewal_date: String,
     months: u32,
+    /// The policy's renewal date when it was past and rolled forward to `renewal_date`.
+    rolled_forward_from: Option<String>,
 }
 
 #[derive(Template)]
@@ -341,13 +343,17 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
             amount: grouped(&fmt2(r.this_fiscal_year)),
             renewal_date: r.renewal_date.to_string(),
             months: r.months_in_fiscal_year,
+            rolled_forward_from: r.rolled_forward_from.map(|d| d.to_string()),
         }),
         warnings: q.warnings.clone(),
         pseudonymised: a.pseudonymised,
         class_chart,
         department_chart,
         sku_chart,
-        trend: a.trend.as_ref().map(|d| trend(d, &cur)),
+        trend: a
+            .trend
+            .as_ref()
+            .map(|d| trend(d, &cur, &|id: &str| a.product(id).to_string())),
         classes: class_rows.into_iter().map(group_line).collect(),
         flags: a.rows(Group::Flag).map(group_line).collect(),
         departments: depts

@@ -13,24 +13,57 @@ use crate::money::fmt2;
 /// How many changed users the trend section lists (user-changes.csv has them all).
 const TREND_USERS: usize = 100;
 
+/// A total, class or flag then and now.
+pub(super) struct GroupChange {
+    pub section: String,
+    pub name: String,
+    pub before: String,
+    pub now: String,
+    pub change: String,
+    pub annual_before: String,
+    pub annual_now: String,
+    pub annual_change: String,
+}
+
+/// A licence's seats then and now.
+pub(super) struct SkuChange {
+    pub product: String,
+    pub seats_before: String,
+    pub seats_now: String,
+    pub recommended_before: String,
+    pub recommended_now: String,
+    pub annual_before: String,
+    pub annual_now: String,
+}
+
+/// A user who changed.
+pub(super) struct UserLine {
+    pub change: String,
+    pub user: String,
+    pub department: String,
+    pub before: String,
+    pub now: String,
+    pub why: String,
+}
+
 /// The trend section, as shown.
 pub(super) struct Trend {
     pub previous_as_of: String,
     pub annual_change: String,
     pub realisable_before: Option<String>,
     pub chart: Chart,
-    /// (section, name, before, now, change, annual before, annual now, annual change)
-    pub rows: Vec<[String; 8]>,
-    /// (SKU, seats before, now, recommended before, now, annual at renewal before, now)
-    pub skus: Vec<[String; 7]>,
-    pub counts: [usize; 4],
-    /// (change, user, department, class before, class now, why)
-    pub users: Vec<[String; 6]>,
+    pub rows: Vec<GroupChange>,
+    pub skus: Vec<SkuChange>,
+    pub class_changes: usize,
+    pub flag_changes: usize,
+    pub new_users: usize,
+    pub departed: usize,
+    pub users: Vec<UserLine>,
     pub users_total: usize,
     pub warnings: Vec<String>,
 }
 
-pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
+pub(super) fn trend(d: &Diff, cur: &str, products: &dyn Fn(&str) -> String) -> Trend {
     let opt = |x: Option<Decimal>| x.map_or("unknown".to_string(), |m| grouped(&fmt2(m)));
     let change = |x: Option<Decimal>| x.map_or("unknown".to_string(), |m| signed(&fmt2(m)));
     let int_change = |n: i64| {
@@ -72,7 +105,7 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
             })
             .collect(),
     );
-    let users: Vec<[String; 6]> = d
+    let users: Vec<UserLine> = d
         .users
         .iter()
         .filter(|u| u.kind != ChangeKind::Flags)
@@ -96,14 +129,14 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
                 ),
                 None => "—".into(),
             };
-            [
-                u.kind.as_str().to_string(),
-                who,
-                u.department.clone(),
-                class(&u.old_class, &u.old_flags),
-                class(&u.new_class, &u.new_flags),
-                u.why.clone(),
-            ]
+            UserLine {
+                change: u.kind.as_str().to_string(),
+                user: who,
+                department: u.department.clone(),
+                before: class(&u.old_class, &u.old_flags),
+                now: class(&u.new_class, &u.new_flags),
+                why: u.why.clone(),
+            }
         })
         .collect();
     Trend {
@@ -113,17 +146,15 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
         chart,
         rows: groups
             .iter()
-            .map(|r| {
-                [
-                    r.section.to_string(),
-                    r.name.clone(),
-                    r.old_count.to_string(),
-                    r.new_count.to_string(),
-                    int_change(r.count_change()),
-                    opt(r.old_annual),
-                    opt(r.new_annual),
-                    change(r.annual_change()),
-                ]
+            .map(|r| GroupChange {
+                section: r.section.to_string(),
+                name: r.name.clone(),
+                before: r.old_count.to_string(),
+                now: r.new_count.to_string(),
+                change: int_change(r.count_change()),
+                annual_before: opt(r.old_annual),
+                annual_now: opt(r.new_annual),
+                annual_change: change(r.annual_change()),
             })
             .collect(),
         skus: d
@@ -132,23 +163,21 @@ pub(super) fn trend(d: &Diff, cur: &str) -> Trend {
             .filter(|r| r.section == Section::Sku)
             .map(|r| {
                 let o = |x: Option<u64>| x.map_or(String::new(), |n| n.to_string());
-                [
-                    r.name.clone(),
-                    r.old_count.to_string(),
-                    r.new_count.to_string(),
-                    o(r.old_recommended),
-                    o(r.new_recommended),
-                    opt(r.old_annual),
-                    opt(r.new_annual),
-                ]
+                SkuChange {
+                    product: products(&r.name),
+                    seats_before: r.old_count.to_string(),
+                    seats_now: r.new_count.to_string(),
+                    recommended_before: o(r.old_recommended),
+                    recommended_now: o(r.new_recommended),
+                    annual_before: opt(r.old_annual),
+                    annual_now: opt(r.new_annual),
+                }
             })
             .collect(),
-        counts: [
-            d.count(ChangeKind::Class),
-            d.count(ChangeKind::Flags),
-            d.count(ChangeKind::New),
-            d.count(ChangeKind::Departed),
-        ],
+        class_changes: d.count(ChangeKind::Class),
+        flag_changes: d.count(ChangeKind::Flags),
+        new_users: d.count(ChangeKind::New),
+        departed: d.count(ChangeKind::Departed),
         users_total: d.users.len(),
         users,
         warnings: d.warnings.clone(),
