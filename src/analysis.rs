@@ -1,6 +1,7 @@
-//! The pipeline from a folder to priced recommendations, one line per stage: scan → price book
-//! and policy → assignments and subscriptions → activity profiles → classes → money. `validate`
-//! and `analyze` share it; only `analyze` writes.
+//! The pipeline from a folder to priced recommendations, one named stage a line: scan → price
+//! book and policy → the tenant (assignments, subscriptions, systemusers) → activity profiles →
+//! classes → money → file facts and warnings. `validate` and `analyze` share it; only `analyze`
+//! writes.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -67,6 +68,7 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
+/// The whole pipeline, one named stage a line; each stage returns a typed result.
 pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let step = progress.step(format!("reading {}", opts.dir.display()));
     let mut folder = ingest::scan(&opts.dir, opts.encoding)?;
@@ -78,7 +80,59 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         &book,
     )?;
     let mut rejected = Vec::new();
+    let tenant = read_tenant(opts, &folder, &book, &policy, &mut rejected)?;
+    // From here on the book prices at the tenant's seat counts (contract tiers).
+    book.set_seats(seat_counts(&tenant.assigned.users, &tenant.subs.seats));
+    let activity = read_activity(opts, &folder, &policy, &tenant, progress, &mut rejected)?;
+    let joined = classify_users(&tenant, &activity, &policy, &book)?;
+    check_source_joins(&activity.coverage, &folder, &tenant.assigned.users)?;
+    let money = price(joined.recs, &book, &policy, &tenant, activity.window.as_of);
+    let quality = record_file_facts(&mut folder, &tenant, &activity.coverage, &mut rejected);
+    let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
+    folder.finish_hashes()?;
+    Ok(Analysis {
+        folder,
+        book,
+        policy,
+        as_of: activity.window.as_of,
+        window_from: activity.window.from,
+        window_days: activity.window.days,
+        covered_days: activity.window.covered_days,
+        coverage: activity.coverage,
+        priced: money.priced,
+        licences: money.licences,
+        devices: activity.devices,
+        summary: money.summary,
+        renewal: money.renewal,
+        realisable: money.realisable,
+        rejected,
+        rejected_total: quality.rejected_total,
+        rejected_users: joined.rejected_users,
+        unknown_skus: quality.unknown_skus,
+        out_of_scope: quality.out_of_scope,
+        other_licences: tenant.assigned.other_licences,
+        join: joined.join,
+        device_data: activity.device_data,
+        warnings,
+    })
+}
 
+/// Who holds what: the assignments, the subscriptions and the Dataverse users.
+struct Tenant {
+    assigned: assignments::Assignments,
+    subs: subscriptions::Subscriptions,
+    system_users: systemusers::SystemUsers,
+    /// Whether the folder has a systemuser export at all.
+    has_systemusers: bool,
+}
+
+fn read_tenant(
+    opts: &Options,
+    folder: &Folder,
+    book: &PriceBook,
+    policy: &Policy,
+    rejected: &mut Vec<Rejected>,
+) -> Result<Tenant> {
     let sources: Vec<_> = folder
         .sources
         .iter()
@@ -91,22 +145,53 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             opts.dir.display()
         );
     }
-    let assigned = assignments::read(&sources, &book, &policy, &mut rejected)?;
+    let assigned = assignments::read(&sources, book, policy, rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
-    let subs = subscriptions::read(&subs_sources, &book, &policy, &mut rejected)?;
-    // From here on the book prices at the tenant's seat counts (contract tiers).
-    book.set_seats(seat_counts(&assigned.users, &subs.seats));
-
+    let subs = subscriptions::read(&subs_sources, book, policy, rejected)?;
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
-    let system_users = systemusers::read(&su_sources, &mut rejected)?;
+    let system_users = systemusers::read(&su_sources, rejected)?;
+    Ok(Tenant {
+        assigned,
+        subs,
+        system_users,
+        has_systemusers: !su_sources.is_empty(),
+    })
+}
+
+/// The analysis window, once the as-of date is known.
+struct Window {
+    as_of: NaiveDate,
+    from: NaiveDate,
+    days: u32,
+    covered_days: u32,
+}
+
+/// What the activity sources say, per user and per device, inside the window.
+struct ActivityData {
+    window: Window,
+    coverage: Vec<Coverage>,
+    profiles: HashMap<String, Profile>,
+    devices: BTreeMap<String, Device>,
+    device_data: bool,
+    /// Whether any source carries Dataverse user ids (audit, conversations).
+    dataverse_ids: bool,
+    sources: usize,
+}
+
+fn read_activity(
+    opts: &Options,
+    folder: &Folder,
+    policy: &Policy,
+    tenant: &Tenant,
+    progress: &Progress,
+    rejected: &mut Vec<Rejected>,
+) -> Result<ActivityData> {
     let source_ctx = profile::SourceContext {
         premium_features: std::sync::Arc::new(policy.premium_features.clone()),
-        user_map: std::sync::Arc::new(system_users.to_entra.clone()),
-        bots: std::sync::Arc::new(system_users.bots.clone()),
+        user_map: std::sync::Arc::new(tenant.system_users.to_entra.clone()),
+        bots: std::sync::Arc::new(tenant.system_users.bots.clone()),
         own_from_creator: policy.audit_own_from_creator,
     };
-    let no_systemusers = su_sources.is_empty();
-    let mut prepared = Vec::new();
     let activity_sources: Vec<_> = folder
         .sources
         .iter()
@@ -129,6 +214,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         to_day: date_to_day(as_of),
     };
     let words = profile::words_for(policy.lookback_days);
+    let mut prepared = Vec::with_capacity(activity_sources.len());
     for src in &activity_sources {
         let one = progress.rows(format!("reading {}", src.name));
         prepared.push(profile::prepare(
@@ -137,13 +223,10 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             opts.as_of.map(window_of),
             words,
             &one.counter(),
-            &mut rejected,
+            rejected,
         )?);
         one.finish_and_clear();
     }
-    let dataverse_ids = activity_sources
-        .iter()
-        .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations));
     let coverage: Vec<Coverage> = prepared.iter().map(|p| p.coverage.clone()).collect();
     let latest = coverage.iter().filter_map(|c| c.last_ms).max();
     let as_of = match (opts.as_of, latest) {
@@ -154,17 +237,45 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
              will then be kept as \"no activity data\")"
         ),
     };
-    let window_from = as_of - Duration::days(policy.lookback_days);
-    let window_days = (policy.lookback_days + 1) as u32;
-    let covered_days = covered_days(&coverage, window_from, as_of);
-
+    let from = as_of - Duration::days(policy.lookback_days);
     let step = progress.step("profiling activity");
     let activity = profile::aggregate(&prepared, &activity_sources, &source_ctx, window_of(as_of))?;
     step.finish_and_clear();
     let devices = devices::analyse(&activity.devices, &policy.device);
-    let device_data = !devices.is_empty();
+    Ok(ActivityData {
+        window: Window {
+            as_of,
+            from,
+            days: (policy.lookback_days + 1) as u32,
+            covered_days: covered_days(&coverage, from, as_of),
+        },
+        coverage,
+        profiles: activity.profiles,
+        device_data: !devices.is_empty(),
+        devices,
+        dataverse_ids: activity_sources
+            .iter()
+            .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations)),
+        sources: prepared.len(),
+    })
+}
 
-    // Join activity to licensed users: on id, else UPN, case-insensitive.
+/// Every licensed user classified, and how well the activity joined them.
+struct Classified {
+    recs: Vec<classify::Recommendation>,
+    join: JoinStats,
+    rejected_users: u64,
+}
+
+/// Joins activity to licensed users (on id, else UPN, case-insensitive) and classifies them;
+/// stops when the join is broken (calling everyone inactive would be wrong).
+fn classify_users(
+    tenant: &Tenant,
+    activity: &ActivityData,
+    policy: &Policy,
+    book: &PriceBook,
+) -> Result<Classified> {
+    let users = &tenant.assigned.users;
     let mut by_key: HashMap<String, &Profile> = HashMap::with_capacity(activity.profiles.len());
     for (k, p) in &activity.profiles {
         by_key.entry(k.to_lowercase()).or_insert(p);
@@ -173,22 +284,23 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let active = |p: &Profile| p.events > 0;
     let mut join = JoinStats {
         activity_users: activity.profiles.values().filter(|p| active(p)).count() as u64,
-        licensed_users: assigned.users.len() as u64,
+        licensed_users: users.len() as u64,
         ..JoinStats::default()
     };
     let mut matched_keys = std::collections::HashSet::new();
+    let w = &activity.window;
     let ctx = Context {
-        policy: &policy,
-        book: &book,
-        as_of,
-        window_days,
-        covered_days,
-        operation_level: coverage.iter().any(|c| c.operation_level),
-        devices: &devices,
-        device_data,
+        policy,
+        book,
+        as_of: w.as_of,
+        window_days: w.days,
+        covered_days: w.covered_days,
+        operation_level: activity.coverage.iter().any(|c| c.operation_level),
+        devices: &activity.devices,
+        device_data: activity.device_data,
     };
-    let mut recs = Vec::with_capacity(assigned.users.len());
-    for user in &assigned.users {
+    let mut recs = Vec::with_capacity(users.len());
+    for user in users {
         let id_key = user.id.to_lowercase();
         let upn_key = user.upn.to_lowercase();
         let profile = match (
@@ -211,11 +323,6 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         .iter()
         .filter(|(k, p)| active(p) && matched_keys.contains(*k))
         .count() as u64;
-    let rejected_users = activity
-        .profiles
-        .values()
-        .filter(|p| p.rejected_rows > 0)
-        .count() as u64;
     if join.activity_users >= 10
         && join.licensed_users >= 10
         && join.licensed_users_with_activity * 20 < join.licensed_users
@@ -231,17 +338,65 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             join.activity_users
         );
     }
-    check_source_joins(&coverage, &folder, &assigned.users)?;
-    let (priced, licences) = savings::price_all(recs, &book, &policy);
+    Ok(Classified {
+        recs,
+        join,
+        rejected_users: activity
+            .profiles
+            .values()
+            .filter(|p| p.rejected_rows > 0)
+            .count() as u64,
+    })
+}
+
+/// The money of the recommendations: per user, per device, per class and per SKU.
+struct Money {
+    priced: Vec<Priced>,
+    licences: Vec<DeviceLicence>,
+    summary: Vec<SummaryRow>,
+    renewal: Vec<RenewalRow>,
+    realisable: Option<Realisable>,
+}
+
+fn price(
+    recs: Vec<classify::Recommendation>,
+    book: &PriceBook,
+    policy: &Policy,
+    tenant: &Tenant,
+    as_of: NaiveDate,
+) -> Money {
+    let (priced, licences) = savings::price_all(recs, book, policy);
     let summary = savings::summary(&priced);
-    let renewal = savings::renewal(&priced, &licences, &subs.seats, &book);
+    let renewal = savings::renewal(&priced, &licences, &tenant.subs.seats, book);
     let at_renewal: rust_decimal::Decimal = renewal
         .iter()
         .filter_map(|r| r.monthly_saving_at_renewal)
         .sum();
-    let realisable = savings::realisable(&policy, as_of, at_renewal);
+    let realisable = savings::realisable(policy, as_of, at_renewal);
+    Money {
+        priced,
+        licences,
+        summary,
+        renewal,
+        realisable,
+    }
+}
 
-    // Per-file facts for the manifest and the data-quality section.
+/// What the data-quality section and the manifest say of the inputs.
+struct Quality {
+    rejected_total: u64,
+    unknown_skus: BTreeMap<String, u64>,
+    out_of_scope: BTreeMap<String, u64>,
+}
+
+/// Puts the rows read, rejected and skipped and the dates covered on each input file.
+fn record_file_facts(
+    folder: &mut Folder,
+    tenant: &Tenant,
+    coverage: &[Coverage],
+    rejected: &mut [Rejected],
+) -> Quality {
+    let (assigned, subs) = (&tenant.assigned, &tenant.subs);
     // An out-of-scope subscription is listed beside the out-of-scope assignments (whose count
     // it keeps: seats bought are not assignments).
     let mut out_of_scope = assigned.out_of_scope.clone();
@@ -256,11 +411,11 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         .rows
         .iter()
         .chain(subs.rows.iter())
-        .chain(system_users.rows.iter())
+        .chain(tenant.system_users.rows.iter())
     {
         folder.files[*idx].rows_read = *n;
     }
-    for c in &coverage {
+    for c in coverage {
         let f = &mut folder.files[c.source];
         f.rows_read = c.rows - c.rejected;
         f.rows_skipped = c.skipped;
@@ -268,24 +423,45 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         f.covers_to = c.last_ms.map(iso);
     }
     let mut rejected_per_file: BTreeMap<String, u64> = BTreeMap::new();
-    for r in &rejected {
+    for r in rejected.iter() {
         *rejected_per_file.entry(r.file.clone()).or_default() += 1;
     }
-    for c in &coverage {
+    for c in coverage {
         // activity rejects beyond the kept details are counted by the query
         rejected_per_file.insert(c.name.clone(), c.rejected);
     }
     for f in &mut folder.files {
         f.rows_rejected = rejected_per_file.get(&f.name).copied().unwrap_or(0);
     }
-    let rejected_total = rejected_per_file.values().sum();
     rejected.sort();
+    Quality {
+        rejected_total: rejected_per_file.values().sum(),
+        unknown_skus,
+        out_of_scope,
+    }
+}
+
+/// The notes the report and `validate` print about the inputs and the judgement.
+fn warnings(
+    folder: &Folder,
+    tenant: &Tenant,
+    activity: &ActivityData,
+    quality: &Quality,
+    money: &Money,
+) -> Vec<String> {
+    let coverage = &activity.coverage;
+    let (covered_days, window_days) = (activity.window.covered_days, activity.window.days);
     let mut warnings = Vec::new();
-    if !unknown_skus.is_empty() {
+    if !quality.unknown_skus.is_empty() {
         warnings.push(format!(
             "{} SKU name(s) are not in the price book and were not analysed: {}",
-            unknown_skus.len(),
-            unknown_skus.keys().cloned().collect::<Vec<_>>().join(", ")
+            quality.unknown_skus.len(),
+            quality
+                .unknown_skus
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if covered_days < window_days && covered_days > 0 {
@@ -294,7 +470,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
              inactivity is judged over the covered days"
         ));
     }
-    if dataverse_ids && no_systemusers {
+    if activity.dataverse_ids && !tenant.has_systemusers {
         warnings.push(
             "no Dataverse systemuser export: audit and conversation user ids were assumed to be \
              Entra object ids; add the systemuser export (systemuserid, \
@@ -309,7 +485,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
                 .into(),
         );
     }
-    if !coverage.is_empty() && !device_data {
+    if !coverage.is_empty() && !activity.device_data {
         warnings.push(NO_DEVICE_DATA.into());
     }
     for src in folder.of_kind(Kind::ActivityDaily) {
@@ -323,52 +499,28 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             ));
         }
     }
-    if !assigned.other_licences.is_empty() {
+    if !tenant.assigned.other_licences.is_empty() {
         warnings.push(format!(
             "{} other licence(s) are not Dynamics and were not analysed",
-            assigned.other_licences.len()
+            tenant.assigned.other_licences.len()
         ));
     }
-    if let Some(from) = realisable
+    if let Some(from) = money
+        .realisable
         .as_ref()
         .and_then(|r| r.rolled_forward_from.map(|f| (f, r.renewal_date)))
     {
         warnings.push(format!(
-            "renewal_date {} in the policy is before the as-of date {as_of}: seats change only at \
+            "renewal_date {} in the policy is before the as-of date {}: seats change only at \
              a renewal, so savings at renewal are counted from the next one, {}",
-            from.0, from.1
+            from.0, activity.window.as_of, from.1
         ));
     }
-    if prepared.is_empty() {
+    if activity.sources == 0 {
         warnings
             .push("no activity source found: every user is kept as \"no activity data\"".into());
     }
-    folder.finish_hashes()?;
-    Ok(Analysis {
-        folder,
-        book,
-        policy,
-        as_of,
-        window_from,
-        window_days,
-        covered_days,
-        coverage,
-        priced,
-        licences,
-        devices,
-        summary,
-        renewal,
-        realisable,
-        rejected,
-        rejected_total,
-        rejected_users,
-        unknown_skus,
-        out_of_scope,
-        other_licences: assigned.other_licences,
-        join,
-        device_data,
-        warnings,
-    })
+    warnings
 }
 
 const NO_DEVICE_DATA: &str = "no activity source carries device ids (the Entra sign-in log's \
