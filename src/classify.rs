@@ -268,14 +268,18 @@ fn rules(
                 rec.reasons
                     .push(format!("few operations to judge from ({ops})"));
             }
-            if class == Class::Activity {
-                rec.reasons.push(format!(
-                    "{} and {} cannot share one environment: moving needs a separate environment",
-                    ctx.book.product_name(target),
-                    ctx.book.product_name(&ctx.policy.targets.full)
-                ));
+            // A user who already holds just the target moves nowhere: no move advice.
+            if rec.recommended != rec.current {
+                if class == Class::Activity {
+                    rec.reasons.push(format!(
+                        "{} and {} cannot share one environment: moving needs a separate \
+                         environment",
+                        ctx.book.product_name(target),
+                        ctx.book.product_name(&ctx.policy.targets.full)
+                    ));
+                }
+                note_groups(&mut rec, &groups);
             }
-            note_groups(&mut rec, &groups);
         }
         _ => full_seat_checks(&mut rec, p, ctx),
     }

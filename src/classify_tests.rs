@@ -705,3 +705,64 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
         }
     }
 }
+
+#[test]
+fn a_user_already_on_the_target_gets_no_move_advice() {
+    let by_group = |sku: &str| {
+        let mut u = user(&[sku]);
+        u.holdings[0].assigned_by_group = Some("CS agents".into());
+        u
+    };
+    let cases = vec![
+        Case {
+            name: "team member by group, within rights: nothing to change in the group",
+            user: by_group(TM),
+            profile: Some(active(50, 20)),
+            class: Class::TeamMember,
+            flags: vec![],
+            recommended: vec![TM],
+        },
+        Case {
+            name: "professional by group, case work: no environment move either",
+            user: by_group(PRO),
+            profile: Some(with_writes(active(50, 20), &[("incident", false, 30)])),
+            class: Class::Activity,
+            flags: vec![],
+            recommended: vec![PRO],
+        },
+        Case {
+            name: "enterprise by group, case work: the move is made in the group",
+            user: by_group(ENT),
+            profile: Some(with_writes(active(50, 20), &[("incident", false, 30)])),
+            class: Class::Activity,
+            flags: vec![Flag::GroupAssigned],
+            recommended: vec![PRO],
+        },
+    ];
+    run(cases, true, &BTreeMap::new());
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+    };
+    let stays = classify(
+        &by_group(PRO),
+        Some(&with_writes(active(50, 20), &[("incident", false, 30)])),
+        &ctx,
+    );
+    assert!(
+        !stays
+            .reasons
+            .iter()
+            .any(|r| r.contains("cannot share") || r.contains("group")),
+        "{:?}",
+        stays.reasons
+    );
+}

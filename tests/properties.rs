@@ -79,7 +79,7 @@ fn tenant(users: &[Gen]) -> (Vec<User>, BTreeMap<String, Profile>, Vec<DeviceUse
             .iter()
             .map(|&s| Holding {
                 sku: SKUS[s].0.to_string(),
-                assigned_by_group: None,
+                assigned_by_group: g.group.then(|| "agents".to_string()),
             })
             .collect();
         holdings.sort();
@@ -144,6 +144,8 @@ struct Gen {
     premium: u64,
     days: u32,
     device: Option<u8>,
+    /// Whether the licences come from a group.
+    group: bool,
 }
 
 fn user_strategy() -> impl Strategy<Value = Gen> {
@@ -157,18 +159,22 @@ fn user_strategy() -> impl Strategy<Value = Gen> {
         prop::option::weighted(0.2, 1u64..5),
         0u32..40,
         prop::option::weighted(0.3, 0u8..3),
+        prop::bool::weighted(0.2),
     )
         .prop_map(
-            |(holdings, enabled, reads, writes, voice, digital, premium, days, device)| Gen {
-                holdings,
-                enabled,
-                reads,
-                writes,
-                voice: voice.unwrap_or(0),
-                digital: digital.unwrap_or(0),
-                premium: premium.unwrap_or(0),
-                days,
-                device,
+            |(holdings, enabled, reads, writes, voice, digital, premium, days, device, group)| {
+                Gen {
+                    holdings,
+                    enabled,
+                    reads,
+                    writes,
+                    voice: voice.unwrap_or(0),
+                    digital: digital.unwrap_or(0),
+                    premium: premium.unwrap_or(0),
+                    days,
+                    device,
+                    group,
+                }
             },
         )
 }
@@ -265,8 +271,9 @@ proptest! {
             if r.class == Class::Remove {
                 prop_assert!(r.recommended.is_empty(), "{}", who);
             }
-            // flags that claim a change come with one; under-licensed users are left as they are
-            for f in [Flag::PremiumUnused, Flag::AddonUnused] {
+            // flags that claim a change come with one (a group-assigned licence is changed in
+            // the group); under-licensed users are left as they are
+            for f in [Flag::PremiumUnused, Flag::AddonUnused, Flag::GroupAssigned] {
                 if r.flags.contains(&f) {
                     prop_assert!(changed, "{} without a change: {}", f, who);
                 }
