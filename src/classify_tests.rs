@@ -751,6 +751,7 @@ fn a_user_already_on_the_target_gets_no_move_advice() {
         covered_days: 91,
         operation_level: true,
         devices: &devices,
+        device_data: true,
     };
     let stays = classify(
         &by_group(PRO),
