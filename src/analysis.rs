@@ -368,11 +368,20 @@ fn price(
     let (priced, licences) = savings::price_all(recs, book, policy);
     let summary = savings::summary(&priced);
     let renewal = savings::renewal(&priced, &licences, &tenant.subs.seats, book);
-    let at_renewal: rust_decimal::Decimal = renewal
-        .iter()
-        .filter_map(|r| r.monthly_saving_at_renewal)
-        .sum();
-    let realisable = savings::realisable(policy, as_of, at_renewal);
+    // Annual-term seats change at the renewal, monthly-term seats at any month end.
+    let at = |term: crate::contract::Term| -> rust_decimal::Decimal {
+        renewal
+            .iter()
+            .filter(|r| book.term(&r.sku) == term)
+            .filter_map(|r| r.monthly_saving_at_renewal)
+            .sum()
+    };
+    let realisable = savings::realisable(
+        policy,
+        as_of,
+        at(crate::contract::Term::Annual),
+        at(crate::contract::Term::Monthly),
+    );
     Money {
         priced,
         licences,

@@ -236,7 +236,16 @@ pub struct RenewalRow {
     pub monthly_saving_users: Option<Decimal>,
     /// shelfware × price.
     pub monthly_saving_shelfware: Option<Decimal>,
-    /// Seats to buy at renewal: recommended; saving at renewal: (bought, else assigned, − recommended) × price.
+    /// The unit price at the recommended seat count (a volume tier may change it).
+    pub monthly_price_recommended: Option<Decimal>,
+    /// recommended × (today's unit price − the unit price for the recommended count): what a
+    /// tier crossing adds (negative: every remaining seat costs more) or saves.
+    pub monthly_volume_change: Option<Decimal>,
+    /// Set when the recommended count falls below the tier today's count is in.
+    pub tier_note: Option<String>,
+    /// Seats to buy at renewal: recommended. Saving at renewal = seats held (bought, else
+    /// assigned) × today's unit price − recommended × the unit price for that count
+    /// = users + shelfware + volume change.
     pub monthly_saving_at_renewal: Option<Decimal>,
     pub annual_saving_at_renewal: Option<Decimal>,
 }
@@ -272,11 +281,23 @@ pub fn renewal(
             let a = assigned.get(&sku).copied().unwrap_or(0);
             let r = recommended.get(&sku).copied().unwrap_or(0);
             let bought = seats.get(&sku).map(|s| s.purchased);
+            let held = bought.unwrap_or(a);
             let shelf = bought.map(|b| b as i64 - a as i64);
             let times = |n: i64| price.map(|p| p * Decimal::from(n));
-            let at_renewal = times(bought.unwrap_or(a) as i64 - r as i64);
+            let at_r = book.unit_price(&sku, r);
+            let volume = match (price, at_r) {
+                (Some(now), Some(then)) => Some(Decimal::from(r) * (now - then)),
+                _ => None,
+            };
+            let at_renewal = match (times(held as i64 - r as i64), volume) {
+                (Some(seats), Some(v)) => Some(seats + v),
+                _ => None,
+            };
             RenewalRow {
+                tier_note: tier_note(book, &sku, held, r),
                 monthly_price: price,
+                monthly_price_recommended: at_r,
+                monthly_volume_change: volume,
                 bought,
                 assigned: a,
                 recommended: r,
@@ -292,6 +313,25 @@ pub fn renewal(
         .collect()
 }
 
+/// "recommended 2,350 seats fall below the 2,400-seat tier: every seat costs 105.00 instead
+/// of 99.00", when the recommendation drops a SKU out of its volume tier.
+fn tier_note(book: &PriceBook, sku: &str, held: u64, recommended: u64) -> Option<String> {
+    let terms = &book.get(sku)?.terms;
+    let now = crate::contract::Contract::tier_of(terms, held)?;
+    if crate::contract::Contract::tier_of(terms, recommended).is_some_and(|t| t >= now) {
+        return None;
+    }
+    let then = book.unit_price(sku, recommended);
+    let today = book.unit_price(sku, held);
+    Some(format!(
+        "recommended {} seats fall below the {}-seat tier: every seat costs {} instead of {}",
+        crate::text::thousands(recommended),
+        crate::text::thousands(now),
+        crate::money::fmt_opt(then),
+        crate::money::fmt_opt(today),
+    ))
+}
+
 /// When savings become realisable and how much falls in the current fiscal year.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Realisable {
@@ -304,13 +344,35 @@ pub struct Realisable {
     pub fiscal_year_end: NaiveDate,
     /// Whole months from the renewal date to the fiscal year's end (0 when after it).
     pub months_in_fiscal_year: u32,
+    /// Monthly-term seats can be reduced at any month end: their savings count from the first
+    /// of the month after as-of (set when there are any).
+    pub monthly_term_from: Option<NaiveDate>,
+    /// Whole months from `monthly_term_from` to the fiscal year's end.
+    pub monthly_term_months: u32,
+    /// Annual-term savings × `months_in_fiscal_year` + monthly-term savings × `monthly_term_months`.
     pub this_fiscal_year: Decimal,
 }
 
+/// Whole months from `from` until `end` (0 when `from` is after it).
+fn whole_months(from: NaiveDate, end: NaiveDate) -> u32 {
+    let mut months = 0u32;
+    while from
+        .checked_add_months(Months::new(months + 1))
+        .is_some_and(|x| x <= end)
+    {
+        months += 1;
+    }
+    months
+}
+
+/// What is realisable in the current fiscal year: annual-term savings (`monthly_annual_term`)
+/// from the next renewal, monthly-term savings (`monthly_monthly_term`) from the first of the
+/// next month. Without a `renewal_date` in the policy there is no figure.
 pub fn realisable(
     policy: &Policy,
     as_of: NaiveDate,
-    monthly_at_renewal: Decimal,
+    monthly_annual_term: Decimal,
+    monthly_monthly_term: Decimal,
 ) -> Option<Realisable> {
     let given = policy.renewal_date?;
     let renewal = next_renewal(given, as_of)?;
@@ -322,20 +384,24 @@ pub fn realisable(
         NaiveDate::from_ymd_opt(as_of.year() - 1, m, d)?
     };
     let fy_end = fy_start.checked_add_months(Months::new(12))?;
-    let mut months = 0u32;
-    while renewal
-        .checked_add_months(Months::new(months + 1))
-        .is_some_and(|x| x <= fy_end)
-    {
-        months += 1;
-    }
+    let months = whole_months(renewal, fy_end);
+    let monthly_term_from = (!monthly_monthly_term.is_zero())
+        .then(|| {
+            NaiveDate::from_ymd_opt(as_of.year(), as_of.month(), 1)?
+                .checked_add_months(Months::new(1))
+        })
+        .flatten();
+    let monthly_term_months = monthly_term_from.map_or(0, |from| whole_months(from, fy_end));
     Some(Realisable {
         renewal_date: renewal,
         rolled_forward_from: (renewal != given).then_some(given),
         fiscal_year_start: fy_start,
         fiscal_year_end: fy_end,
         months_in_fiscal_year: months,
-        this_fiscal_year: monthly_at_renewal * Decimal::from(months),
+        monthly_term_from,
+        monthly_term_months,
+        this_fiscal_year: monthly_annual_term * Decimal::from(months)
+            + monthly_monthly_term * Decimal::from(monthly_term_months),
     })
 }
 

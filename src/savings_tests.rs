@@ -450,7 +450,7 @@ fn realisable_counts_whole_months_from_the_next_renewal() {
                 c.renewal
             ),
         );
-        let r = realisable(&policy, as_of, d(c.monthly)).expect(c.name);
+        let r = realisable(&policy, as_of, d(c.monthly), Decimal::ZERO).expect(c.name);
         assert_eq!(r.renewal_date, date(c.next), "{}", c.name);
         assert_eq!(r.rolled_forward_from, c.rolled_from.map(date), "{}", c.name);
         assert_eq!(r.fiscal_year_start, date("2026-07-01"), "{}", c.name);
@@ -459,7 +459,7 @@ fn realisable_counts_whole_months_from_the_next_renewal() {
         assert_eq!(r.this_fiscal_year, d(c.this_year), "{}", c.name);
     }
     let no_date = policy(&book, "");
-    assert_eq!(realisable(&no_date, as_of, d("1")), None);
+    assert_eq!(realisable(&no_date, as_of, d("1"), Decimal::ZERO), None);
 }
 
 #[test]

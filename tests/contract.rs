@@ -44,6 +44,7 @@ fn analyze(dir: &Path, out: &Path) {
 const ENTERPRISE: &str = r#"
 [[sku]]
 id = "DYN365_ENTERPRISE_CUSTOMER_SERVICE"
+names = ["Dynamics 365 for Customer Service Enterprise Edition"]
 kind = "base"
 family = "customer-service"
 monthly = "105.00"
@@ -189,4 +190,82 @@ fn bad_contract_data_stops_the_run_naming_the_key() {
         assert!(err.contains("prices.toml"), "{name}: names the file: {err}");
         assert!(!out.exists(), "{name}: nothing written");
     }
+}
+
+/// One SKU's row of renewal.csv.
+fn renewal_of(out: &Path, sku: &str) -> std::collections::BTreeMap<String, String> {
+    read_csv(&out.join("renewal.csv"))
+        .into_iter()
+        .find(|r| r["sku"] == sku)
+        .unwrap_or_else(|| panic!("{sku} in renewal.csv"))
+}
+
+#[test]
+fn a_recommendation_that_crosses_a_volume_tier_shows_the_price_change() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tenant(
+        tmp.path(),
+        &format!("{ENTERPRISE}[[sku.tier]]\nfrom = 12\nmonthly = \"100.00\"\n"),
+    );
+    let out = tmp.path().join("r");
+    analyze(&dir, &out);
+    let r = renewal_of(&out, "DYN365_ENTERPRISE_CUSTOMER_SERVICE");
+    // 14 seats bought, 10 assigned, 5 recommended. Today every seat costs 100.00 (tier from 12);
+    // at 5 seats the list price 105.00 applies again.
+    let got = |k: &str| r[k].as_str();
+    assert_eq!(got("monthly_price"), "100.00");
+    assert_eq!(got("monthly_price_recommended"), "105.00");
+    // users (10 − 5) × 100 = 500.00; shelfware 4 × 100 = 400.00;
+    // volume 5 × (100.00 − 105.00) = −25.00; at renewal 14 × 100 − 5 × 105 = 875.00
+    // = 500 + 400 − 25.
+    assert_eq!(got("monthly_saving_users"), "500.00");
+    assert_eq!(got("monthly_saving_shelfware"), "400.00");
+    assert_eq!(got("monthly_volume_change"), "-25.00");
+    assert_eq!(got("monthly_saving_at_renewal"), "875.00");
+    assert_eq!(got("annual_saving_at_renewal"), "10500.00");
+    assert_eq!(
+        got("note"),
+        "recommended 5 seats fall below the 12-seat tier: every seat costs 105.00 instead of 100.00"
+    );
+    let html = {
+        rightsize()
+            .args(["analyze", "--quiet", "--format", "html", "--out"])
+            .arg(tmp.path().join("h"))
+            .arg(&dir)
+            .assert()
+            .success();
+        std::fs::read_to_string(tmp.path().join("h/report.html")).expect("html")
+    };
+    assert!(
+        html.contains("fall below the 12-seat tier"),
+        "the HTML says so"
+    );
+}
+
+#[test]
+fn monthly_term_savings_are_realisable_from_the_next_month() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tenant(tmp.path(), &format!("{ENTERPRISE}term = \"monthly\"\n"));
+    let policy = dir.join("policy.toml");
+    let text = std::fs::read_to_string(&policy).expect("policy");
+    std::fs::write(&policy, format!("renewal_date = 2027-03-01\n{text}")).expect("write");
+    let out = tmp.path().join("r");
+    analyze(&dir, &out);
+    // Enterprise on a monthly term: 105.00 × 1.20 = 126.00 a seat; 14 held, 5 recommended:
+    // 9 × 126.00 = 1134.00 a month, from 2026-11-01: 8 months to the fiscal year's end
+    // (2027-07-01). The annual-term SKUs: Premium 195.00 − one device licence 100.00 − one
+    // Team Members seat 8.00 = 87.00 a month from the renewal on 2027-03-01: 4 months.
+    // 1134 × 8 + 87 × 4 = 9072 + 348 = 9420.00.
+    let ent = renewal_of(&out, "DYN365_ENTERPRISE_CUSTOMER_SERVICE");
+    assert_eq!(ent["monthly_price"], "126.00");
+    assert_eq!(ent["monthly_saving_at_renewal"], "1134.00");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+            .expect("parse");
+    let r = &json["headline"]["realisable"];
+    assert_eq!(r["monthly_term_from"], "2026-11-01");
+    assert_eq!(r["monthly_term_months"], 8);
+    assert_eq!(r["renewal_date"], "2027-03-01");
+    assert_eq!(r["months_in_fiscal_year"], 4);
+    assert_eq!(r["this_fiscal_year"], "9420.00");
 }

@@ -139,9 +139,12 @@ pub fn renewal(a: &Report) -> Result<Vec<u8>> {
         "shelfware",
         "monthly_saving_users",
         "monthly_saving_shelfware",
+        "monthly_price_recommended",
+        "monthly_volume_change",
         "monthly_saving_at_renewal",
         "annual_saving_at_renewal",
         "currency",
+        "note",
     ])?;
     for r in &a.renewal {
         w.write_record([
@@ -154,9 +157,12 @@ pub fn renewal(a: &Report) -> Result<Vec<u8>> {
             opt(r.shelfware),
             fmt_opt(r.monthly_saving_users),
             fmt_opt(r.monthly_saving_shelfware),
+            fmt_opt(r.monthly_price_recommended),
+            fmt_opt(r.monthly_volume_change),
             fmt_opt(r.monthly_saving_at_renewal),
             fmt_opt(r.annual_saving_at_renewal),
             a.currency.clone(),
+            safe_text(r.tier_note.as_deref().unwrap_or("")),
         ])?;
     }
     finish(w)

@@ -117,6 +117,9 @@ pub struct Realisable {
     pub fiscal_year_end: NaiveDate,
     pub fiscal_year_start: NaiveDate,
     pub months_in_fiscal_year: u32,
+    /// Monthly-term savings count from here (the first of the month after as-of).
+    pub monthly_term_from: Option<NaiveDate>,
+    pub monthly_term_months: u32,
     /// The next renewal on or after as-of.
     pub renewal_date: NaiveDate,
     /// The policy's renewal date, when it was already past and was rolled forward.
@@ -168,15 +171,23 @@ pub struct RenewalRow {
     pub change: i64,
     #[serde(with = "money_opt")]
     pub monthly_price: Option<Decimal>,
+    /// The unit price at the recommended seat count (volume tiers).
+    #[serde(with = "money_opt")]
+    pub monthly_price_recommended: Option<Decimal>,
     #[serde(with = "money_opt")]
     pub monthly_saving_at_renewal: Option<Decimal>,
     #[serde(with = "money_opt")]
     pub monthly_saving_shelfware: Option<Decimal>,
     #[serde(with = "money_opt")]
     pub monthly_saving_users: Option<Decimal>,
+    /// recommended × (today's unit price − the unit price for the recommended count).
+    #[serde(with = "money_opt")]
+    pub monthly_volume_change: Option<Decimal>,
     pub recommended: u64,
     pub shelfware: Option<i64>,
     pub sku: String,
+    /// Set when the recommendation drops the SKU below its volume tier.
+    pub tier_note: Option<String>,
 }
 
 impl RenewalRow {
@@ -453,6 +464,8 @@ impl Report {
                     fiscal_year_end: r.fiscal_year_end,
                     fiscal_year_start: r.fiscal_year_start,
                     months_in_fiscal_year: r.months_in_fiscal_year,
+                    monthly_term_from: r.monthly_term_from,
+                    monthly_term_months: r.monthly_term_months,
                     renewal_date: r.renewal_date,
                     rolled_forward_from: r.rolled_forward_from,
                     this_fiscal_year: r.this_fiscal_year,
@@ -685,12 +698,15 @@ fn renewal_row(r: &crate::savings::RenewalRow) -> RenewalRow {
         bought: r.bought,
         change: r.change,
         monthly_price: r.monthly_price,
+        monthly_price_recommended: r.monthly_price_recommended,
         monthly_saving_at_renewal: r.monthly_saving_at_renewal,
         monthly_saving_shelfware: r.monthly_saving_shelfware,
         monthly_saving_users: r.monthly_saving_users,
+        monthly_volume_change: r.monthly_volume_change,
         recommended: r.recommended,
         shelfware: r.shelfware,
         sku: r.sku.clone(),
+        tier_note: r.tier_note.clone(),
     }
 }
 
@@ -1021,12 +1037,15 @@ pub(crate) mod fixtures {
             bought: Some(bought),
             change: 0,
             monthly_price: None,
+            monthly_price_recommended: None,
             monthly_saving_at_renewal: None,
             monthly_saving_shelfware: None,
             monthly_saving_users: None,
+            monthly_volume_change: None,
             recommended,
             shelfware: None,
             sku: id.into(),
+            tier_note: None,
         }
     }
 

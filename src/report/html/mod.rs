@@ -48,8 +48,10 @@ struct RenewalLine {
     recommended: u64,
     change: i64,
     shelfware: String,
+    volume_change: String,
     monthly_at_renewal: String,
     annual_at_renewal: String,
+    note: String,
 }
 
 struct UserLine {
@@ -106,6 +108,8 @@ struct Realisable {
     months: u32,
     /// The policy's renewal date when it was past and rolled forward to `renewal_date`.
     rolled_forward_from: Option<String>,
+    /// Monthly-term savings count from this date.
+    monthly_term_from: Option<String>,
 }
 
 #[derive(Template)]
@@ -344,6 +348,7 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
             renewal_date: r.renewal_date.to_string(),
             months: r.months_in_fiscal_year,
             rolled_forward_from: r.rolled_forward_from.map(|d| d.to_string()),
+            monthly_term_from: r.monthly_term_from.map(|d| d.to_string()),
         }),
         warnings: q.warnings.clone(),
         pseudonymised: a.pseudonymised,
@@ -378,8 +383,10 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
                 recommended: r.recommended,
                 change: r.change,
                 shelfware: r.shelfware.map_or("—".into(), |s| s.to_string()),
+                volume_change: grouped(&fmt_opt(r.monthly_volume_change)),
                 monthly_at_renewal: grouped(&fmt_opt(r.monthly_saving_at_renewal)),
                 annual_at_renewal: grouped(&fmt_opt(r.annual_saving_at_renewal)),
+                note: r.tier_note.clone().unwrap_or_default(),
             })
             .collect(),
         sections,

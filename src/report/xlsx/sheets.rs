@@ -178,8 +178,11 @@ pub(super) fn renewal(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()>
                 r.shelfware.map_or(text(""), int),
                 Cell::Money(r.monthly_saving_users),
                 Cell::Money(r.monthly_saving_shelfware),
+                Cell::Money(r.monthly_price_recommended),
+                Cell::Money(r.monthly_volume_change),
                 Cell::Money(r.monthly_saving_at_renewal),
                 Cell::Money(r.annual_saving_at_renewal),
+                text(r.tier_note.clone().unwrap_or_default()),
             ]
         })
         .collect();
@@ -197,8 +200,11 @@ pub(super) fn renewal(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()>
             ("shelfware", 10.0),
             ("monthly saving (users)", 16.0),
             ("monthly saving (shelfware)", 16.0),
+            ("price per month at the recommended count", 16.0),
+            ("volume price change per month", 16.0),
             ("monthly saving at renewal", 16.0),
             ("annual saving at renewal", 16.0),
+            ("note", 60.0),
         ],
         rows,
         f,
