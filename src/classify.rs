@@ -347,7 +347,7 @@ fn held_tier(current: &[String], book: &PriceBook) -> Option<Tier> {
             SkuKind::Base | SkuKind::Attach | SkuKind::Device => Some(Tier::Full),
             SkuKind::Activity => Some(Tier::Activity),
             SkuKind::TeamMember => Some(Tier::TeamMember),
-            SkuKind::Addon => None,
+            SkuKind::Addon | SkuKind::Capacity => None,
         })
         .max()
 }

@@ -2,6 +2,7 @@
 //! tenant's exports. `run` is the whole program behind the thin binary.
 
 pub mod analysis;
+pub mod bill;
 pub mod classify;
 pub mod cli;
 pub mod contract;

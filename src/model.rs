@@ -240,3 +240,66 @@ pub fn ms_to_date(ms: i64) -> NaiveDate {
 pub fn date_to_day(d: NaiveDate) -> i64 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).expect("1970-01-01 is a valid date")).num_days()
 }
+
+/// A pooled capacity a licence entitles the tenant to, and the tenant consumes (PRODUCT.md
+/// section 8): a monthly allowance (credits, minutes, routes) or storage in GB (compared with
+/// the GB in use at month end).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resource {
+    CopilotCredits,
+    IvrMinutes,
+    CallIntelligenceMinutes,
+    RecordRoutes,
+    DataverseDatabaseGb,
+    DataverseFileGb,
+    DataverseLogGb,
+}
+
+impl Resource {
+    pub const ALL: [Resource; 7] = [
+        Resource::CopilotCredits,
+        Resource::IvrMinutes,
+        Resource::CallIntelligenceMinutes,
+        Resource::RecordRoutes,
+        Resource::DataverseDatabaseGb,
+        Resource::DataverseFileGb,
+        Resource::DataverseLogGb,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resource::CopilotCredits => "copilot-credits",
+            Resource::IvrMinutes => "ivr-minutes",
+            Resource::CallIntelligenceMinutes => "call-intelligence-minutes",
+            Resource::RecordRoutes => "record-routes",
+            Resource::DataverseDatabaseGb => "dataverse-database-gb",
+            Resource::DataverseFileGb => "dataverse-file-gb",
+            Resource::DataverseLogGb => "dataverse-log-gb",
+        }
+    }
+
+    /// The resource a name stands for (case-insensitive), else `None`.
+    pub fn parse(name: &str) -> Option<Resource> {
+        let n = name.trim();
+        Resource::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(n))
+    }
+
+    /// Storage is compared with the GB in use at month end; the others are monthly allowances.
+    pub fn is_storage(self) -> bool {
+        matches!(
+            self,
+            Resource::DataverseDatabaseGb | Resource::DataverseFileGb | Resource::DataverseLogGb
+        )
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::contract::{Billing, Contract, SkuTerms, Term, Tier, Uplift};
-use crate::model::Channel;
+use crate::model::{Channel, Resource};
 
 /// The built-in price book, compiled into the binary.
 pub const BUILTIN: &str = include_str!("defaults/prices.toml");
@@ -28,6 +28,9 @@ pub enum SkuKind {
     Device,
     TeamMember,
     Activity,
+    /// A capacity pack (Copilot credits, Dataverse storage): no user rights, only entitlements
+    /// per unit bought.
+    Capacity,
 }
 
 /// One SKU of the price book.
@@ -51,12 +54,28 @@ pub struct Sku {
     pub trial: bool,
     /// The tenant's own terms for this SKU.
     pub terms: SkuTerms,
+    /// Pooled capacity per seat (or per unit of a capacity SKU): a monthly allowance, or GB.
+    pub entitlements: BTreeMap<Resource, Decimal>,
+}
+
+/// The pay-as-you-go price of a unit of a resource beyond the entitlements (`[[capacity]]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CapacityPrice {
+    pub resource: Resource,
+    pub unit_price: Decimal,
+    /// What one unit is ("credit", "GB per month").
+    pub unit: String,
+    pub source: String,
+    pub as_of: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBook {
     contract: Option<RawContract>,
+    tenant: Option<RawTenant>,
+    #[serde(default)]
+    capacity: Vec<RawCapacity>,
     #[serde(default)]
     sku: Vec<RawSku>,
     /// Extra display names (e.g. localised admin-center names) → SKU id.
@@ -91,6 +110,27 @@ struct RawSku {
     billing: Option<String>,
     #[serde(default)]
     tier: Vec<RawTier>,
+    #[serde(default)]
+    entitlements: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTenant {
+    #[serde(default)]
+    entitlements: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCapacity {
+    resource: String,
+    unit_price: toml::Value,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    source: String,
+    as_of: Option<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +169,10 @@ pub struct PriceBook {
     pub texts: Vec<String>,
     /// The tenant's contract terms (defaults: annual term paid upfront, no discount).
     pub contract: Contract,
+    /// Capacity a tenant with any base licence gets once (`[tenant.entitlements]`).
+    pub tenant_entitlements: BTreeMap<Resource, Decimal>,
+    /// Overage prices per resource (`[[capacity]]`).
+    pub capacity: BTreeMap<Resource, CapacityPrice>,
     /// Seats per SKU id that `monthly` prices at (tiers); see `set_seats`.
     seats: BTreeMap<String, u64>,
 }
@@ -137,38 +181,55 @@ impl PriceBook {
     /// The built-in book, optionally overlaid by a file: an entry in the file replaces the
     /// built-in entry with the same id, new ids are added.
     pub fn load(overlay: Option<&Path>) -> Result<PriceBook> {
-        let (mut skus, mut aliases, mut contract) = parse(BUILTIN, "built-in prices.toml")?;
+        let mut base = parse(BUILTIN, "built-in prices.toml")?;
         let mut texts = vec![BUILTIN.to_string()];
         let mut origin = "built-in".to_string();
         if let Some(path) = overlay {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read price book {}", path.display()))?;
             let label = path.display().to_string();
-            let (list, more, terms) = parse(&text, &label)?;
-            aliases.extend(more);
-            if terms.is_some() {
-                contract = terms;
+            let over = parse(&text, &label)?;
+            base.aliases.extend(over.aliases);
+            if over.contract.is_some() {
+                base.contract = over.contract;
             }
-            for sku in list {
-                match skus.iter_mut().find(|s| s.id.eq_ignore_ascii_case(&sku.id)) {
+            if over.tenant.is_some() {
+                base.tenant = over.tenant;
+            }
+            base.capacity.extend(over.capacity);
+            for sku in over.skus {
+                match base
+                    .skus
+                    .iter_mut()
+                    .find(|s| s.id.eq_ignore_ascii_case(&sku.id))
+                {
                     Some(slot) => *slot = sku,
-                    None => skus.push(sku),
+                    None => base.skus.push(sku),
                 }
             }
             texts.push(text);
             origin = format!("built-in + {label}");
         }
-        let mut book = PriceBook::from_skus(skus, aliases, origin, texts)?;
-        book.contract = contract.unwrap_or_default();
-        Ok(book)
+        PriceBook::assemble(base, origin, texts)
     }
 
     /// Parses one TOML text as a complete book (used by tests and `load`).
     pub fn from_toml(text: &str, label: &str) -> Result<PriceBook> {
-        let (skus, aliases, contract) = parse(text, label)?;
-        let mut book =
-            PriceBook::from_skus(skus, aliases, label.to_string(), vec![text.to_string()])?;
-        book.contract = contract.unwrap_or_default();
+        PriceBook::assemble(
+            parse(text, label)?,
+            label.to_string(),
+            vec![text.to_string()],
+        )
+    }
+
+    fn assemble(parsed: Parsed, origin: String, texts: Vec<String>) -> Result<PriceBook> {
+        let mut book = PriceBook::from_skus(parsed.skus, parsed.aliases, origin, texts)?;
+        book.contract = parsed.contract.unwrap_or_default();
+        book.tenant_entitlements = parsed.tenant.unwrap_or_default();
+        // A later entry (the overlay's) replaces an earlier one for the same resource.
+        for c in parsed.capacity {
+            book.capacity.insert(c.resource, c);
+        }
         Ok(book)
     }
 
@@ -217,6 +278,8 @@ impl PriceBook {
             origin,
             texts,
             contract: Contract::default(),
+            tenant_entitlements: BTreeMap::new(),
+            capacity: BTreeMap::new(),
             seats: BTreeMap::new(),
         })
     }
@@ -314,8 +377,39 @@ fn normalise_name(name: &str) -> String {
         .to_lowercase()
 }
 
-/// SKUs, name aliases `(file, name, id)` and the contract of one TOML text.
-type Parsed = (Vec<Sku>, Vec<(String, String, String)>, Option<Contract>);
+/// What one TOML text holds.
+struct Parsed {
+    skus: Vec<Sku>,
+    /// `(file, name, id)`
+    aliases: Vec<(String, String, String)>,
+    contract: Option<Contract>,
+    tenant: Option<BTreeMap<Resource, Decimal>>,
+    capacity: Vec<CapacityPrice>,
+}
+
+/// Entitlements per resource: names validated, amounts exact and zero or more.
+fn entitlements(
+    at: &str,
+    table: &str,
+    raw: &BTreeMap<String, toml::Value>,
+) -> Result<BTreeMap<Resource, Decimal>> {
+    let mut out = BTreeMap::new();
+    for (name, v) in raw {
+        let key = format!("{table}.{name}");
+        let Some(r) = Resource::parse(name) else {
+            bail!(
+                "{at}: {key}: \"{name}\" is not a capacity resource ({})",
+                Resource::ALL.map(|r| r.as_str()).join(", ")
+            );
+        };
+        let d = decimal(at, &key, v)?;
+        if d.is_sign_negative() {
+            bail!("{at}: {key}: {d} is negative; an entitlement must be zero or more");
+        }
+        out.insert(r, d);
+    }
+    Ok(out)
+}
 
 /// An exact decimal from a TOML string or integer; a float would pass through f64.
 fn decimal(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
@@ -445,6 +539,47 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
     let raw: RawBook =
         toml::from_str(text).with_context(|| format!("invalid price book {label}"))?;
     let contract = raw.contract.map(|c| contract(label, c)).transpose()?;
+    let tenant = raw
+        .tenant
+        .map(|t| {
+            entitlements(
+                &format!("{label}: [tenant]"),
+                "entitlements",
+                &t.entitlements,
+            )
+        })
+        .transpose()?;
+    let mut capacity = Vec::with_capacity(raw.capacity.len());
+    for (i, c) in raw.capacity.iter().enumerate() {
+        let at = format!(
+            "{label}: [[capacity]] #{} (resource \"{}\")",
+            i + 1,
+            c.resource
+        );
+        let Some(resource) = Resource::parse(&c.resource) else {
+            bail!(
+                "{at}: resource: \"{}\" is not a capacity resource ({})",
+                c.resource,
+                Resource::ALL.map(|r| r.as_str()).join(", ")
+            );
+        };
+        if capacity
+            .iter()
+            .any(|x: &CapacityPrice| x.resource == resource)
+        {
+            bail!("{at}: resource appears twice");
+        }
+        capacity.push(CapacityPrice {
+            resource,
+            unit_price: price(&at, "unit_price", &c.unit_price)?,
+            unit: c.unit.clone(),
+            source: c.source.clone(),
+            as_of: c.as_of.as_ref().map(|v| match v {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }),
+        });
+    }
     let mut out = Vec::with_capacity(raw.sku.len());
     let mut seen = std::collections::BTreeSet::new();
     for (i, r) in raw.sku.into_iter().enumerate() {
@@ -456,6 +591,7 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
             bail!("{at}: id appears twice");
         }
         let terms = sku_terms(&at, &r)?;
+        let sku_entitlements = entitlements(&at, "entitlements", &r.entitlements)?;
         let monthly = match r.monthly {
             None => None,
             Some(toml::Value::String(s)) => {
@@ -520,6 +656,7 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
             }),
             trial: r.trial,
             terms,
+            entitlements: sku_entitlements,
         });
     }
     let aliases = raw
@@ -527,7 +664,13 @@ fn parse(text: &str, label: &str) -> Result<Parsed> {
         .into_iter()
         .map(|(name, id)| (label.to_string(), name, id))
         .collect();
-    Ok((out, aliases, contract))
+    Ok(Parsed {
+        skus: out,
+        aliases,
+        contract,
+        tenant,
+        capacity,
+    })
 }
 
 fn is_guid(s: &str) -> bool {
@@ -666,6 +809,41 @@ mod tests {
                 "bad guid",
                 "[[sku]]\nid='A'\nkind='base'\nguid='xyz'",
                 "not a GUID",
+            ),
+            (
+                "unknown entitlement",
+                "[[sku]]\nid='A'\nkind='base'\n[sku.entitlements]\ncredits = 1",
+                "entitlements.credits: \"credits\" is not a capacity resource",
+            ),
+            (
+                "negative entitlement",
+                "[[sku]]\nid='A'\nkind='base'\n[sku.entitlements]\nivr-minutes = -1",
+                "entitlements.ivr-minutes: -1 is negative",
+            ),
+            (
+                "float entitlement",
+                "[[sku]]\nid='A'\nkind='base'\n[sku.entitlements]\ndataverse-file-gb = 0.25",
+                "entitlements.dataverse-file-gb must be a string",
+            ),
+            (
+                "unknown tenant entitlement",
+                "[tenant.entitlements]\nstorage = '1'",
+                "[tenant]: entitlements.storage",
+            ),
+            (
+                "capacity of an unknown resource",
+                "[[capacity]]\nresource = 'minutes'\nunit_price = '0.01'",
+                "[[capacity]] #1 (resource \"minutes\"): resource",
+            ),
+            (
+                "capacity twice",
+                "[[capacity]]\nresource = 'copilot-credits'\nunit_price = '0.01'\n[[capacity]]\nresource = 'copilot-credits'\nunit_price = '0.02'",
+                "appears twice",
+            ),
+            (
+                "capacity price as a float",
+                "[[capacity]]\nresource = 'copilot-credits'\nunit_price = 0.01",
+                "unit_price must be a string",
             ),
         ];
         for (name, text, expected) in cases {
