@@ -65,6 +65,8 @@ pub struct Analysis {
     /// detected).
     pub device_data: bool,
     pub warnings: Vec<String>,
+    /// Usage per bill line and month (cost exports) and capacity consumption.
+    pub usage: crate::usage::Usage,
 }
 
 pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
@@ -94,6 +96,13 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let assigned = assignments::read(&sources, &book, &policy, &mut rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
     let subs = subscriptions::read(&subs_sources, &book, &mut rejected)?;
+    let bill = ingest::bill::read(
+        &folder,
+        &policy.usage_lines,
+        &book.currency,
+        progress,
+        &mut rejected,
+    )?;
 
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
     let system_users = systemusers::read(&su_sources, &mut rejected)?;
@@ -258,6 +267,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         // activity rejects beyond the kept details are counted by the query
         rejected_per_file.insert(c.name.clone(), c.rejected);
     }
+    bill.record(&mut folder.files, &mut rejected_per_file);
     for f in &mut folder.files {
         f.rows_rejected = rejected_per_file.get(&f.name).copied().unwrap_or(0);
     }
@@ -317,6 +327,13 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
             .push("no activity source found: every user is kept as \"no activity data\"".into());
     }
     folder.finish_hashes()?;
+    let usage = bill.usage(
+        &policy.usage_lines,
+        crate::usage::Window {
+            from: window_from,
+            to: as_of,
+        },
+    );
     Ok(Analysis {
         folder,
         book,
@@ -341,6 +358,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         join,
         device_data,
         warnings,
+        usage,
     })
 }
 

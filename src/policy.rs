@@ -32,6 +32,13 @@ struct RawPolicy {
     targets: Option<RawTargets>,
     scope: Option<RawScope>,
     rule: Option<Vec<RawRule>>,
+    usage: Option<RawUsage>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUsage {
+    line: Option<Vec<crate::usage::lines::RawLine>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +132,8 @@ pub struct Policy {
     pub targets: Targets,
     pub families: Vec<String>,
     pub rules: Vec<Rule>,
+    /// `[[usage.line]]`: which bill line a cost row is on.
+    pub usage_lines: crate::usage::lines::LineRules,
     /// The TOML texts the policy was built from, for the manifest digest.
     pub texts: Vec<String>,
     pub origin: String,
@@ -240,6 +249,13 @@ fn merge(base: RawPolicy, user: RawPolicy) -> RawPolicy {
         targets,
         scope: user.scope.or(base.scope),
         rule: user.rule.or(base.rule),
+        // The file's `[[usage.line]]` rules replace the built-in ones as a whole.
+        usage: match (base.usage, user.usage) {
+            (Some(b), Some(u)) => Some(RawUsage {
+                line: u.line.or(b.line),
+            }),
+            (b, u) => u.or(b),
+        },
     }
 }
 
@@ -345,6 +361,13 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
             })
         })
         .collect::<Result<_>>()?;
+    let usage_lines = crate::usage::lines::LineRules::build(
+        raw.usage
+            .and_then(|u| u.line)
+            .as_deref()
+            .unwrap_or_default(),
+        label,
+    )?;
     Ok(Policy {
         lookback_days,
         grace_days,
@@ -369,6 +392,7 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
             .and_then(|s| s.families)
             .unwrap_or_else(|| vec!["customer-service".into(), "contact-center".into()]),
         rules,
+        usage_lines,
         texts,
         origin: label.to_string(),
     })
@@ -443,6 +467,16 @@ mod tests {
             ),
             ("bad glob", "[exclude]\npatterns=['a[']", "exclude.patterns"),
             ("bad renewal", "renewal_date = 'soon'", "renewal_date"),
+            (
+                "unknown usage line key",
+                "[[usage.line]]\nline='x'\nmetre='*'",
+                "invalid policy",
+            ),
+            (
+                "bad usage glob",
+                "[[usage.line]]\nline='x'\nmeter='a['",
+                "[[usage.line]] #1: meter",
+            ),
             (
                 "bad audit own",
                 "audit_own_record = 'always'",
