@@ -161,7 +161,7 @@ mod tests {
             .usage_lines
     }
 
-    fn line_of(rules: &LineRules, m: Meter) -> Option<&str> {
+    fn line_of<'a>(rules: &'a LineRules, m: Meter) -> Option<&'a str> {
         rules.classify(m).map(|i| rules.name(i))
     }
 

@@ -337,7 +337,7 @@ impl Usage {
             .collect();
         unmatched
             .by_category
-            .sort_by(|a, b| b.total.abs().cmp(&a.total.abs()));
+            .sort_by_key(|c| std::cmp::Reverse(c.total.abs()));
         if costs.present {
             for line in &mut lines {
                 (line.monthly, line.annual) = run_rate(&line.months, &run_rate_months);
@@ -494,7 +494,8 @@ mod tests {
             (m("2026-09"), d("200.20")),
         ]
         .into();
-        let cases: [(&str, Vec<Month>, Option<&str>, Option<&str>); 4] = [
+        type Case<'a> = (&'a str, Vec<Month>, Option<&'a str>, Option<&'a str>);
+        let cases: [Case; 4] = [
             ("no basis", vec![], None, None),
             (
                 "two months",
