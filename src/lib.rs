@@ -103,6 +103,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 seed: args.seed,
                 as_of: args.as_of,
                 roster_as_of: args.roster_as_of,
+                cost_schema: args.cost_schema,
             };
             if args.parquet && args.format != generate::Format::Canonical {
                 usage!("--parquet applies to the canonical format only");
