@@ -527,5 +527,8 @@ fn print_usage(w: &mut impl Write, u: &usage::Usage, cur: &str) -> Result<()> {
             peak(s.peak_anonymous)
         )?;
     }
+    for n in &u.notes {
+        writeln!(w, "note: {n}")?;
+    }
     Ok(())
 }

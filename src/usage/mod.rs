@@ -273,6 +273,8 @@ pub struct Usage {
     /// Capacity resources with data, in `Resource::ALL` order.
     pub capacity: Vec<ResourceUse>,
     pub pages: Vec<SiteUse>,
+    /// What the reader of the bill should know about these numbers.
+    pub notes: Vec<String>,
 }
 
 impl Usage {
@@ -377,7 +379,9 @@ impl Usage {
                 }
             })
             .collect();
+        let notes = notes(costs, &unmatched, &run_rate_months, window);
         Usage {
+            notes,
             cost_data: costs.present,
             lines,
             unmatched,
@@ -397,6 +401,56 @@ impl Usage {
     pub fn resource(&self, r: Resource) -> Option<&ResourceUse> {
         self.capacity.iter().find(|c| c.resource == r)
     }
+}
+
+fn notes(
+    costs: &CostTotals,
+    unmatched: &Unmatched,
+    run_rate_months: &[Month],
+    window: Window,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    if !costs.present {
+        return out;
+    }
+    if run_rate_months.is_empty() {
+        out.push(format!(
+            "the cost export has no row in a calendar month wholly inside the window ({} to {}): \
+             the usage run rate is unknown",
+            window.from, window.to
+        ));
+    }
+    let mut empty = Vec::new();
+    let mut m = Month::of(window.from);
+    while m <= Month::of(window.to) {
+        if m.inside(window.from, window.to) && !costs.months.contains(&m) {
+            empty.push(m.to_string());
+        }
+        m = m.next();
+    }
+    if !empty.is_empty() && !run_rate_months.is_empty() {
+        out.push(format!(
+            "the cost export has no row in {} (wholly inside the window): the run rate is the \
+             mean over the months it has",
+            empty.join(", ")
+        ));
+    }
+    if unmatched.rows > 0 {
+        let top: Vec<String> = unmatched
+            .by_category
+            .iter()
+            .take(3)
+            .map(|c| format!("{} / {}", c.service, c.category))
+            .collect();
+        out.push(format!(
+            "{} cost row(s) totalling {} match no [[usage.line]] rule and are left off the bill \
+             (largest: {})",
+            unmatched.rows,
+            unmatched.total.normalize(),
+            top.join("; ")
+        ));
+    }
+    out
 }
 
 /// The monthly run rate (mean over `basis`; a basis month without rows counts as 0) and the
@@ -610,5 +664,36 @@ mod tests {
         assert_eq!(u.unmatched.rows, 2);
         assert_eq!(u.unmatched.total, d("8.25"));
         assert_eq!(u.lines.len(), policy.usage_lines.names().len());
+        assert_eq!(
+            u.notes,
+            vec![
+                "2 cost row(s) totalling 8.25 match no [[usage.line]] rule and are left off the \
+                 bill (largest: svc / Virtual Machines)"
+                    .to_string()
+            ]
+        );
+        let later = Usage::build(
+            &costs,
+            &CapacityTotals::default(),
+            &policy.usage_lines,
+            window("2026-08-02", "2026-12-31"),
+        );
+        assert!(
+            later.notes[0].contains("no row in 2026-11, 2026-12"),
+            "{:?}",
+            later.notes
+        );
+        let early = Usage::build(
+            &costs,
+            &CapacityTotals::default(),
+            &policy.usage_lines,
+            window("2026-07-02", "2026-08-30"),
+        );
+        assert!(
+            early.notes[0].contains("run rate is unknown"),
+            "{:?}",
+            early.notes
+        );
+        assert_eq!(early.line("voice").and_then(|l| l.monthly), None);
     }
 }
