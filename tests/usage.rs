@@ -439,3 +439,24 @@ fn generated_cost_exports_agree_across_schemas_and_are_deterministic() {
         assert_eq!(got, want, "{schema}");
     }
 }
+
+#[test]
+fn a_first_date_in_no_known_format_stops_with_file_and_column() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let text = format!(
+        "{EA_HEADER}\
+         01.09.2026,Voice,,Standard Inbound,1,10.00,USD,microsoft.communication\n"
+    );
+    let dir = folder(tmp.path(), "dates", &[("costs.csv", text.as_bytes())]);
+    let out = rightsize()
+        .args(["validate", "--as-of", "2026-10-31", "-q"])
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("costs.csv: Date: the first date \"01.09.2026\" is neither ISO 8601"),
+        "{stderr}"
+    );
+}

@@ -212,12 +212,28 @@ impl Acc {
             .iter()
             .map(|r| df.column(r).and_then(|c| c.str()))
             .collect::<PolarsResult<_>>()?;
-        for i in 0..df.height() {
+        // Iterating is cheaper than indexing a chunked column row by row.
+        let mut iters: Vec<_> = cols.iter().map(|c| c.iter()).collect();
+        let mut last_date = String::new();
+        let mut last_month: Option<Month> = None;
+        for _ in 0..df.height() {
             let row = self.row;
             self.row += 1;
-            let value = |k: usize| cols[k].get(i).map_or("", str::trim);
+            let values: [&str; 7] =
+                std::array::from_fn(|k| iters[k].next().flatten().map_or("", str::trim));
+            let value = |k: usize| values[k];
             let date = value(DATE);
-            let Some(month) = self.format.parse(date).and_then(Month::of_ms) else {
+            // Exports hold many rows per day: parse a date once per run of equal values.
+            let month = if last_month.is_some() && date == last_date {
+                last_month
+            } else {
+                let m = self.format.parse(date).and_then(Month::of_ms);
+                last_date.clear();
+                last_date.push_str(date);
+                last_month = m;
+                m
+            };
+            let Some(month) = month else {
                 let problem = if date.is_empty() {
                     "no date".to_string()
                 } else {
@@ -463,18 +479,22 @@ type Schema_ = polars::prelude::Schema;
 
 /// The file's date format, from its first non-empty date value.
 fn first_format(slim: &LazyFrame, src: &Source, column: &str) -> Result<TimeFormat> {
-    let first = slim
-        .clone()
-        .select([col(ROLES[DATE])])
-        .filter(col(ROLES[DATE]).str().strip_chars(lit(NULL)).neq(lit("")))
-        .limit(1)
-        .collect()
-        .map_err(|e| structural_error(src, e))?;
-    let sample = first
-        .column(ROLES[DATE])?
-        .str()?
-        .get(0)
-        .map(|s| s.trim().to_string());
+    let date = ROLES[DATE];
+    let first_in = |lf: LazyFrame| -> Result<Option<String>> {
+        let df = lf
+            .select([col(date)])
+            .filter(col(date).str().strip_chars(lit(NULL)).neq(lit("")))
+            .limit(1)
+            .collect()
+            .map_err(|e| structural_error(src, e))?;
+        Ok(df.column(date)?.str()?.get(0).map(|s| s.trim().to_string()))
+    };
+    // A filter stops the reader from stopping early: look at the head of the file first (the
+    // slice is pushed into the reader), the whole file only when the head has no date.
+    let sample = match first_in(slim.clone().slice(0, 10_000))? {
+        Some(s) => Some(s),
+        None => first_in(slim.clone())?,
+    };
     match sample {
         // No dated row: every row is rejected as undated, so any format will do.
         None => Ok(TimeFormat::Iso),
