@@ -366,6 +366,30 @@ fn policy_rules_replace_the_built_in_bill_lines() {
 }
 
 #[test]
+fn two_exports_of_one_month_add_up_and_say_so() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let row = |day: u32, cost: &str| {
+        format!("09/{day:02}/2026,Voice,,Standard Inbound,1,{cost},USD,microsoft.communication\n")
+    };
+    let a = format!("{EA_HEADER}{}", row(1, "10.00"));
+    let b = format!("{EA_HEADER}{}{}", row(2, "2.50"), row(3, "0.25"));
+    let dir = folder(
+        tmp.path(),
+        "two",
+        &[("costs-a.csv", a.as_bytes()), ("costs-b.csv", b.as_bytes())],
+    );
+    let u = analyse(&dir).usage;
+    assert_eq!(month_of(&u, "voice", "2026-09"), Some(d("12.75")));
+    assert!(
+        u.notes
+            .iter()
+            .any(|n| n.contains("2026-09 (costs-a.csv, costs-b.csv)")),
+        "{:?}",
+        u.notes
+    );
+}
+
+#[test]
 fn without_a_cost_export_usage_is_unknown() {
     let tmp = tempfile::tempdir().expect("temp");
     let u = analyse(&folder(tmp.path(), "none", &[])).usage;

@@ -133,10 +133,15 @@ pub fn read(
         ..CostTotals::default()
     };
     let mut files = Vec::new();
+    let mut month_files: BTreeMap<Month, Vec<&str>> = BTreeMap::new();
     for src in sources {
         let step = progress.rows(format!("reading {}", src.name));
         let (acc, file) = read_one(src, currency, &step.counter(), rejected)?;
         step.finish_and_clear();
+        let months: std::collections::BTreeSet<Month> = acc.sums.keys().map(|(_, m)| *m).collect();
+        for m in months {
+            month_files.entry(m).or_default().push(src.name.as_str());
+        }
         for ((k, m), v) in &acc.sums {
             let g = groups.entry(acc.keys[*k as usize].clone()).or_default();
             *g.1.entry(*m).or_default() += v;
@@ -146,6 +151,18 @@ pub fn read(
             groups.entry(key.clone()).or_default().0 += rows;
         }
         files.push(file);
+    }
+    let shared: Vec<String> = month_files
+        .iter()
+        .filter(|(_, f)| f.len() > 1)
+        .map(|(m, f)| format!("{m} ({})", f.join(", ")))
+        .collect();
+    if !shared.is_empty() {
+        totals.notes.push(format!(
+            "several cost exports hold rows for the same month, and their costs are added: {}; \
+             if one is a later download of the same export, remove the other",
+            shared.join("; ")
+        ));
     }
     totals.groups = groups
         .into_iter()

@@ -171,6 +171,8 @@ pub struct CostTotals {
     pub months: BTreeSet<Month>,
     /// Whether any cost export was read at all.
     pub present: bool,
+    /// What the readers noticed across files (e.g. two exports holding the same month).
+    pub notes: Vec<String>,
 }
 
 /// Power Pages users of one site in one month.
@@ -409,7 +411,7 @@ fn notes(
     run_rate_months: &[Month],
     window: Window,
 ) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = costs.notes.clone();
     if !costs.present {
         return out;
     }
@@ -647,6 +649,7 @@ mod tests {
             ],
             months: [m("2026-08"), m("2026-09"), m("2026-10")].into(),
             present: true,
+            notes: Vec::new(),
         };
         let u = Usage::build(
             &costs,
