@@ -267,7 +267,7 @@ impl Acc {
                 let problem = if cost_text.is_empty() {
                     "no cost".to_string()
                 } else {
-                    format!("\"{cost_text}\" is not a number")
+                    format!("\"{cost_text}\" is not a number (or not below 10^15)")
                 };
                 self.reject(row, COST, problem);
                 continue;
@@ -314,17 +314,19 @@ impl Acc {
     }
 }
 
-/// A decimal as the exports write it: plain (`-0.25`, `1000`) or scientific (`1.5E-05`).
+/// A decimal as the exports write it: plain (`-0.25`, `1000`) or scientific (`1.5E-05`), and
+/// below 10^15 in size (so that the sums of any export stay far from `Decimal`'s limit).
 pub fn parse_decimal(s: &str) -> Option<Decimal> {
     let s = s.trim();
     if s.is_empty() {
         return None;
     }
-    Decimal::from_str(s).ok().or_else(|| {
+    let d = Decimal::from_str(s).ok().or_else(|| {
         s.contains(['e', 'E'])
             .then(|| Decimal::from_scientific(s).ok())
             .flatten()
-    })
+    })?;
+    (d.abs() < Decimal::from(1_000_000_000_000_000i64)).then_some(d)
 }
 
 fn read_one(
