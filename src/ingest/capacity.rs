@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, anyhow};
 
-use super::costs::parse_decimal;
+use super::costs::{decimal_problem, parse_decimal};
 use super::table::Table;
 use super::timeparse::TimeFormat;
 use super::{Rejected, Source, norm_header};
@@ -100,7 +100,7 @@ fn amount(text: &str) -> Result<rust_decimal::Decimal, String> {
         }
         Some(d) => Ok(d),
         None if text.is_empty() => Err("no value".into()),
-        None => Err(format!("\"{text}\" is not a number")),
+        None => Err(decimal_problem(text)),
     }
 }
 

@@ -267,7 +267,7 @@ impl Acc {
                 let problem = if cost_text.is_empty() {
                     "no cost".to_string()
                 } else {
-                    format!("\"{cost_text}\" is not a number (or not below 10^15)")
+                    decimal_problem(cost_text)
                 };
                 self.reject(row, COST, problem);
                 continue;
@@ -327,6 +327,16 @@ pub fn parse_decimal(s: &str) -> Option<Decimal> {
             .flatten()
     })?;
     (d.abs() < Decimal::from(1_000_000_000_000_000i64)).then_some(d)
+}
+
+/// Why `parse_decimal` refused a non-empty text.
+pub fn decimal_problem(s: &str) -> String {
+    let s = s.trim();
+    if Decimal::from_str(s).is_ok() || Decimal::from_scientific(s).is_ok() {
+        format!("\"{s}\" is too large (10^15 or more)")
+    } else {
+        format!("\"{s}\" is not a number")
+    }
 }
 
 fn read_one(
@@ -608,6 +618,11 @@ mod tests {
         for (name, input, want) in cases {
             assert_eq!(parse_decimal(input), want, "{name}");
         }
+        assert_eq!(
+            decimal_problem("1e27"),
+            "\"1e27\" is too large (10^15 or more)"
+        );
+        assert_eq!(decimal_problem(" n/a"), "\"n/a\" is not a number");
     }
 
     #[test]
