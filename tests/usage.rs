@@ -484,3 +484,34 @@ fn a_first_date_in_no_known_format_stops_with_file_and_column() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_rejected_parquet_row_is_named_by_its_row() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().expect("temp");
+    let text = format!(
+        "{EA_HEADER}\
+         09/01/2026,Voice,,Standard Inbound,1,10.00,USD,microsoft.communication\n\
+         09/02/2026,Voice,,Standard Inbound,1,n/a,USD,microsoft.communication\n"
+    );
+    let csv = tmp.path().join("costs.csv");
+    std::fs::write(&csv, text).expect("csv");
+    let mut df = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(csv))
+        .expect("reader")
+        .finish()
+        .expect("read");
+    let dir = folder(tmp.path(), "pq", &[]);
+    let mut file = std::fs::File::create(dir.join("costs.parquet")).expect("create");
+    ParquetWriter::new(&mut file)
+        .finish(&mut df)
+        .expect("parquet");
+    let a = analyse(&dir);
+    let bad: Vec<String> = a.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        bad,
+        vec!["costs.parquet: row 2: CostInBillingCurrency: \"n/a\" is not a number".to_string()]
+    );
+    assert_eq!(month_of(&a.usage, "voice", "2026-09"), Some(d("10.00")));
+}
