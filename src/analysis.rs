@@ -66,6 +66,8 @@ pub struct Analysis {
     /// detected).
     pub device_data: bool,
     pub warnings: Vec<String>,
+    /// Usage per bill line and month (cost exports) and capacity consumption.
+    pub usage: crate::usage::Usage,
 }
 
 /// The whole pipeline, one named stage a line; each stage returns a typed result.
@@ -83,11 +85,31 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let tenant = read_tenant(opts, &folder, &book, &policy, &mut rejected)?;
     // From here on the book prices at the tenant's seat counts (contract tiers).
     book.set_seats(seat_counts(&tenant.assigned.users, &tenant.subs.seats));
+    let costs = ingest::bill::read(
+        &folder,
+        &policy.usage_lines,
+        &book.currency,
+        progress,
+        &mut rejected,
+    )?;
     let activity = read_activity(opts, &folder, &policy, &tenant, progress, &mut rejected)?;
     let joined = classify_users(&tenant, &activity, &policy, &book)?;
     check_source_joins(&activity.coverage, &folder, &tenant.assigned.users)?;
     let money = price(joined.recs, &book, &policy, &tenant, activity.window.as_of);
-    let quality = record_file_facts(&mut folder, &tenant, &activity.coverage, &mut rejected);
+    let quality = record_file_facts(
+        &mut folder,
+        &tenant,
+        &activity.coverage,
+        &costs,
+        &mut rejected,
+    );
+    let usage = costs.usage(
+        &policy.usage_lines,
+        crate::usage::Window {
+            from: activity.window.from,
+            to: activity.window.as_of,
+        },
+    );
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     folder.finish_hashes()?;
     Ok(Analysis {
@@ -114,6 +136,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         join: joined.join,
         device_data: activity.device_data,
         warnings,
+        usage,
     })
 }
 
@@ -403,6 +426,7 @@ fn record_file_facts(
     folder: &mut Folder,
     tenant: &Tenant,
     coverage: &[Coverage],
+    costs: &ingest::bill::BillInputs,
     rejected: &mut [Rejected],
 ) -> Quality {
     let (assigned, subs) = (&tenant.assigned, &tenant.subs);
@@ -439,6 +463,7 @@ fn record_file_facts(
         // activity rejects beyond the kept details are counted by the query
         rejected_per_file.insert(c.name.clone(), c.rejected);
     }
+    costs.record(&mut folder.files, &mut rejected_per_file);
     for f in &mut folder.files {
         f.rows_rejected = rejected_per_file.get(&f.name).copied().unwrap_or(0);
     }

@@ -143,6 +143,10 @@ pub struct GenerateArgs {
     /// and that tenant's new hires are not there yet.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub roster_as_of: Option<NaiveDate>,
+    /// Schema of the Azure Cost Management export written beside the tenant (cost-export.csv,
+    /// with a capacity.csv of the tenant's monthly consumption).
+    #[arg(long, value_enum, default_value = "ea")]
+    pub cost_schema: crate::generate::CostSchema,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {

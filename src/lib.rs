@@ -23,6 +23,7 @@ pub mod report;
 pub mod savings;
 pub mod smtp;
 pub mod text;
+pub mod usage;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -105,6 +106,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 seed: args.seed,
                 as_of: args.as_of,
                 roster_as_of: args.roster_as_of,
+                cost_schema: args.cost_schema,
             };
             if args.parquet && args.format != generate::Format::Canonical {
                 usage!("--parquet applies to the canonical format only");
@@ -443,6 +445,7 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         counts.push_str(&format!(" {class} {n};"));
     }
     writeln!(w, "classes:{counts}")?;
+    print_usage(w, &a.usage, &a.book.currency)?;
     if a.rejected_total == 0 {
         writeln!(w, "rejected rows: 0")?;
     } else {
@@ -458,6 +461,109 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
     }
     for warning in &a.warnings {
         writeln!(w, "note: {warning}")?;
+    }
+    Ok(())
+}
+
+/// The bill's inputs as `validate` lists them: usage per line and month (exact sums), the run
+/// rate and its basis, the rows off the bill, and capacity consumption with its peak full month.
+fn print_usage(w: &mut impl Write, u: &usage::Usage, cur: &str) -> Result<()> {
+    let list = |ms: &[usage::Month]| {
+        ms.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if u.cost_data {
+        writeln!(
+            w,
+            "usage ({cur}): months {}; run rate over {}",
+            list(&u.months),
+            if u.run_rate_months.is_empty() {
+                "no full month inside the window".to_string()
+            } else {
+                list(&u.run_rate_months)
+            }
+        )?;
+        for l in &u.lines {
+            let months: String = l
+                .months
+                .iter()
+                .map(|(m, v)| format!(" {m} {}", v.normalize()))
+                .collect();
+            writeln!(
+                w,
+                "  {:<22} rows {}{months}; monthly {}; annual {}",
+                l.line,
+                l.rows,
+                money::fmt_opt(l.monthly),
+                money::fmt_opt(l.annual)
+            )?;
+        }
+        writeln!(
+            w,
+            "  not on the bill: {} row(s), {cur} {}",
+            u.unmatched.rows,
+            u.unmatched.total.normalize()
+        )?;
+        for c in &u.unmatched.by_category {
+            writeln!(
+                w,
+                "    {} / {}: {} row(s), {cur} {}",
+                c.service,
+                c.category,
+                c.rows,
+                c.total.normalize()
+            )?;
+        }
+    } else {
+        writeln!(w, "usage: no cost export (usage unknown)")?;
+    }
+    for r in &u.capacity {
+        let months: String = r
+            .months
+            .iter()
+            .map(|(m, v)| format!(" {m} {}", v.normalize()))
+            .collect();
+        let peak = r
+            .peak
+            .map_or("no full month in the window".to_string(), |p| {
+                format!("{} {}", p.month, p.consumed.normalize())
+            });
+        writeln!(
+            w,
+            "capacity {}:{months}; peak full month {peak}",
+            r.resource
+        )?;
+    }
+    for s in &u.pages {
+        let months: String = s
+            .months
+            .iter()
+            .map(|(m, v)| {
+                format!(
+                    " {m} authenticated {} anonymous {}",
+                    v.authenticated.normalize(),
+                    v.anonymous.normalize()
+                )
+            })
+            .collect();
+        let peak = |p: Option<usage::Peak>| {
+            p.map_or("-".to_string(), |p| {
+                format!("{} {}", p.month, p.consumed.normalize())
+            })
+        };
+        writeln!(
+            w,
+            "power pages {} {}:{months}; peak authenticated {}, anonymous {}",
+            s.site.environment,
+            s.site.resource,
+            peak(s.peak_authenticated),
+            peak(s.peak_anonymous)
+        )?;
+    }
+    for n in &u.notes {
+        writeln!(w, "note: {n}")?;
     }
     Ok(())
 }

@@ -33,12 +33,19 @@ struct RawPolicy {
     scope: Option<RawScope>,
     rule: Option<Vec<RawRule>>,
     rejected: Option<RawRejected>,
+    usage: Option<RawUsage>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRejected {
     lower_confidence_share: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUsage {
+    line: Option<Vec<crate::usage::lines::RawLine>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +142,8 @@ pub struct Policy {
     /// A user whose rejected activity rows are at least this share of their rows gets a lower
     /// confidence.
     pub rejected_lower_confidence_share: Decimal,
+    /// `[[usage.line]]`: which bill line a cost row is on.
+    pub usage_lines: crate::usage::lines::LineRules,
     /// The TOML texts the policy was built from, for the manifest digest.
     pub texts: Vec<String>,
     pub origin: String,
@@ -256,6 +265,13 @@ fn merge(base: RawPolicy, user: RawPolicy) -> RawPolicy {
             }),
             (b, u) => u.or(b),
         },
+        // The file's `[[usage.line]]` rules replace the built-in ones as a whole.
+        usage: match (base.usage, user.usage) {
+            (Some(b), Some(u)) => Some(RawUsage {
+                line: u.line.or(b.line),
+            }),
+            (b, u) => u.or(b),
+        },
     }
 }
 
@@ -371,6 +387,13 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
         raw.rejected.and_then(|r| r.lower_confidence_share),
         "rejected.lower_confidence_share",
     )?;
+    let usage_lines = crate::usage::lines::LineRules::build(
+        raw.usage
+            .and_then(|u| u.line)
+            .as_deref()
+            .unwrap_or_default(),
+        label,
+    )?;
     Ok(Policy {
         rejected_lower_confidence_share,
         lookback_days,
@@ -396,6 +419,7 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
             .and_then(|s| s.families)
             .unwrap_or_else(|| vec!["customer-service".into(), "contact-center".into()]),
         rules,
+        usage_lines,
         texts,
         origin: label.to_string(),
     })
@@ -484,6 +508,16 @@ mod tests {
                 "rejected share above one",
                 "[rejected]\nlower_confidence_share = '2'",
                 "rejected.lower_confidence_share",
+            ),
+            (
+                "unknown usage line key",
+                "[[usage.line]]\nline='x'\nmetre='*'",
+                "invalid policy",
+            ),
+            (
+                "bad usage glob",
+                "[[usage.line]]\nline='x'\nmeter='a['",
+                "[[usage.line]] #1: meter",
             ),
             (
                 "bad audit own",

@@ -6,7 +6,10 @@
 //! standard generators do not promise the same stream across versions, and a seed must give the
 //! same tenant forever.
 
+mod bill;
 mod microsoft;
+
+pub use bill::CostSchema;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -143,6 +146,8 @@ pub struct Spec {
     pub as_of: NaiveDate,
     /// Write an earlier quarter of the tenant this seed gives as of this date.
     pub roster_as_of: Option<NaiveDate>,
+    /// The schema of the cost export written beside the tenant.
+    pub cost_schema: CostSchema,
 }
 
 /// Counts of what was written.
@@ -249,11 +254,13 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
     // Kiosk users share devices three at a time, as shifts on one terminal.
     let mut kiosk_seq = 0u64;
     let mut n_users = spec.users;
+    let mut tally = bill::Tally::default();
     // One user into every sink, then their events.
     let mut write_member = |m: &Member, rng: &mut Rng, start: NaiveDate| -> Result<u64> {
         for s in &m.skus {
             *held.entry(s).or_default() += 1;
         }
+        tally.user(m.persona == Persona::PremiumCopilot);
         let (first, last) = m.name.split_once(' ').unwrap_or((m.name.as_str(), ""));
         let user = GenUser {
             index: m.index,
@@ -275,6 +282,7 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
             ms.user(&user)?;
         }
         let mut emit = |e: &Event| -> Result<()> {
+            tally.event(e);
             if let Some(c) = canonical.as_mut() {
                 c.event(e)?;
             }
@@ -324,6 +332,7 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
     if let Some(m) = microsoft {
         m.finish(&held, start)?;
     }
+    bill::write(out, &tally, spec.seed, start, spec.as_of, spec.cost_schema)?;
     Ok(Written {
         users: n_users,
         events: n_events,
@@ -663,6 +672,7 @@ mod tests {
             seed,
             as_of: date(as_of),
             roster_as_of: roster_as_of.map(date),
+            cost_schema: CostSchema::Ea,
         }
     }
 

@@ -3,6 +3,9 @@
 //! is listed as ignored. Rejected rows are collected with file, line and column.
 
 pub mod assignments;
+pub mod bill;
+pub mod capacity;
+pub mod costs;
 pub mod decode;
 pub mod rejects;
 pub mod subscriptions;
@@ -37,6 +40,10 @@ pub enum Kind {
     Conversations,
     SystemUsers,
     AdminCenterUsers,
+    /// An Azure Cost Management export (EA, MCA, pay-as-you-go or FOCUS).
+    Usage,
+    /// Capacity consumption: the canonical file or the Power Pages capacity report.
+    Capacity,
 }
 
 impl Kind {
@@ -53,6 +60,8 @@ impl Kind {
             Kind::Conversations => "conversations",
             Kind::SystemUsers => "users",
             Kind::AdminCenterUsers => "admin-center-users",
+            Kind::Usage => "usage",
+            Kind::Capacity => "capacity",
         }
     }
 }
@@ -202,6 +211,12 @@ pub fn detect(columns: &[String]) -> Option<Kind> {
     }
     if has("user principal name") && has("licenses") {
         return Some(Kind::AdminCenterUsers);
+    }
+    if costs::Schema::detect(&cols).is_some() {
+        return Some(Kind::Usage);
+    }
+    if capacity::Format::detect(&cols).is_some() {
+        return Some(Kind::Capacity);
     }
     let sku = any(&["sku", "skuid", "skupartnumber"]);
     if sku && any(&["purchased", "prepaidunits.enabled"]) {
@@ -421,6 +436,36 @@ mod tests {
                 "daily roll-up",
                 "user_id,date,operation,table,events",
                 Some(Kind::ActivityDaily),
+            ),
+            (
+                "cost export, EA",
+                "Date,MeterCategory,MeterSubCategory,MeterName,Quantity,CostInBillingCurrency,BillingCurrencyCode,ConsumedService",
+                Some(Kind::Usage),
+            ),
+            (
+                "cost export, MCA",
+                "date,meterCategory,meterName,costInBillingCurrency,billingCurrency,consumedService",
+                Some(Kind::Usage),
+            ),
+            (
+                "cost export, pay-as-you-go",
+                "UsageDateTime,MeterCategory,MeterName,UsageQuantity,PreTaxCost,ConsumedService,Currency",
+                Some(Kind::Usage),
+            ),
+            (
+                "cost export, FOCUS 1.2 (has SkuId)",
+                "ChargePeriodStart,BilledCost,BillingCurrency,ServiceName,SkuId,SkuMeter,x_SkuMeterCategory",
+                Some(Kind::Usage),
+            ),
+            (
+                "capacity, canonical",
+                "month,resource,consumed",
+                Some(Kind::Capacity),
+            ),
+            (
+                "capacity, Power Pages report with odd spacing",
+                "Environment ID,Environment Name,Resource Type,Resource ID,Meter Category,Meter  Subcategory,Usage Datetime,Billed Quantity ,Unit of Measure,Website License Type",
+                Some(Kind::Capacity),
             ),
             ("unknown", "a,b,c", None),
         ];
