@@ -145,11 +145,12 @@ fn read_tenant(
             opts.dir.display()
         );
     }
-    let assigned = assignments::read(&sources, book, policy, rejected)?;
+    let mut assigned = assignments::read(&sources, book, policy, rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
     let subs = subscriptions::read(&subs_sources, book, policy, rejected)?;
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
     let system_users = systemusers::read(&su_sources, rejected)?;
+    systemusers::attach_access_modes(&mut assigned.users, &system_users);
     Ok(Tenant {
         assigned,
         subs,

@@ -1,7 +1,8 @@
 //! The classification (spec section 3) as one pure function: a user, their profile and the
 //! tenant's context in, a recommendation with reasons and confidence out. First match wins:
-//! keep (excluded) → remove (disabled) → keep (grace / no data) → remove (inactive) → device →
-//! team-member → activity → full with the Premium and add-on seat checks.
+//! keep (excluded) → remove (disabled) → remove (access mode needs no licence) → keep (grace /
+//! no data) → remove (inactive) → device → team-member → activity → full with the Premium and
+//! add-on seat checks.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::devices::{Device, share};
-use crate::model::{Channel, Class, Confidence, Flag, Profile, Tier, User, ms_to_date};
+use crate::model::{AccessMode, Channel, Class, Confidence, Flag, Profile, Tier, User, ms_to_date};
 use crate::policy::Policy;
 use crate::prices::{PriceBook, SkuKind};
 
@@ -154,6 +155,23 @@ fn rules(
         note_groups(&mut rec, &groups);
         return rec;
     }
+    // 2b. an account whose Dataverse access mode needs no licence (spec section 6)
+    if let Some(modes) = no_licence_modes(user, ctx.policy) {
+        rec.class = Class::Remove;
+        rec.recommended.clear();
+        let (noun, verb) = if modes.len() == 1 {
+            ("mode", "needs")
+        } else {
+            ("modes", "need")
+        };
+        let names: Vec<&str> = modes.iter().map(|m| m.label()).collect();
+        rec.reasons.push(format!(
+            "Dataverse access {noun} {} {verb} no licence",
+            names.join(" and ")
+        ));
+        note_groups(&mut rec, &groups);
+        return rec;
+    }
     // 3. grace period, or no activity data at all
     if let Some(created) = user.created {
         let age = (ctx.as_of - created).num_days();
@@ -286,6 +304,25 @@ fn rules(
     rec.recommended.sort();
     rec.recommended.dedup();
     rec
+}
+
+/// The access modes of a user whose every systemuser row has a mode the policy says needs no
+/// licence (distinct, sorted); `None` when a row's mode is outside the list or unknown, or the
+/// user has no systemuser row with a mode.
+fn no_licence_modes(user: &User, policy: &Policy) -> Option<Vec<AccessMode>> {
+    if user.access_modes.is_empty() {
+        return None;
+    }
+    let mut modes = Vec::with_capacity(user.access_modes.len());
+    for m in &user.access_modes {
+        match m {
+            Some(m) if policy.no_licence_access_modes.contains(m) => modes.push(*m),
+            _ => return None,
+        }
+    }
+    modes.sort_unstable();
+    modes.dedup();
+    Some(modes)
 }
 
 /// The highest tier the user's operations need, with the reason in words (products named

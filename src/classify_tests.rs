@@ -767,3 +767,117 @@ fn a_user_already_on_the_target_gets_no_move_advice() {
         stays.reasons
     );
 }
+
+#[test]
+fn access_modes_that_need_no_licence_remove_at_step_2b() {
+    use crate::model::AccessMode::{self, *};
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let with = |modes: &[Option<AccessMode>]| {
+        let mut u = user(&[ENT]);
+        u.access_modes = modes.to_vec();
+        u
+    };
+    let busy = with_writes(active(50, 20), &[("knowledgearticle", false, 5)]);
+    // (name, user, class, reason that must be there)
+    let mut new_admin = with(&[Some(Administrative)]);
+    new_admin.created = Some(as_of() - chrono::Duration::days(3));
+    let mut excluded_admin = with(&[Some(Administrative)]);
+    excluded_admin.upn = "boss@contoso.com".into();
+    let mut disabled_admin = with(&[Some(NonInteractive)]);
+    disabled_admin.account_enabled = Some(false);
+    let cases = [
+        (
+            "administrative",
+            with(&[Some(Administrative)]),
+            Class::Remove,
+            Some("Dataverse access mode Administrative needs no licence"),
+        ),
+        (
+            "non-interactive",
+            with(&[Some(NonInteractive)]),
+            Class::Remove,
+            Some("Dataverse access mode Non-interactive needs no licence"),
+        ),
+        (
+            "every environment in the list",
+            with(&[Some(NonInteractive), Some(Administrative)]),
+            Class::Remove,
+            Some("Dataverse access modes Administrative and Non-interactive need no licence"),
+        ),
+        (
+            "one environment read-write",
+            with(&[Some(Administrative), Some(ReadWrite)]),
+            Class::Full,
+            None,
+        ),
+        (
+            "one environment's mode unknown",
+            with(&[Some(Administrative), None]),
+            Class::Full,
+            None,
+        ),
+        ("read-write", with(&[Some(ReadWrite)]), Class::Full, None),
+        (
+            "support user is not in the default list",
+            with(&[Some(SupportUser)]),
+            Class::Full,
+            None,
+        ),
+        ("no systemuser row", with(&[]), Class::Full, None),
+        (
+            "before the grace period",
+            new_admin,
+            Class::Remove,
+            Some("Administrative needs no licence"),
+        ),
+        ("exclusion first", excluded_admin, Class::Keep, None),
+        (
+            "disabled first",
+            disabled_admin,
+            Class::Remove,
+            Some("account disabled"),
+        ),
+    ];
+    for (name, u, class, reason) in cases {
+        let r = classify(&u, Some(&busy), &ctx);
+        assert_eq!(r.class, class, "{name}: {:?}", r.reasons);
+        if let Some(want) = reason {
+            assert!(
+                r.reasons.iter().any(|x| x.contains(want)),
+                "{name}: {:?}",
+                r.reasons
+            );
+        }
+        if class == Class::Remove {
+            assert!(r.recommended.is_empty(), "{name}");
+            assert_eq!(r.confidence, Confidence::High, "{name}");
+        }
+    }
+    // The policy's list decides: Support User needs no licence when listed.
+    let support = Policy::from_toml(
+        "no_licence_access_modes = ['Support User']",
+        "policy.toml",
+        &book,
+    )
+    .expect("policy");
+    let ctx = Context {
+        policy: &support,
+        ..ctx
+    };
+    let r = classify(&with(&[Some(SupportUser)]), Some(&busy), &ctx);
+    assert_eq!(r.class, Class::Remove, "{:?}", r.reasons);
+    let r = classify(&with(&[Some(Administrative)]), Some(&busy), &ctx);
+    assert_eq!(r.class, Class::Full, "{:?}", r.reasons);
+}
