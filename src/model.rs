@@ -104,15 +104,19 @@ pub enum Flag {
     UnderLicensed,
     /// The licence comes from a group: it is changed in the group, not on the user.
     GroupAssigned,
+    /// Every in-scope licence held is a trial: kept at no cost, listed with the cost when the
+    /// trial ends.
+    Trial,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [
+    pub const ALL: [Flag; 6] = [
         Flag::PremiumUnused,
         Flag::AddonUnused,
         Flag::Occasional,
         Flag::UnderLicensed,
         Flag::GroupAssigned,
+        Flag::Trial,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +126,7 @@ impl Flag {
             Flag::Occasional => "occasional",
             Flag::UnderLicensed => "under-licensed",
             Flag::GroupAssigned => "group-assigned",
+            Flag::Trial => "trial",
         }
     }
 }
@@ -352,6 +357,14 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(AccessMode::parse(text), want, "{text:?}");
+        }
+        for f in Flag::ALL {
+            let json = serde_json::to_string(&f).expect("json");
+            assert_eq!(
+                json,
+                format!("\"{}\"", f.as_str()),
+                "serde and as_str agree"
+            );
         }
         for m in AccessMode::ALL {
             assert_eq!(AccessMode::parse(m.label()), Some(m), "{m}");

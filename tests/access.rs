@@ -113,3 +113,158 @@ fn a_policy_naming_access_modes_by_label_is_used_and_a_bad_one_stops_the_run() {
     );
     assert!(!out2.exists(), "no report");
 }
+
+const VIRAL: &str = "Dynamics_365_Customer_Service_Enterprise_viral_trial";
+const ADMIN_TRIAL: &str = "Dynamics_365_Customer_Service_Enterprise_admin_trial";
+const PRO: &str = "DYN365_CUSTOMER_SERVICE_PRO";
+
+#[test]
+fn trial_only_users_are_kept_flagged_trial_at_no_cost_and_trial_seats_are_no_shelfware() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    analyze("trials", &out);
+    let rows = by_upn(&out);
+    // (upn, class, flags, recommended, current monthly, saving)
+    let cases = [
+        ("reader@contoso.com", "keep", "trial", VIRAL, "0.00", "0.00"),
+        (
+            "author@contoso.com",
+            "keep",
+            "trial",
+            ADMIN_TRIAL,
+            "0.00",
+            "0.00",
+        ),
+        ("idle@contoso.com", "keep", "trial", VIRAL, "0.00", "0.00"),
+        // PRO is a trial here because the directory/subscriptions export says isTrial
+        ("pro@contoso.com", "keep", "trial", PRO, "0.00", "0.00"),
+        // trial and paid: classified as usual, the trial dropped at no saving
+        (
+            "mixed@contoso.com",
+            "full",
+            "",
+            "DYN365_ENTERPRISE_CUSTOMER_SERVICE",
+            "105.00",
+            "0.00",
+        ),
+        (
+            "paid@contoso.com",
+            "team-member",
+            "",
+            "DYN365_TEAM_MEMBERS",
+            "105.00",
+            "97.00",
+        ),
+    ];
+    for (upn, class, flags, recommended, current, saving) in cases {
+        let r = &rows[upn];
+        let why = &r["reasons"];
+        assert_eq!(r["class"], class, "{upn}: {why}");
+        assert_eq!(r["flags"], flags, "{upn}: {why}");
+        assert_eq!(r["recommended_skus"], recommended, "{upn}");
+        assert_eq!(r["current_monthly"], current, "{upn}");
+        assert_eq!(r["monthly_saving"], saving, "{upn}");
+    }
+    assert!(rows["mixed@contoso.com"]["reasons"].contains("dropped, at no saving"));
+    assert!(
+        rows["author@contoso.com"]["reasons"].contains(
+            "when the trial ends on 2026-11-30: full with Customer Service Enterprise at 105.00"
+        ),
+        "{}",
+        rows["author@contoso.com"]["reasons"]
+    );
+    // Trial seats bought but not assigned are not shelfware money.
+    let renewal: BTreeMap<String, BTreeMap<String, String>> = read_csv(&out.join("renewal.csv"))
+        .into_iter()
+        .map(|r| (r["sku"].clone(), r))
+        .collect();
+    for sku in [VIRAL, ADMIN_TRIAL, PRO] {
+        let r = &renewal[sku];
+        assert_eq!(r["monthly_price"], "0.00", "{sku}");
+        assert_eq!(r["monthly_saving_shelfware"], "0.00", "{sku}: {r:?}");
+    }
+    assert_eq!(renewal[VIRAL]["bought"], "25");
+    assert_eq!(renewal[PRO]["bought"], "5", "Warning seats are bought");
+    // Deleted seats are not bought: only the Enabled row's 3
+    assert_eq!(renewal["DYN365_ENTERPRISE_CUSTOMER_SERVICE"]["bought"], "3");
+    let json = std::fs::read_to_string(out.join("report.json")).expect("json");
+    assert!(
+        json.contains("\"trial\""),
+        "the flag is named trial in JSON"
+    );
+}
+
+#[test]
+fn the_analysis_lists_trial_users_with_the_cost_when_the_trial_ends() {
+    use chrono::NaiveDate;
+    use rightsize::analysis::{Options, run};
+    use rightsize::model::Class;
+    use rust_decimal::Decimal;
+    let a = run(
+        &Options {
+            dir: fixture("trials"),
+            prices: None,
+            policy: None,
+            as_of: NaiveDate::from_ymd_opt(2026, 10, 31),
+            encoding: None,
+        },
+        &rightsize::progress::Progress::new(true),
+    )
+    .expect("analysis");
+    type Row = (
+        String,
+        Class,
+        Option<String>,
+        Option<Decimal>,
+        Option<NaiveDate>,
+    );
+    let got: Vec<Row> = a
+        .trials
+        .iter()
+        .map(|t| {
+            (
+                t.user_id.clone(),
+                t.would_be,
+                t.target.clone(),
+                t.monthly_when_ended,
+                t.ends,
+            )
+        })
+        .collect();
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    let money = |c: i64| Some(Decimal::new(c, 2));
+    let mut want = vec![
+        (
+            "t-reader".to_string(),
+            Class::TeamMember,
+            Some("DYN365_TEAM_MEMBERS".to_string()),
+            money(800),
+            date("2026-11-15"),
+        ),
+        (
+            "t-author".to_string(),
+            Class::Full,
+            Some("DYN365_ENTERPRISE_CUSTOMER_SERVICE".to_string()),
+            money(10500),
+            date("2026-11-30"),
+        ),
+        (
+            "t-idle".to_string(),
+            Class::Remove,
+            None,
+            Some(Decimal::ZERO),
+            date("2026-11-15"),
+        ),
+        (
+            "t-pro".to_string(),
+            Class::TeamMember,
+            Some("DYN365_TEAM_MEMBERS".to_string()),
+            money(800),
+            date("2026-12-01"),
+        ),
+    ];
+    let mut got = got;
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
