@@ -54,6 +54,8 @@ pub struct Analysis {
     pub summary: Vec<SummaryRow>,
     pub renewal: Vec<RenewalRow>,
     pub realisable: Option<Realisable>,
+    /// Users whose in-scope licences are all trials, with the cost when the trial ends.
+    pub trials: Vec<classify::TrialUser>,
     pub rejected: Vec<Rejected>,
     pub rejected_total: u64,
     /// Users (by activity user id) with at least one rejected activity row.
@@ -83,6 +85,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     )?;
     let mut rejected = Vec::new();
     let tenant = read_tenant(opts, &folder, &book, &policy, &mut rejected)?;
+    book.mark_trials(&tenant.subs.trials);
     // From here on the book prices at the tenant's seat counts (contract tiers).
     book.set_seats(seat_counts(&tenant.assigned.users, &tenant.subs.seats));
     let costs = ingest::bill::read(
@@ -121,6 +124,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         window_days: activity.window.days,
         covered_days: activity.window.covered_days,
         coverage: activity.coverage,
+        trials: classify::trial_users(money.priced.iter().map(|p| &p.rec)),
         priced: money.priced,
         licences: money.licences,
         devices: activity.devices,
@@ -168,11 +172,12 @@ fn read_tenant(
             opts.dir.display()
         );
     }
-    let assigned = assignments::read(&sources, book, policy, rejected)?;
+    let mut assigned = assignments::read(&sources, book, policy, rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
     let subs = subscriptions::read(&subs_sources, book, policy, rejected)?;
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
     let system_users = systemusers::read(&su_sources, rejected)?;
+    systemusers::attach_access_modes(&mut assigned.users, &system_users);
     Ok(Tenant {
         assigned,
         subs,

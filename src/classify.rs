@@ -1,7 +1,8 @@
 //! The classification (spec section 3) as one pure function: a user, their profile and the
 //! tenant's context in, a recommendation with reasons and confidence out. First match wins:
-//! keep (excluded) → remove (disabled) → keep (grace / no data) → remove (inactive) → device →
-//! team-member → activity → full with the Premium and add-on seat checks.
+//! keep (excluded) → remove (disabled) → remove (access mode needs no licence) → keep (grace /
+//! no data) → remove (inactive) → device → team-member → activity → full with the Premium and
+//! add-on seat checks.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +10,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::devices::{Device, share};
-use crate::model::{Channel, Class, Confidence, Flag, Profile, Tier, User, ms_to_date};
+use crate::model::{AccessMode, Channel, Class, Confidence, Flag, Profile, Tier, User, ms_to_date};
 use crate::policy::Policy;
 use crate::prices::{PriceBook, SkuKind};
 
@@ -57,6 +58,47 @@ pub struct Recommendation {
     /// stage falls back to it when a share of the device licence costs more than the user's
     /// current licences, so the class, flags and reasons stay those of the rules that apply.
     pub without_device: Option<Box<Recommendation>>,
+    /// For a user whose in-scope licences are all trials (flag `trial`): what the rules would
+    /// give once the trial ends.
+    pub trial: Option<TrialOutcome>,
+}
+
+/// What a trial-only user costs when the trial ends (spec section 6).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TrialOutcome {
+    /// The class the rules give, the trial aside.
+    pub would_be: Class,
+    /// That class's licence (`None` for `remove`).
+    pub target: Option<String>,
+    /// Its monthly price per seat (0 for `remove`); `None` when the price book has none.
+    pub monthly_when_ended: Option<Decimal>,
+    /// The earliest end of the user's trials, when the subscriptions say.
+    pub ends: Option<NaiveDate>,
+}
+
+/// One trial-only user, for the report's trial list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TrialUser {
+    pub user_id: String,
+    pub would_be: Class,
+    pub target: Option<String>,
+    pub monthly_when_ended: Option<Decimal>,
+    pub ends: Option<NaiveDate>,
+}
+
+/// The trial-only users of a set of recommendations, in their order.
+pub fn trial_users<'a>(recs: impl IntoIterator<Item = &'a Recommendation>) -> Vec<TrialUser> {
+    recs.into_iter()
+        .filter_map(|r| {
+            r.trial.as_ref().map(|t| TrialUser {
+                user_id: r.user.id.clone(),
+                would_be: t.would_be,
+                target: t.target.clone(),
+                monthly_when_ended: t.monthly_when_ended,
+                ends: t.ends,
+            })
+        })
+        .collect()
 }
 
 /// Classifies one user. Without device data, an active user's class is judged as if they
@@ -72,7 +114,92 @@ pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recomm
             ctx,
         )));
     }
+    // Trials (spec section 6): trial-only users are kept at no cost; a paid user's trial SKUs
+    // are dropped at no saving.
+    let in_scope_trials = user.holdings.iter().filter(|h| ctx.book.is_trial(&h.sku));
+    if !user.holdings.is_empty() && in_scope_trials.count() == user.holdings.len() {
+        return trial_only(rec, ctx);
+    }
+    if rec.class != Class::Keep && rec.recommended.iter().any(|id| ctx.book.is_trial(id)) {
+        let dropped: Vec<String> = rec
+            .recommended
+            .iter()
+            .filter(|id| ctx.book.is_trial(id))
+            .cloned()
+            .collect();
+        rec.recommended.retain(|id| !dropped.contains(id));
+        rec.reasons.push(format!(
+            "also holds the trial {}: dropped, at no saving (a trial costs nothing)",
+            ctx.book.product_names(&dropped)
+        ));
+    }
     rec
+}
+
+/// A trial-only user: kept as is at no cost, with what the rules would give once the trial
+/// ends (their class, its licence and its price) and the trial's end.
+fn trial_only(would: Recommendation, ctx: &Context) -> Recommendation {
+    let book = ctx.book;
+    let t = &ctx.policy.targets;
+    let target = match would.class {
+        Class::Remove => None,
+        Class::Device => Some(t.device.clone()),
+        Class::TeamMember => Some(t.team_member.clone()),
+        Class::Activity => Some(t.activity.clone()),
+        Class::Full | Class::Keep => Some(t.full.clone()),
+        // A class added later: the licence its rules move to.
+        #[allow(unreachable_patterns)]
+        _ => would
+            .recommended
+            .iter()
+            .find(|id| !book.is_trial(id))
+            .cloned()
+            .or_else(|| Some(t.full.clone())),
+    };
+    // The price once the trial is over, even when the target is itself a trial SKU.
+    let monthly_when_ended = match &target {
+        None => Some(Decimal::ZERO),
+        Some(id) => book.paid_monthly(id),
+    };
+    let ends = would
+        .current
+        .iter()
+        .filter_map(|id| book.trial_end(id))
+        .min();
+    let mut reasons = vec![format!(
+        "holds only the trial {}: kept, at no cost",
+        book.product_names(&would.current)
+    )];
+    let price = monthly_when_ended.map_or_else(|| "price unknown".to_string(), crate::money::fmt2);
+    reasons.push(match (&target, ends) {
+        (None, _) => format!("when the trial ends: {} (no licence needed)", would.class),
+        (Some(t), Some(d)) => format!(
+            "when the trial ends on {d}: {} with {} at {price} a month",
+            would.class,
+            book.product_name(t)
+        ),
+        (Some(t), None) => format!(
+            "when the trial ends: {} with {} at {price} a month",
+            would.class,
+            book.product_name(t)
+        ),
+    });
+    reasons.extend(would.reasons.iter().cloned());
+    Recommendation {
+        class: Class::Keep,
+        flags: vec![Flag::Trial],
+        recommended: would.current.clone(),
+        device: None,
+        without_device: None,
+        trial: Some(TrialOutcome {
+            would_be: would.class,
+            target,
+            monthly_when_ended,
+            ends,
+        }),
+        reasons,
+        ..would
+    }
 }
 
 /// The notes every recommendation gets about the data it was judged from.
@@ -133,6 +260,7 @@ fn rules(
         digital: p.digital,
         premium_events: p.premium_events,
         without_device: None,
+        trial: None,
     };
     let groups: Vec<&str> = user
         .holdings
@@ -151,6 +279,23 @@ fn rules(
         rec.recommended.clear();
         rec.reasons
             .push("account disabled or sign-in blocked: the licence is not usable".into());
+        note_groups(&mut rec, &groups);
+        return rec;
+    }
+    // 2b. an account whose Dataverse access mode needs no licence (spec section 6)
+    if let Some(modes) = no_licence_modes(user, ctx.policy) {
+        rec.class = Class::Remove;
+        rec.recommended.clear();
+        let (noun, verb) = if modes.len() == 1 {
+            ("mode", "needs")
+        } else {
+            ("modes", "need")
+        };
+        let names: Vec<&str> = modes.iter().map(|m| m.label()).collect();
+        rec.reasons.push(format!(
+            "Dataverse access {noun} {} {verb} no licence",
+            names.join(" and ")
+        ));
         note_groups(&mut rec, &groups);
         return rec;
     }
@@ -250,7 +395,7 @@ fn rules(
             // A recommendation never costs more than today's licences: such a user stays as
             // they are, and the class says so (no move is claimed).
             if let (Some(cur), Some(new)) =
-                (sum_prices(&current, ctx.book), ctx.book.monthly(target))
+                (paid_price(&current, ctx.book), ctx.book.monthly(target))
                 && new > cur
             {
                 rec.class = Class::Keep;
@@ -286,6 +431,25 @@ fn rules(
     rec.recommended.sort();
     rec.recommended.dedup();
     rec
+}
+
+/// The access modes of a user whose every systemuser row has a mode the policy says needs no
+/// licence (distinct, sorted); `None` when a row's mode is outside the list or unknown, or the
+/// user has no systemuser row with a mode.
+fn no_licence_modes(user: &User, policy: &Policy) -> Option<Vec<AccessMode>> {
+    if user.access_modes.is_empty() {
+        return None;
+    }
+    let mut modes = Vec::with_capacity(user.access_modes.len());
+    for m in &user.access_modes {
+        match m {
+            Some(m) if policy.no_licence_access_modes.contains(m) => modes.push(*m),
+            _ => return None,
+        }
+    }
+    modes.sort_unstable();
+    modes.dedup();
+    Some(modes)
 }
 
 /// The highest tier the user's operations need, with the reason in words (products named
@@ -502,6 +666,20 @@ fn cheapest_addons(needed: &[Channel], ctx: &Context) -> Vec<String> {
             }
         }
     }
+}
+
+/// What the paid (non-trial) licences cost a month; `None` when all are trials (a trial's
+/// price after it ends is not known here) or a price is unknown.
+fn paid_price(ids: &[String], book: &PriceBook) -> Option<Decimal> {
+    let paid: Vec<String> = ids
+        .iter()
+        .filter(|id| !book.is_trial(id))
+        .cloned()
+        .collect();
+    if paid.is_empty() {
+        return None;
+    }
+    sum_prices(&paid, book)
 }
 
 /// Sum of monthly prices, `None` when any is unknown.

@@ -767,3 +767,292 @@ fn a_user_already_on_the_target_gets_no_move_advice() {
         stays.reasons
     );
 }
+
+#[test]
+fn access_modes_that_need_no_licence_remove_at_step_2b() {
+    use crate::model::AccessMode::{self, *};
+    let book = book();
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let with = |modes: &[Option<AccessMode>]| {
+        let mut u = user(&[ENT]);
+        u.access_modes = modes.to_vec();
+        u
+    };
+    let busy = with_writes(active(50, 20), &[("knowledgearticle", false, 5)]);
+    // (name, user, class, reason that must be there)
+    let mut new_admin = with(&[Some(Administrative)]);
+    new_admin.created = Some(as_of() - chrono::Duration::days(3));
+    let mut excluded_admin = with(&[Some(Administrative)]);
+    excluded_admin.upn = "boss@contoso.com".into();
+    let mut disabled_admin = with(&[Some(NonInteractive)]);
+    disabled_admin.account_enabled = Some(false);
+    let cases = [
+        (
+            "administrative",
+            with(&[Some(Administrative)]),
+            Class::Remove,
+            Some("Dataverse access mode Administrative needs no licence"),
+        ),
+        (
+            "non-interactive",
+            with(&[Some(NonInteractive)]),
+            Class::Remove,
+            Some("Dataverse access mode Non-interactive needs no licence"),
+        ),
+        (
+            "every environment in the list",
+            with(&[Some(NonInteractive), Some(Administrative)]),
+            Class::Remove,
+            Some("Dataverse access modes Administrative and Non-interactive need no licence"),
+        ),
+        (
+            "one environment read-write",
+            with(&[Some(Administrative), Some(ReadWrite)]),
+            Class::Full,
+            None,
+        ),
+        (
+            "one environment's mode unknown",
+            with(&[Some(Administrative), None]),
+            Class::Full,
+            None,
+        ),
+        ("read-write", with(&[Some(ReadWrite)]), Class::Full, None),
+        (
+            "support user is not in the default list",
+            with(&[Some(SupportUser)]),
+            Class::Full,
+            None,
+        ),
+        ("no systemuser row", with(&[]), Class::Full, None),
+        (
+            "before the grace period",
+            new_admin,
+            Class::Remove,
+            Some("Administrative needs no licence"),
+        ),
+        ("exclusion first", excluded_admin, Class::Keep, None),
+        (
+            "disabled first",
+            disabled_admin,
+            Class::Remove,
+            Some("account disabled"),
+        ),
+    ];
+    for (name, u, class, reason) in cases {
+        let r = classify(&u, Some(&busy), &ctx);
+        assert_eq!(r.class, class, "{name}: {:?}", r.reasons);
+        if let Some(want) = reason {
+            assert!(
+                r.reasons.iter().any(|x| x.contains(want)),
+                "{name}: {:?}",
+                r.reasons
+            );
+        }
+        if class == Class::Remove {
+            assert!(r.recommended.is_empty(), "{name}");
+            assert_eq!(r.confidence, Confidence::High, "{name}");
+        }
+    }
+    // The policy's list decides: Support User needs no licence when listed.
+    let support = Policy::from_toml(
+        "no_licence_access_modes = ['Support User']",
+        "policy.toml",
+        &book,
+    )
+    .expect("policy");
+    let ctx = Context {
+        policy: &support,
+        ..ctx
+    };
+    let r = classify(&with(&[Some(SupportUser)]), Some(&busy), &ctx);
+    assert_eq!(r.class, Class::Remove, "{:?}", r.reasons);
+    let r = classify(&with(&[Some(Administrative)]), Some(&busy), &ctx);
+    assert_eq!(r.class, Class::Full, "{:?}", r.reasons);
+}
+
+#[test]
+fn trial_only_users_are_kept_at_no_cost_and_paid_users_drop_the_trial() {
+    const VIRAL: &str = "Dynamics_365_Customer_Service_Enterprise_viral_trial";
+    let mut book = book();
+    // PRO is a trial in this tenant: its directory/subscriptions row says isTrial.
+    let end = NaiveDate::from_ymd_opt(2026, 11, 15);
+    book.mark_trial(PRO, end);
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let reader = active(200, 20);
+    let author = with_writes(active(50, 20), &[("knowledgearticle", false, 3)]);
+    let caseworker = with_writes(active(50, 20), &[("incident", false, 30)]);
+    let mut disabled = user(&[VIRAL]);
+    disabled.account_enabled = Some(false);
+    let mut excluded = user(&[VIRAL, ENT]);
+    excluded.upn = "boss@contoso.com".into();
+    let tm = book.monthly(TM);
+    let ent = book.monthly(ENT);
+    // the paid price of PRO, though its seats are a trial now
+    let pro = book.list_price(PRO);
+    assert!(pro.is_some_and(|p| p > Decimal::ZERO));
+    // (name, user, profile, class, flags, recommended, trial outcome: would-be class,
+    //  target, monthly when it ends, end)
+    type Outcome = Option<(
+        Class,
+        Option<&'static str>,
+        Option<Decimal>,
+        Option<NaiveDate>,
+    )>;
+    type Case<'a> = (
+        &'a str,
+        User,
+        Option<&'a Profile>,
+        Class,
+        Vec<Flag>,
+        Vec<&'a str>,
+        Outcome,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "trial-only reader",
+            user(&[VIRAL]),
+            Some(&reader),
+            Class::Keep,
+            vec![Flag::Trial],
+            vec![VIRAL],
+            Some((Class::TeamMember, Some(TM), tm, None)),
+        ),
+        (
+            "trial-only author",
+            user(&[VIRAL]),
+            Some(&author),
+            Class::Keep,
+            vec![Flag::Trial],
+            vec![VIRAL],
+            Some((Class::Full, Some(ENT), ent, None)),
+        ),
+        (
+            "trial-only, never active",
+            user(&[VIRAL]),
+            None,
+            Class::Keep,
+            vec![Flag::Trial],
+            vec![VIRAL],
+            Some((Class::Remove, None, Some(Decimal::ZERO), None)),
+        ),
+        (
+            "trial-only, disabled",
+            disabled,
+            Some(&reader),
+            Class::Keep,
+            vec![Flag::Trial],
+            vec![VIRAL],
+            Some((Class::Remove, None, Some(Decimal::ZERO), None)),
+        ),
+        (
+            "trial marked from the subscriptions, with its end",
+            user(&[PRO]),
+            Some(&caseworker),
+            Class::Keep,
+            vec![Flag::Trial],
+            vec![PRO],
+            Some((Class::Activity, Some(PRO), pro, end)),
+        ),
+        (
+            "two trials: the earliest end",
+            user(&[PRO, VIRAL]),
+            Some(&reader),
+            Class::Keep,
+            vec![Flag::Trial],
+            vec![PRO, VIRAL],
+            Some((Class::TeamMember, Some(TM), tm, end)),
+        ),
+        (
+            "trial and paid, reader: classified as usual",
+            user(&[VIRAL, ENT]),
+            Some(&reader),
+            Class::TeamMember,
+            vec![],
+            vec![TM],
+            None,
+        ),
+        (
+            "trial and paid, author: the trial is dropped",
+            user(&[VIRAL, ENT]),
+            Some(&author),
+            Class::Full,
+            vec![],
+            vec![ENT],
+            None,
+        ),
+        (
+            "trial and paid, excluded: unchanged",
+            excluded,
+            Some(&author),
+            Class::Keep,
+            vec![],
+            vec![VIRAL, ENT],
+            None,
+        ),
+    ];
+    for (name, u, p, class, flags, recommended, outcome) in cases {
+        let r = classify(&u, p, &ctx);
+        assert_eq!(r.class, class, "{name}: {:?}", r.reasons);
+        assert_eq!(r.flags, flags, "{name}: {:?}", r.reasons);
+        let mut want: Vec<String> = recommended.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        let mut got = r.recommended.clone();
+        got.sort();
+        assert_eq!(got, want, "{name}: recommended");
+        let got = r
+            .trial
+            .as_ref()
+            .map(|t| (t.would_be, t.target.clone(), t.monthly_when_ended, t.ends));
+        let want = outcome.map(|(c, t, m, e)| (c, t.map(str::to_string), m, e));
+        assert_eq!(got, want, "{name}: trial outcome");
+        if r.trial.is_some() {
+            assert!(
+                r.reasons[0].starts_with("holds only the trial"),
+                "{name}: {:?}",
+                r.reasons
+            );
+            assert!(r.reasons[1].starts_with("when the trial ends"), "{name}");
+        }
+        if name.contains("dropped") {
+            assert!(
+                r.reasons
+                    .iter()
+                    .any(|x| x.contains("Viral Trial: dropped, at no saving")),
+                "{name}: {:?}",
+                r.reasons
+            );
+        }
+    }
+    let recs: Vec<Recommendation> = [(&[VIRAL][..], Some(&reader)), (&[ENT][..], Some(&reader))]
+        .iter()
+        .map(|(skus, p)| classify(&user(skus), *p, &ctx))
+        .collect();
+    let list = trial_users(&recs);
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].user_id, "u1");
+    assert_eq!(list[0].would_be, Class::TeamMember);
+    assert_eq!(list[0].monthly_when_ended, tm);
+}

@@ -104,15 +104,19 @@ pub enum Flag {
     UnderLicensed,
     /// The licence comes from a group: it is changed in the group, not on the user.
     GroupAssigned,
+    /// Every in-scope licence held is a trial: kept at no cost, listed with the cost when the
+    /// trial ends.
+    Trial,
 }
 
 impl Flag {
-    pub const ALL: [Flag; 5] = [
+    pub const ALL: [Flag; 6] = [
         Flag::PremiumUnused,
         Flag::AddonUnused,
         Flag::Occasional,
         Flag::UnderLicensed,
         Flag::GroupAssigned,
+        Flag::Trial,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -122,6 +126,7 @@ impl Flag {
             Flag::Occasional => "occasional",
             Flag::UnderLicensed => "under-licensed",
             Flag::GroupAssigned => "group-assigned",
+            Flag::Trial => "trial",
         }
     }
 }
@@ -129,6 +134,86 @@ impl Flag {
 impl fmt::Display for Flag {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A Dataverse `systemuser.accessmode` (licensing-facts 2.5): the number 0–5 or its label.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum AccessMode {
+    ReadWrite,
+    Administrative,
+    Read,
+    SupportUser,
+    NonInteractive,
+    DelegatedAdmin,
+}
+
+impl AccessMode {
+    pub const ALL: [AccessMode; 6] = [
+        AccessMode::ReadWrite,
+        AccessMode::Administrative,
+        AccessMode::Read,
+        AccessMode::SupportUser,
+        AccessMode::NonInteractive,
+        AccessMode::DelegatedAdmin,
+    ];
+
+    /// The number Dataverse stores.
+    pub fn code(self) -> u8 {
+        match self {
+            AccessMode::ReadWrite => 0,
+            AccessMode::Administrative => 1,
+            AccessMode::Read => 2,
+            AccessMode::SupportUser => 3,
+            AccessMode::NonInteractive => 4,
+            AccessMode::DelegatedAdmin => 5,
+        }
+    }
+
+    /// The label Dataverse shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            AccessMode::ReadWrite => "Read-Write",
+            AccessMode::Administrative => "Administrative",
+            AccessMode::Read => "Read",
+            AccessMode::SupportUser => "Support User",
+            AccessMode::NonInteractive => "Non-interactive",
+            AccessMode::DelegatedAdmin => "Delegated Admin",
+        }
+    }
+
+    pub fn from_code(n: i64) -> Option<AccessMode> {
+        AccessMode::ALL
+            .into_iter()
+            .find(|m| i64::from(m.code()) == n)
+    }
+
+    /// The number or the label, case-insensitive, with spaces, `-` and `_` ignored in labels
+    /// ("Non-interactive", "non interactive", "NonInteractive").
+    pub fn parse(s: &str) -> Option<AccessMode> {
+        let t = s.trim();
+        if let Ok(n) = t.parse::<i64>() {
+            return AccessMode::from_code(n);
+        }
+        let fold = |x: &str| -> String {
+            x.chars()
+                .filter(|c| !matches!(c, ' ' | '-' | '_'))
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let want = fold(t);
+        AccessMode::ALL
+            .into_iter()
+            .find(|m| !want.is_empty() && fold(m.label()) == want)
+    }
+}
+
+impl fmt::Display for AccessMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
     }
 }
 
@@ -189,6 +274,11 @@ pub struct User {
     pub created: Option<NaiveDate>,
     /// In-scope licences, sorted by SKU id.
     pub holdings: Vec<Holding>,
+    /// The Dataverse access mode of each systemuser row mapped to this user (one per
+    /// environment); `None` for a row whose mode is missing or unreadable. Empty without a
+    /// systemuser export carrying `accessmode`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub access_modes: Vec<Option<AccessMode>>,
 }
 
 /// Write counts for one table, as the tier rules see them.
@@ -301,5 +391,47 @@ impl Resource {
 impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_modes_parse_from_number_or_label() {
+        let cases = [
+            ("0", Some(AccessMode::ReadWrite)),
+            ("1", Some(AccessMode::Administrative)),
+            (" 4 ", Some(AccessMode::NonInteractive)),
+            ("5", Some(AccessMode::DelegatedAdmin)),
+            ("Read-Write", Some(AccessMode::ReadWrite)),
+            ("administrative", Some(AccessMode::Administrative)),
+            ("READ", Some(AccessMode::Read)),
+            ("Support User", Some(AccessMode::SupportUser)),
+            ("Non-interactive", Some(AccessMode::NonInteractive)),
+            ("non interactive", Some(AccessMode::NonInteractive)),
+            ("delegated_admin", Some(AccessMode::DelegatedAdmin)),
+            ("6", None),
+            ("-1", None),
+            ("admin", None),
+            ("", None),
+            ("1.0", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(AccessMode::parse(text), want, "{text:?}");
+        }
+        for f in Flag::ALL {
+            let json = serde_json::to_string(&f).expect("json");
+            assert_eq!(
+                json,
+                format!("\"{}\"", f.as_str()),
+                "serde and as_str agree"
+            );
+        }
+        for m in AccessMode::ALL {
+            assert_eq!(AccessMode::parse(m.label()), Some(m), "{m}");
+            assert_eq!(AccessMode::from_code(i64::from(m.code())), Some(m), "{m}");
+        }
     }
 }

@@ -10,7 +10,7 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::model::Tier;
+use crate::model::{AccessMode, Tier};
 use crate::prices::PriceBook;
 
 /// The built-in policy, compiled into the binary.
@@ -27,6 +27,7 @@ struct RawPolicy {
     renewal_date: Option<toml::Value>,
     fiscal_year_start: Option<String>,
     audit_own_record: Option<String>,
+    no_licence_access_modes: Option<Vec<toml::Value>>,
     device: Option<RawDevice>,
     exclude: Option<RawExclude>,
     targets: Option<RawTargets>,
@@ -132,6 +133,8 @@ pub struct Policy {
     /// Audit writes to a record the same user created count as own records ("creator"), or
     /// never ("never", the default: the audit does not say whose case it is).
     pub audit_own_from_creator: bool,
+    /// Dataverse access modes that need no paid licence (spec section 6).
+    pub no_licence_access_modes: Vec<AccessMode>,
     pub device: DevicePolicy,
     pub exclude_users: Vec<String>,
     pub exclude_patterns: Vec<String>,
@@ -254,6 +257,9 @@ fn merge(base: RawPolicy, user: RawPolicy) -> RawPolicy {
         renewal_date: user.renewal_date.or(base.renewal_date),
         fiscal_year_start: user.fiscal_year_start.or(base.fiscal_year_start),
         audit_own_record: user.audit_own_record.or(base.audit_own_record),
+        no_licence_access_modes: user
+            .no_licence_access_modes
+            .or(base.no_licence_access_modes),
         device,
         exclude,
         targets,
@@ -334,6 +340,8 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
         "creator" => true,
         other => bail!("{label}: audit_own_record = \"{other}\" must be \"never\" or \"creator\""),
     };
+    let no_licence_access_modes =
+        access_modes(raw.no_licence_access_modes.unwrap_or_default(), label)?;
     let exclude = raw.exclude.unwrap_or(RawExclude {
         users: None,
         patterns: None,
@@ -409,6 +417,7 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
         renewal_date,
         fiscal_year_start,
         audit_own_from_creator,
+        no_licence_access_modes,
         device,
         exclude_users: exclude.users.unwrap_or_default(),
         exclude_patterns,
@@ -423,6 +432,30 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
         texts,
         origin: label.to_string(),
     })
+}
+
+/// `no_licence_access_modes`: numbers 0–5 or labels, sorted, without repeats.
+fn access_modes(values: Vec<toml::Value>, label: &str) -> Result<Vec<AccessMode>> {
+    let mut out = Vec::with_capacity(values.len());
+    for (i, v) in values.iter().enumerate() {
+        let mode = match v {
+            toml::Value::Integer(n) => AccessMode::from_code(*n),
+            toml::Value::String(s) => AccessMode::parse(s),
+            _ => None,
+        };
+        let Some(mode) = mode else {
+            bail!(
+                "{label}: no_licence_access_modes[{}] = {v} is not a Dataverse access mode (0 to \
+                 5, or \"Read-Write\", \"Administrative\", \"Read\", \"Support User\", \
+                 \"Non-interactive\", \"Delegated Admin\")",
+                i + 1
+            );
+        };
+        out.push(mode);
+    }
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -458,6 +491,40 @@ mod tests {
         ];
         for (name, table, own, want) in cases {
             assert_eq!(p.tier_for_write(table, own).0, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn no_licence_access_modes_take_numbers_or_labels() {
+        use AccessMode::*;
+        let book = PriceBook::load(None).expect("book");
+        assert_eq!(
+            builtin().no_licence_access_modes,
+            vec![Administrative, NonInteractive],
+            "default [1, 4]"
+        );
+        let cases = [
+            ("numbers", "[3, 5]", vec![SupportUser, DelegatedAdmin]),
+            (
+                "labels, any case",
+                "['non-interactive', 'ADMINISTRATIVE']",
+                vec![Administrative, NonInteractive],
+            ),
+            (
+                "mixed, repeated",
+                "[1, 'Administrative', 4]",
+                vec![Administrative, NonInteractive],
+            ),
+            ("none", "[]", vec![]),
+        ];
+        for (name, list, want) in cases {
+            let p = Policy::from_toml(
+                &format!("no_licence_access_modes = {list}"),
+                "policy.toml",
+                &book,
+            )
+            .expect(name);
+            assert_eq!(p.no_licence_access_modes, want, "{name}");
         }
     }
 
@@ -518,6 +585,21 @@ mod tests {
                 "bad usage glob",
                 "[[usage.line]]\nline='x'\nmeter='a['",
                 "[[usage.line]] #1: meter",
+            ),
+            (
+                "access mode out of range",
+                "no_licence_access_modes = [1, 6]",
+                "no_licence_access_modes[2]",
+            ),
+            (
+                "unknown access mode label",
+                "no_licence_access_modes = ['Admin']",
+                "no_licence_access_modes[1]",
+            ),
+            (
+                "access mode of the wrong type",
+                "no_licence_access_modes = [true]",
+                "no_licence_access_modes[1]",
             ),
             (
                 "bad audit own",

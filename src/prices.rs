@@ -175,6 +175,8 @@ pub struct PriceBook {
     pub capacity: BTreeMap<Resource, CapacityPrice>,
     /// Seats per SKU id that `monthly` prices at (tiers); see `set_seats`.
     seats: BTreeMap<String, u64>,
+    /// When a trial SKU's trial ends, as the tenant's `directory/subscriptions` export says.
+    trial_ends: BTreeMap<String, chrono::NaiveDate>,
 }
 
 impl PriceBook {
@@ -281,6 +283,7 @@ impl PriceBook {
             tenant_entitlements: BTreeMap::new(),
             capacity: BTreeMap::new(),
             seats: BTreeMap::new(),
+            trial_ends: BTreeMap::new(),
         })
     }
 
@@ -350,6 +353,14 @@ impl PriceBook {
         self.contract.unit_price(sku.monthly, &sku.terms, seats)
     }
 
+    /// What a SKU costs per seat per month once it is no longer a trial (the contract's unit
+    /// price at its seat count, the trial flag aside).
+    pub fn paid_monthly(&self, id: &str) -> Option<Decimal> {
+        let sku = self.skus.get(id)?;
+        self.contract
+            .unit_price(sku.monthly, &sku.terms, self.seats(id))
+    }
+
     /// The list price per seat per month, before the contract.
     pub fn list_price(&self, id: &str) -> Option<Decimal> {
         self.skus.get(id).and_then(|s| s.monthly)
@@ -365,6 +376,29 @@ impl PriceBook {
     /// Whether a SKU is a trial (costs nothing, never a saving).
     pub fn is_trial(&self, id: &str) -> bool {
         self.skus.get(id).is_some_and(|s| s.trial)
+    }
+
+    /// Makes a SKU a trial (the tenant's subscriptions say so, spec section 6), with the
+    /// trial's end when known. An id not in the book is ignored.
+    pub fn mark_trial(&mut self, id: &str, ends: Option<chrono::NaiveDate>) {
+        if let Some(sku) = self.skus.get_mut(id) {
+            sku.trial = true;
+            if let Some(d) = ends {
+                self.trial_ends.insert(id.to_string(), d);
+            }
+        }
+    }
+
+    /// `mark_trial` for every SKU of a subscriptions export's trials.
+    pub fn mark_trials(&mut self, trials: &BTreeMap<String, Option<chrono::NaiveDate>>) {
+        for (id, ends) in trials {
+            self.mark_trial(id, *ends);
+        }
+    }
+
+    /// When a trial SKU's trial ends, when the subscriptions say.
+    pub fn trial_end(&self, id: &str) -> Option<chrono::NaiveDate> {
+        self.trial_ends.get(id).copied()
     }
 }
 
@@ -723,6 +757,62 @@ mod tests {
         );
         // no public price → unknown, never zero
         assert_eq!(book.monthly("DYN365_CUSTOMER_SERVICE_DEVICE"), None);
+    }
+
+    #[test]
+    fn trials_cost_nothing_whether_flagged_by_the_book_or_marked() {
+        let mut book = PriceBook::from_toml(
+            "[[sku]]\nid='T'\nkind='base'\nmonthly='105.00'\ncurrency='USD'\ntrial=true\n\
+             [[sku]]\nid='P'\nkind='base'\nmonthly='105.00'\ncurrency='USD'\n\
+             [[sku]]\nid='Q'\nkind='base'\nmonthly='95.00'\ncurrency='USD'",
+            "p.toml",
+        )
+        .expect("book");
+        let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 30);
+        book.mark_trials(&BTreeMap::from([
+            ("P".to_string(), end),
+            ("NOT-IN-BOOK".to_string(), None),
+        ]));
+        let cases = [
+            (
+                "flagged trial in the book",
+                "T",
+                true,
+                Some(Decimal::ZERO),
+                None,
+            ),
+            (
+                "marked from the subscriptions",
+                "P",
+                true,
+                Some(Decimal::ZERO),
+                end,
+            ),
+            ("paid", "Q", false, Some(Decimal::new(9500, 2)), None),
+            ("unknown id", "NOT-IN-BOOK", false, None, None),
+        ];
+        for (name, id, trial, monthly, ends) in cases {
+            assert_eq!(book.is_trial(id), trial, "{name}");
+            assert_eq!(book.monthly(id), monthly, "{name}");
+            assert_eq!(book.unit_price(id, 500), monthly, "{name}: any seat count");
+            assert_eq!(book.trial_end(id), ends, "{name}");
+        }
+        let builtin = PriceBook::load(None).expect("built-in");
+        for id in [
+            "Dynamics_365_Customer_Service_Enterprise_viral_trial",
+            "Dynamics_365_Customer_Service_Enterprise_admin_trial",
+        ] {
+            assert!(builtin.is_trial(id), "{id} is a trial in the built-in book");
+        }
+        for guid in [
+            "1e615a51-59db-4807-9957-aa83c3657351",
+            "94a6fbd4-6a2f-4990-b356-dc7dd8bed08a",
+        ] {
+            assert!(
+                builtin.resolve(guid).is_some_and(|s| s.trial),
+                "{guid} resolves to a trial"
+            );
+        }
     }
 
     #[test]

@@ -219,7 +219,7 @@ pub fn detect(columns: &[String]) -> Option<Kind> {
         return Some(Kind::Capacity);
     }
     let sku = any(&["sku", "skuid", "skupartnumber"]);
-    if sku && any(&["purchased", "prepaidunits.enabled"]) {
+    if sku && any(&["purchased", "prepaidunits.enabled", "totallicenses"]) {
         return Some(Kind::Subscriptions);
     }
     if sku && any(&["user_id", "userid", "userprincipalname", "upn"]) {
@@ -405,6 +405,17 @@ mod tests {
             (
                 "graph subscribedSkus",
                 "skuId,skuPartNumber,prepaidUnits.enabled,consumedUnits",
+                Some(Kind::Subscriptions),
+            ),
+            (
+                "graph directory/subscriptions",
+                "id,skuId,skuPartNumber,isTrial,status,totalLicenses,nextLifecycleDateTime",
+                Some(Kind::Subscriptions),
+            ),
+            (
+                "directory/subscriptions by PowerShell Export-Csv",
+                "CommerceSubscriptionId,CreatedDateTime,Id,IsTrial,NextLifecycleDateTime,OwnerId,\
+                 ServiceStatus,SkuId,SkuPartNumber,Status,TotalLicenses,AdditionalProperties",
                 Some(Kind::Subscriptions),
             ),
             (

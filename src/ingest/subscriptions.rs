@@ -1,10 +1,14 @@
-//! Subscriptions (canonical `sku, purchased, assigned` or Graph `subscribedSkus` flattened:
-//! `skuPartNumber`, `prepaidUnits.enabled`, `consumedUnits`) → seats bought per in-scope SKU
-//! (family in the policy's `scope.families`); other price-book SKUs are only counted.
+//! Subscriptions (canonical `sku, purchased, assigned`; Graph `subscribedSkus` flattened:
+//! `skuPartNumber`, `prepaidUnits.enabled`, `consumedUnits`; or Graph `directory/subscriptions`:
+//! `skuPartNumber`, `skuId`, `isTrial`, `status`, `totalLicenses`, `nextLifecycleDateTime`) →
+//! seats bought per in-scope SKU (family in the policy's `scope.families`); other price-book
+//! SKUs are only counted. A `directory/subscriptions` export also tells which SKUs are trials
+//! and when a trial ends.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::table::Table;
@@ -27,7 +31,30 @@ pub struct Subscriptions {
     /// shelfware, no renewal line.
     pub out_of_scope: BTreeMap<String, u64>,
     pub unknown_skus: BTreeMap<String, u64>,
+    /// Price-book SKU id → the trial's end (`nextLifecycleDateTime`, earliest), for SKUs a
+    /// `directory/subscriptions` row flags `isTrial` and no Enabled or Warning paid row buys.
+    pub trials: BTreeMap<String, Option<NaiveDate>>,
     pub rows: BTreeMap<usize, u64>,
+}
+
+/// A `directory/subscriptions` status: only Enabled and Warning seats are bought.
+fn active_status(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "enabled" | "warning" => Ok(true),
+        "suspended" | "deleted" | "lockedout" => Ok(false),
+        _ => Err(format!(
+            "\"{s}\" is not a subscription status (Enabled, Warning, Suspended, Deleted, \
+             LockedOut)"
+        )),
+    }
+}
+
+/// What the `directory/subscriptions` rows say of one SKU's trials.
+#[derive(Default)]
+struct TrialRows {
+    trial: bool,
+    paid_active: bool,
+    end: Option<NaiveDate>,
 }
 
 pub fn read(
@@ -37,15 +64,20 @@ pub fn read(
     rejected: &mut Vec<Rejected>,
 ) -> Result<Subscriptions> {
     let mut out = Subscriptions::default();
+    let mut trial_rows: BTreeMap<String, TrialRows> = BTreeMap::new();
     for src in sources {
         let t = Table::from_source(src, "subscriptions", rejected)?;
         let (Some(c_sku), Some(c_bought)) = (
             t.col(&["sku", "skupartnumber", "skuid"]),
-            t.col(&["purchased", "prepaidunits.enabled"]),
+            t.col(&["purchased", "prepaidunits.enabled", "totallicenses"]),
         ) else {
             bail!("{}: needs a sku and a purchased column", src.name);
         };
         let c_assigned = t.col(&["assigned", "consumedunits"]);
+        let c_skuid = t.col(&["skuid"]).filter(|&c| c != c_sku);
+        let c_status = t.col(&["status"]);
+        let c_trial = t.col(&["istrial"]);
+        let c_next = t.col(&["nextlifecycledatetime"]);
         let mut n = 0;
         for row in &t.rows {
             let get = |c: usize| row.record.get(c).unwrap_or("").trim();
@@ -71,9 +103,61 @@ pub fn read(
                 },
                 _ => None,
             };
+            let active = match c_status.map(|c| active_status(get(c))) {
+                None => true,
+                Some(Ok(a)) => a,
+                Some(Err(p)) => {
+                    rejected.push(t.reject(row.line, c_status, p));
+                    continue;
+                }
+            };
+            let is_trial = match c_trial.map(|c| crate::text::parse_bool(get(c))) {
+                None | Some(Ok(None)) => false,
+                Some(Ok(Some(b))) => b,
+                Some(Err(_)) => {
+                    let v = c_trial.map_or("", get);
+                    rejected.push(t.reject(
+                        row.line,
+                        c_trial,
+                        format!("\"{v}\" is not true or false"),
+                    ));
+                    continue;
+                }
+            };
+            let next = match c_next.map(get).filter(|v| !v.is_empty()) {
+                None => None,
+                Some(v) => match super::timeparse::TimeFormat::detect(v).and_then(|f| f.parse(v)) {
+                    Some(ms) => Some(crate::model::ms_to_date(ms)),
+                    None => {
+                        rejected.push(t.reject(
+                            row.line,
+                            c_next,
+                            format!("\"{v}\" is not a date and time"),
+                        ));
+                        continue;
+                    }
+                },
+            };
+            // Only Enabled and Warning subscriptions' seats are bought.
+            let purchased = if active { purchased } else { 0 };
             n += 1;
             let text = get(c_sku);
-            match book.resolve(text) {
+            let found = book
+                .resolve(text)
+                .or_else(|| c_skuid.and_then(|c| book.resolve(get(c))));
+            if let (Some(sku), Some(_)) = (found, c_trial) {
+                let e = trial_rows.entry(sku.id.clone()).or_default();
+                if is_trial {
+                    e.trial = true;
+                    e.end = match (e.end, next) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                } else if active {
+                    e.paid_active = true;
+                }
+            }
+            match found {
                 Some(sku) if !policy.in_scope(&sku.family) => {
                     *out.out_of_scope.entry(sku.id.clone()).or_default() += purchased
                 }
@@ -94,5 +178,132 @@ pub fn read(
         }
         out.rows.insert(src.index, n);
     }
+    // A SKU the tenant also pays for (an Enabled or Warning row without isTrial) is not a
+    // trial: its trial rows are a past trial, and marking it would price paid seats at 0.
+    out.trials = trial_rows
+        .into_iter()
+        .filter(|(_, r)| r.trial && !r.paid_active)
+        .map(|(id, r)| (id, r.end))
+        .collect();
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::decode;
+
+    const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
+    const PREM: &str = "DYN365_CUSTOMER_SERVICE_PREMIUM";
+    const VIRAL: &str = "Dynamics_365_Customer_Service_Enterprise_viral_trial";
+    const PRO: &str = "DYN365_CUSTOMER_SERVICE_PRO";
+
+    fn read_text(text: &str) -> (Subscriptions, Vec<Rejected>) {
+        let dir = tempfile::tempdir().expect("temp");
+        let path = dir.path().join("subs.csv");
+        std::fs::write(&path, text).expect("write");
+        let dec = decode::open(&path, None).expect("decode");
+        let src = Source {
+            index: 0,
+            kind: super::super::Kind::Subscriptions,
+            name: "subs.csv".into(),
+            path,
+            columns: dec.header.clone(),
+            decoded: Some(dec),
+        };
+        let book = PriceBook::load(None).expect("book");
+        let policy = Policy::load(None, &book).expect("policy");
+        let mut rejected = Vec::new();
+        let out = read(&[&src], &book, &policy, &mut rejected).expect("read");
+        (out, rejected)
+    }
+
+    fn date(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn directory_subscriptions_give_seats_of_enabled_rows_and_the_trials() {
+        let (subs, rejected) = read_text(
+            "id,skuId,skuPartNumber,isTrial,status,totalLicenses,nextLifecycleDateTime\n\
+             1,749742bf-0d37-4158-a120-33567104deeb,DYN365_ENTERPRISE_CUSTOMER_SERVICE,false,Enabled,10,2027-06-30T00:00:00Z\n\
+             2,749742bf-0d37-4158-a120-33567104deeb,DYN365_ENTERPRISE_CUSTOMER_SERVICE,false,Warning,5,2027-01-31T00:00:00Z\n\
+             3,749742bf-0d37-4158-a120-33567104deeb,DYN365_ENTERPRISE_CUSTOMER_SERVICE,true,Deleted,25,2025-01-31T00:00:00Z\n\
+             4,1e615a51-59db-4807-9957-aa83c3657351,Dynamics_365_Customer_Service_Enterprise_viral_trial,true,Enabled,25,2026-11-30T00:00:00Z\n\
+             5,,DYN365_CUSTOMER_SERVICE_PREMIUM,True,Warning,3,2026-11-20T10:00:00Z\n\
+             6,,DYN365_CUSTOMER_SERVICE_PREMIUM,true,Enabled,2,2026-12-20T00:00:00Z\n\
+             7,,DYN365_CUSTOMER_SERVICE_PRO,false,Suspended,4,\n\
+             8,,DYN365_CUSTOMER_SERVICE_PRO,maybe,Enabled,4,\n\
+             9,,DYN365_CUSTOMER_SERVICE_PRO,false,Gone,4,\n\
+             10,,DYN365_CUSTOMER_SERVICE_PRO,false,Enabled,4,soon\n",
+        );
+        let cases = [
+            ("enabled and warning rows add up", ENT, Some(15)),
+            ("trial seats are seats bought", VIRAL, Some(25)),
+            ("two trial rows", PREM, Some(5)),
+            ("a suspended subscription buys none", PRO, Some(0)),
+        ];
+        for (name, sku, want) in cases {
+            assert_eq!(subs.seats.get(sku).map(|s| s.purchased), want, "{name}");
+        }
+        assert_eq!(
+            subs.trials,
+            BTreeMap::from([
+                // the earliest end of its trial rows
+                (PREM.to_string(), date("2026-11-20")),
+                (VIRAL.to_string(), date("2026-11-30")),
+            ]),
+            "a SKU also bought paid (ENT) is not a trial"
+        );
+        let got: Vec<String> = rejected.iter().map(ToString::to_string).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(
+            got[0].starts_with("subs.csv:9: isTrial: \"maybe\""),
+            "{got:?}"
+        );
+        assert!(
+            got[1].starts_with("subs.csv:10: status: \"Gone\" is not a subscription status"),
+            "{got:?}"
+        );
+        assert!(
+            got[2].starts_with("subs.csv:11: nextLifecycleDateTime: \"soon\""),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn powershell_export_csv_of_directory_subscriptions() {
+        let (subs, rejected) = read_text(
+            "#TYPE Microsoft.Graph.PowerShell.Models.MicrosoftGraphCompanySubscription\r\n\
+             \"CommerceSubscriptionId\",\"CreatedDateTime\",\"Id\",\"IsTrial\",\"NextLifecycleDateTime\",\"SkuId\",\"SkuPartNumber\",\"Status\",\"TotalLicenses\"\r\n\
+             \"c1\",\"10/1/2026 9:00:00 AM\",\"s1\",\"True\",\"11/30/2026 12:00:00 AM\",\"94a6fbd4-6a2f-4990-b356-dc7dd8bed08a\",\"\",\"Enabled\",\"10\"\r\n\
+             \"c2\",\"1/5/2026 9:00:00 AM\",\"s2\",\"False\",\"6/30/2027 12:00:00 AM\",\"\",\"DYN365_ENTERPRISE_CUSTOMER_SERVICE\",\"Enabled\",\"40\"\r\n",
+        );
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert_eq!(
+            subs.trials,
+            BTreeMap::from([(
+                "Dynamics_365_Customer_Service_Enterprise_admin_trial".to_string(),
+                date("2026-11-30")
+            )]),
+            "found by skuId when the part number is empty"
+        );
+        assert_eq!(subs.seats.get(ENT).map(|s| s.purchased), Some(40));
+    }
+
+    #[test]
+    fn subscribed_skus_have_no_trials() {
+        let (subs, rejected) = read_text(
+            "skuPartNumber,prepaidUnits.enabled,consumedUnits\nDYN365_ENTERPRISE_CUSTOMER_SERVICE,4,3\n",
+        );
+        assert!(rejected.is_empty());
+        assert!(subs.trials.is_empty());
+        assert_eq!(
+            subs.seats.get(ENT),
+            Some(&Seats {
+                purchased: 4,
+                assigned: Some(3)
+            })
+        );
+    }
 }
