@@ -70,6 +70,8 @@ pub struct Analysis {
     pub warnings: Vec<String>,
     /// Usage per bill line and month (cost exports) and capacity consumption.
     pub usage: crate::usage::Usage,
+    /// The pooled capacity now and after the recommendations, and the net saving.
+    pub capacity: crate::bill::Capacity,
 }
 
 /// The whole pipeline, one named stage a line; each stage returns a typed result.
@@ -114,6 +116,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         },
     );
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
+    let capacity = pools(&book, &money.renewal, &usage);
     folder.finish_hashes()?;
     Ok(Analysis {
         folder,
@@ -140,8 +143,34 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         join: joined.join,
         device_data: activity.device_data,
         warnings,
+        capacity,
         usage,
     })
+}
+
+/// Each pool's entitlement now and after the recommendations against the peak full month's
+/// consumption, and the net saving (section 8).
+fn pools(
+    book: &PriceBook,
+    renewal: &[RenewalRow],
+    usage: &crate::usage::Usage,
+) -> crate::bill::Capacity {
+    let seats: Vec<crate::bill::Seats> = renewal
+        .iter()
+        .map(|r| crate::bill::Seats {
+            sku: r.sku.clone(),
+            now: r.bought.unwrap_or(r.assigned),
+            after: r.recommended,
+        })
+        .collect();
+    let peak = usage
+        .capacity
+        .iter()
+        .filter_map(|c| c.peak.map(|p| (c.resource, p.consumed)))
+        .collect();
+    // The licence saving is the renewal table's; unknown when any SKU's is.
+    let licence_saving = renewal.iter().map(|r| r.annual_saving_at_renewal).sum();
+    crate::bill::capacity(book, &seats, &peak, licence_saving)
 }
 
 /// Who holds what: the assignments, the subscriptions and the Dataverse users.

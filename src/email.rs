@@ -53,6 +53,8 @@ struct Summary {
     unknown: u64,
     rejected_rows: u64,
     rejected_users: u64,
+    /// (bill today, bill after, net saving) a year, when usage or capacity data was given.
+    bill: Option<(String, String, String)>,
     realisable: Option<(String, String)>,
     pseudonymised: bool,
     /// (class, users, annual saving)
@@ -162,6 +164,14 @@ fn summary(report: &Report, attachments: &[String]) -> Summary {
         unknown: h.users_with_unknown_saving,
         rejected_rows: h.rejected_rows,
         rejected_users: h.rejected_users,
+        bill: (report.bill.cost_data || report.bill.capacity_data).then(|| {
+            let b = &report.bill;
+            (
+                grouped(&fmt_opt(b.annual_total_now)),
+                grouped(&fmt_opt(b.annual_total_after)),
+                grouped(&fmt_opt(b.net_annual_saving)),
+            )
+        }),
         realisable: h.realisable.as_ref().map(|r| {
             (
                 grouped(&fmt2(r.this_fiscal_year)),
@@ -183,6 +193,12 @@ fn plain_text(x: &Summary) -> String {
         "Dynamics 365 Customer Service licence right-sizing, as of {}\nWindow {}; {} licensed users analysed.\n\n",
         x.as_of, x.window, x.users
     );
+    if let Some((now, after, net)) = &x.bill {
+        t += &format!(
+            "The bill a year (licences, usage, overage): {c} {now} today, {c} {after} after the \
+             recommendations; net saving {c} {net}\n"
+        );
+    }
     t += &format!(
         "Annual saving (known prices): {c} {} ({c} {} a month)\n",
         x.annual, x.monthly

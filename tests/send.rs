@@ -96,12 +96,14 @@ fn check_message(m: &Message, report: &Path) {
         names.insert(name);
     }
     let want: BTreeSet<String> = [
+        "bill.csv",
         "devices.csv",
         "recommendations.csv",
         "rejected.csv",
         "renewal.csv",
         "report.xlsx",
         "summary.csv",
+        "trials.csv",
     ]
     .map(String::from)
     .into();

@@ -45,6 +45,8 @@ fn sheets_money_and_user_text_are_typed() {
             "Recommendations",
             "Renewal",
             "Devices",
+            "Bill",
+            "Trials",
             "Data quality",
             "Method"
         ]
@@ -101,7 +103,7 @@ fn sheets_money_and_user_text_are_typed() {
         .iter()
         .filter(|(k, _)| k.starts_with("xl/worksheets/sheet"))
         .collect();
-    assert_eq!(sheets.len(), 6);
+    assert_eq!(sheets.len(), 8);
     for (name, body) in sheets {
         assert!(
             !body.contains("<f>") && !body.contains("<f "),

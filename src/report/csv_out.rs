@@ -27,11 +27,13 @@ fn flags(f: &[crate::model::Flag]) -> String {
 
 pub fn render(a: &Report) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(vec![
+        ("bill.csv".into(), bill(a)?),
         ("devices.csv".into(), devices(a)?),
         ("recommendations.csv".into(), recommendations(a)?),
         ("rejected.csv".into(), rejected(a)?),
         ("renewal.csv".into(), renewal(a)?),
         ("summary.csv".into(), summary(a)?),
+        ("trials.csv".into(), trials(a)?),
     ])
 }
 
@@ -163,6 +165,149 @@ pub fn renewal(a: &Report) -> Result<Vec<u8>> {
             fmt_opt(r.annual_saving_at_renewal),
             a.currency.clone(),
             safe_text(r.tier_note.as_deref().unwrap_or("")),
+        ])?;
+    }
+    finish(w)
+}
+
+/// `bill.csv`: the whole bill now and after (licences, usage, overage, total, net saving), the
+/// usage lines with their run rate, and every capacity pool.
+pub fn bill(a: &Report) -> Result<Vec<u8>> {
+    let b = &a.bill;
+    let mut w = writer();
+    w.write_record([
+        "section",
+        "name",
+        "annual_now",
+        "annual_after",
+        "monthly_run_rate",
+        "rows",
+        "peak_month",
+        "peak",
+        "entitlement_now",
+        "entitlement_after",
+        "overage_now",
+        "overage_after",
+        "monthly_overage_now",
+        "monthly_overage_after",
+        "currency",
+        "note",
+    ])?;
+    let cur = a.currency.clone();
+    let total = |name: &str,
+                 now: Option<rust_decimal::Decimal>,
+                 after: Option<rust_decimal::Decimal>,
+                 note: &str| {
+        vec![
+            "total".to_string(),
+            name.to_string(),
+            fmt_opt(now),
+            fmt_opt(after),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            cur.clone(),
+            note.to_string(),
+        ]
+    };
+    let usage_note = if b.cost_data {
+        ""
+    } else {
+        "no data: no cost export"
+    };
+    w.write_record(total(
+        "licences",
+        b.annual_licences_now,
+        b.annual_licences_after,
+        "",
+    ))?;
+    w.write_record(total("usage", b.annual_usage, b.annual_usage, usage_note))?;
+    let overage_note = if b.capacity_data {
+        ""
+    } else {
+        "consumption unknown"
+    };
+    w.write_record(total(
+        "overage",
+        b.annual_overage_now,
+        b.annual_overage_after,
+        overage_note,
+    ))?;
+    w.write_record(total("bill", b.annual_total_now, b.annual_total_after, ""))?;
+    w.write_record(total("net saving", None, b.net_annual_saving, ""))?;
+    for l in &b.lines {
+        w.write_record([
+            "usage".to_string(),
+            l.line.clone(),
+            fmt_opt(l.annual),
+            fmt_opt(l.annual),
+            fmt_opt(l.monthly),
+            l.rows.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            cur.clone(),
+            String::new(),
+        ])?;
+    }
+    for p in &b.pools {
+        w.write_record([
+            "capacity".to_string(),
+            p.resource.to_string(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            p.peak_month.clone().unwrap_or_default(),
+            opt(p.peak),
+            p.entitlement_now.to_string(),
+            p.entitlement_after.to_string(),
+            opt(p.overage_now),
+            opt(p.overage_after),
+            fmt_opt(p.monthly_overage_now),
+            fmt_opt(p.monthly_overage_after),
+            cur.clone(),
+            safe_text(&p.note),
+        ])?;
+    }
+    finish(w)
+}
+
+/// `trials.csv`: the trial-only users and what they cost when the trial ends.
+pub fn trials(a: &Report) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "user_id",
+        "upn",
+        "display_name",
+        "class_after_trial",
+        "sku_after_trial",
+        "monthly_after_trial",
+        "trial_ends",
+        "currency",
+    ])?;
+    for t in &a.trials {
+        w.write_record([
+            safe_text(&t.user_id),
+            safe_text(&t.upn),
+            safe_text(&t.display_name),
+            t.class_after_trial.to_string(),
+            t.sku_after_trial.clone().unwrap_or_default(),
+            fmt_opt(t.monthly_after_trial),
+            opt(t.trial_ends),
+            a.currency.clone(),
         ])?;
     }
     finish(w)

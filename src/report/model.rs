@@ -19,7 +19,7 @@ use crate::model::{Class, Confidence, Flag, Tier};
 
 /// The version of the `report.json` layout; bumped when a field is added, renamed or removed,
 /// so that reading an older report fails with a clear message instead of a silent default.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 /// Money as text with two places (rounded half away from zero), read back exactly.
 pub mod money {
@@ -65,6 +65,8 @@ pub mod money_opt {
 #[serde(deny_unknown_fields)]
 pub struct Report {
     pub as_of: NaiveDate,
+    /// The whole bill: licences, usage and capacity, now and after the recommendations.
+    pub bill: Bill,
     pub currency: String,
     pub data_quality: DataQuality,
     pub devices: Vec<DeviceRow>,
@@ -78,9 +80,109 @@ pub struct Report {
     pub summary: Vec<SummaryRow>,
     pub tool: String,
     pub trend: Option<Diff>,
+    /// Users whose in-scope licences are all trials, with the cost when the trial ends.
+    pub trials: Vec<TrialRow>,
     pub users: Vec<UserRow>,
     pub version: String,
     pub window: Window,
+}
+
+/// The whole bill (PRODUCT.md section 8). Amounts a year unless named monthly; `None` is
+/// unknown (a price or the consumption is missing), never zero.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bill {
+    #[serde(with = "money_opt")]
+    pub annual_licences_after: Option<Decimal>,
+    /// Seats held now (bought, else assigned) at today's unit prices.
+    #[serde(with = "money_opt")]
+    pub annual_licences_now: Option<Decimal>,
+    /// Overage at pay-as-you-go prices over the pools with known consumption.
+    #[serde(with = "money_opt")]
+    pub annual_overage_after: Option<Decimal>,
+    #[serde(with = "money_opt")]
+    pub annual_overage_now: Option<Decimal>,
+    #[serde(with = "money_opt")]
+    pub annual_total_after: Option<Decimal>,
+    #[serde(with = "money_opt")]
+    pub annual_total_now: Option<Decimal>,
+    /// The run rate of the usage lines; `None` without a cost export.
+    #[serde(with = "money_opt")]
+    pub annual_usage: Option<Decimal>,
+    /// Whether capacity consumption was given (the headline then starts from the bill).
+    pub capacity_data: bool,
+    pub cost_data: bool,
+    pub lines: Vec<BillLine>,
+    /// The licence saving less the overage the recommendations add.
+    #[serde(with = "money_opt")]
+    pub net_annual_saving: Option<Decimal>,
+    #[serde(with = "money_opt")]
+    pub net_monthly_saving: Option<Decimal>,
+    pub notes: Vec<String>,
+    pub pools: Vec<PoolRow>,
+    /// The calendar months the run rate is the mean of.
+    pub run_rate_months: Vec<String>,
+    pub unmatched_rows: u64,
+    #[serde(with = "money")]
+    pub unmatched_total: Decimal,
+}
+
+/// One usage line of the bill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillLine {
+    #[serde(with = "money_opt")]
+    pub annual: Option<Decimal>,
+    pub line: String,
+    #[serde(with = "money_opt")]
+    pub monthly: Option<Decimal>,
+    /// Cost per calendar month ("2026-09").
+    pub months: BTreeMap<String, String>,
+    pub rows: u64,
+}
+
+/// One pooled resource now and after.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolRow {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub entitlement_after: Decimal,
+    #[serde(with = "rust_decimal::serde::str")]
+    pub entitlement_now: Decimal,
+    #[serde(with = "money_opt")]
+    pub monthly_overage_after: Option<Decimal>,
+    #[serde(with = "money_opt")]
+    pub monthly_overage_now: Option<Decimal>,
+    /// The sentence naming what the recommendations do to this pool.
+    pub note: String,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub overage_after: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub overage_now: Option<Decimal>,
+    /// The peak full month's consumption; `None` = consumption unknown.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub peak: Option<Decimal>,
+    pub peak_month: Option<String>,
+    pub pushed_into_overage: bool,
+    pub resource: crate::model::Resource,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub unit_price: Option<Decimal>,
+}
+
+/// A trial-only user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrialRow {
+    /// The class the rules would give once the trial ends.
+    pub class_after_trial: Class,
+    pub display_name: String,
+    /// That class's licence and its monthly price: the cost when the trial ends.
+    #[serde(with = "money_opt")]
+    pub monthly_after_trial: Option<Decimal>,
+    pub sku_after_trial: Option<String>,
+    pub trial_ends: Option<NaiveDate>,
+    pub upn: String,
+    pub user_id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -454,6 +556,7 @@ impl Report {
         }
         Report {
             as_of: a.as_of,
+            bill: bill(a),
             currency: a.book.currency.clone(),
             data_quality: data_quality(a),
             devices: devices(a),
@@ -484,6 +587,7 @@ impl Report {
             summary,
             tool: "rightsize".into(),
             trend: None,
+            trials: trials(a),
             users,
             version: env!("CARGO_PKG_VERSION").into(),
             window: Window {
@@ -674,6 +778,147 @@ pub struct DepartmentRow {
     /// Users whose recommended licences differ from their current ones.
     pub changes: u64,
     pub monthly_saving: Decimal,
+}
+
+fn trials(a: &Analysis) -> Vec<TrialRow> {
+    let people: BTreeMap<&str, &crate::model::User> = a
+        .priced
+        .iter()
+        .map(|p| (p.rec.user.id.as_str(), &p.rec.user))
+        .collect();
+    a.trials
+        .iter()
+        .map(|t| {
+            let u = people.get(t.user_id.as_str());
+            TrialRow {
+                class_after_trial: t.would_be,
+                display_name: u.map_or(String::new(), |u| u.display_name.clone()),
+                monthly_after_trial: t.monthly_when_ended,
+                sku_after_trial: t.target.clone(),
+                trial_ends: t.ends,
+                upn: u.map_or(String::new(), |u| u.upn.clone()),
+                user_id: t.user_id.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Sum of amounts that are all known, else `None`.
+fn all_known(xs: impl IntoIterator<Item = Option<Decimal>>) -> Option<Decimal> {
+    xs.into_iter().sum()
+}
+
+fn bill(a: &Analysis) -> Bill {
+    let twelve = Decimal::from(12);
+    let u = &a.usage;
+    let c = &a.capacity;
+    let annual_licences_now = all_known(a.renewal.iter().map(|r| {
+        r.monthly_price
+            .map(|p| p * Decimal::from(r.bought.unwrap_or(r.assigned)) * twelve)
+    }));
+    let annual_licences_after = all_known(a.renewal.iter().map(|r| {
+        r.monthly_price_recommended
+            .map(|p| p * Decimal::from(r.recommended) * twelve)
+    }));
+    let known = |f: fn(&crate::bill::Pool) -> Option<Decimal>| {
+        all_known(c.pools.iter().filter(|p| p.peak.is_some()).map(f)).map(|m| m * twelve)
+    };
+    let annual_overage_now = known(|p| p.monthly_overage_now);
+    let annual_overage_after = known(|p| p.monthly_overage_after);
+    let annual_usage = u
+        .cost_data
+        .then(|| all_known(u.lines.iter().map(|l| l.annual.or(Some(Decimal::ZERO)))))
+        .flatten();
+    let total = |lic: Option<Decimal>, over: Option<Decimal>| -> Option<Decimal> {
+        Some(lic? + annual_usage.unwrap_or(Decimal::ZERO) + over?)
+    };
+    let cur = &a.book.currency;
+    let n = |d: Decimal| crate::email::grouped(&d.normalize().to_string());
+    let pools = c
+        .pools
+        .iter()
+        .map(|p| {
+            let peak_month = u
+                .capacity
+                .iter()
+                .find(|x| x.resource == p.resource)
+                .and_then(|x| x.peak.map(|pk| pk.month.to_string()));
+            let note = match (p.peak, p.overage_after, p.monthly_overage_after) {
+                (None, _, _) => format!(
+                    "{}: entitlement {} → {} a month; consumption unknown",
+                    p.resource,
+                    n(p.entitlement_now),
+                    n(p.entitlement_after)
+                ),
+                (Some(peak), Some(over), money) if p.pushed_into_overage() => format!(
+                    "{}: pool {} → {} a month; peak use {}: overage {} = {}",
+                    p.resource,
+                    n(p.entitlement_now),
+                    n(p.entitlement_after),
+                    n(peak),
+                    n(over),
+                    money.map_or("price unknown".to_string(), |m| format!(
+                        "{cur} {} a month",
+                        crate::email::grouped(&crate::money::fmt2(m))
+                    )),
+                ),
+                (Some(peak), _, _) => format!(
+                    "{}: pool {} → {} a month; peak use {}",
+                    p.resource,
+                    n(p.entitlement_now),
+                    n(p.entitlement_after),
+                    n(peak)
+                ),
+            };
+            PoolRow {
+                entitlement_after: p.entitlement_after,
+                entitlement_now: p.entitlement_now,
+                monthly_overage_after: p.monthly_overage_after,
+                monthly_overage_now: p.monthly_overage_now,
+                note,
+                overage_after: p.overage_after,
+                overage_now: p.overage_now,
+                peak: p.peak,
+                peak_month,
+                pushed_into_overage: p.pushed_into_overage(),
+                resource: p.resource,
+                unit_price: p.unit_price,
+            }
+        })
+        .collect();
+    Bill {
+        annual_licences_after,
+        annual_licences_now,
+        annual_overage_after,
+        annual_overage_now,
+        annual_total_after: total(annual_licences_after, annual_overage_after),
+        annual_total_now: total(annual_licences_now, annual_overage_now),
+        annual_usage,
+        capacity_data: !u.capacity.is_empty(),
+        cost_data: u.cost_data,
+        lines: u
+            .lines
+            .iter()
+            .map(|l| BillLine {
+                annual: l.annual,
+                line: l.line.clone(),
+                monthly: l.monthly,
+                months: l
+                    .months
+                    .iter()
+                    .map(|(m, v)| (m.to_string(), crate::money::fmt2(*v)))
+                    .collect(),
+                rows: l.rows,
+            })
+            .collect(),
+        net_annual_saving: c.net_annual_saving,
+        net_monthly_saving: c.net_monthly_saving,
+        notes: u.notes.clone(),
+        pools,
+        run_rate_months: u.run_rate_months.iter().map(|m| m.to_string()).collect(),
+        unmatched_rows: u.unmatched.rows,
+        unmatched_total: u.unmatched.total,
+    }
 }
 
 fn summary_row(s: &crate::savings::SummaryRow) -> SummaryRow {
@@ -912,6 +1157,25 @@ pub(crate) mod fixtures {
         let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date");
         Report {
             as_of: date(as_of),
+            bill: Bill {
+                annual_licences_after: None,
+                annual_licences_now: None,
+                annual_overage_after: None,
+                annual_overage_now: None,
+                annual_total_after: None,
+                annual_total_now: None,
+                annual_usage: None,
+                capacity_data: false,
+                cost_data: false,
+                lines: vec![],
+                net_annual_saving: None,
+                net_monthly_saving: None,
+                notes: vec![],
+                pools: vec![],
+                run_rate_months: vec![],
+                unmatched_rows: 0,
+                unmatched_total: Decimal::ZERO,
+            },
             currency: currency.into(),
             data_quality: DataQuality {
                 files: vec![],
@@ -973,6 +1237,7 @@ pub(crate) mod fixtures {
             summary: vec![],
             tool: "rightsize".into(),
             trend: None,
+            trials: vec![],
             users: vec![],
             version: "test".into(),
             window: Window {

@@ -102,6 +102,53 @@ struct RuleLine {
     tier: String,
 }
 
+/// The whole bill, as shown.
+struct BillView {
+    cost_data: bool,
+    capacity_data: bool,
+    licences_now: String,
+    licences_after: String,
+    usage: String,
+    overage_now: String,
+    overage_after: String,
+    total_now: String,
+    total_after: String,
+    net_annual: String,
+    net_monthly: String,
+    run_rate_months: String,
+    lines: Vec<BillLineView>,
+    pools: Vec<PoolView>,
+    pushed: Vec<String>,
+    unmatched: String,
+    notes: Vec<String>,
+}
+
+struct BillLineView {
+    line: String,
+    rows: u64,
+    monthly: String,
+    annual: String,
+}
+
+struct PoolView {
+    resource: String,
+    peak: String,
+    entitlement_now: String,
+    entitlement_after: String,
+    overage_now: String,
+    overage_after: String,
+    money_now: String,
+    money_after: String,
+}
+
+struct TrialLine {
+    user: String,
+    class: String,
+    licence: String,
+    monthly: String,
+    ends: String,
+}
+
 struct Realisable {
     amount: String,
     renewal_date: String,
@@ -128,6 +175,8 @@ struct Page {
     rejected_rows: u64,
     rejected_users: u64,
     realisable: Option<Realisable>,
+    bill: BillView,
+    trials: Vec<TrialLine>,
     warnings: Vec<String>,
     pseudonymised: bool,
     class_chart: Chart,
@@ -212,6 +261,83 @@ fn user_line(a: &Report, u: &UserRow) -> UserLine {
         saving: grouped(&fmt_opt(u.monthly_saving)),
         confidence: u.confidence.to_string(),
         reasons: u.reasons.join("; "),
+    }
+}
+
+fn bill_view(a: &Report) -> BillView {
+    let b = &a.bill;
+    let m = |d: Option<Decimal>| grouped(&fmt_opt(d));
+    let n = |d: Option<Decimal>| {
+        d.map_or("unknown".to_string(), |d| {
+            grouped(&d.normalize().to_string())
+        })
+    };
+    BillView {
+        cost_data: b.cost_data,
+        capacity_data: b.capacity_data,
+        licences_now: m(b.annual_licences_now),
+        licences_after: m(b.annual_licences_after),
+        usage: if b.cost_data {
+            m(b.annual_usage)
+        } else {
+            "no data".into()
+        },
+        overage_now: if b.capacity_data {
+            m(b.annual_overage_now)
+        } else {
+            "consumption unknown".into()
+        },
+        overage_after: if b.capacity_data {
+            m(b.annual_overage_after)
+        } else {
+            "consumption unknown".into()
+        },
+        total_now: m(b.annual_total_now),
+        total_after: m(b.annual_total_after),
+        net_annual: m(b.net_annual_saving),
+        net_monthly: m(b.net_monthly_saving),
+        run_rate_months: b.run_rate_months.join(", "),
+        lines: b
+            .lines
+            .iter()
+            .filter(|l| l.rows > 0)
+            .map(|l| BillLineView {
+                line: l.line.clone(),
+                rows: l.rows,
+                monthly: m(l.monthly),
+                annual: m(l.annual),
+            })
+            .collect(),
+        pools: b
+            .pools
+            .iter()
+            .map(|p| PoolView {
+                resource: p.resource.to_string(),
+                peak: match (&p.peak_month, p.peak) {
+                    (Some(month), Some(v)) => format!("{} ({month})", n(Some(v))),
+                    _ => "consumption unknown".into(),
+                },
+                entitlement_now: n(Some(p.entitlement_now)),
+                entitlement_after: n(Some(p.entitlement_after)),
+                overage_now: n(p.overage_now),
+                overage_after: n(p.overage_after),
+                money_now: m(p.monthly_overage_now),
+                money_after: m(p.monthly_overage_after),
+            })
+            .collect(),
+        pushed: b
+            .pools
+            .iter()
+            .filter(|p| p.pushed_into_overage)
+            .map(|p| p.note.clone())
+            .collect(),
+        unmatched: format!(
+            "{} row(s), {} {}",
+            b.unmatched_rows,
+            a.currency,
+            grouped(&fmt2(b.unmatched_total))
+        ),
+        notes: b.notes.clone(),
     }
 }
 
@@ -350,6 +476,26 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
             rolled_forward_from: r.rolled_forward_from.map(|d| d.to_string()),
             monthly_term_from: r.monthly_term_from.map(|d| d.to_string()),
         }),
+        bill: bill_view(a),
+        trials: a
+            .trials
+            .iter()
+            .map(|t| TrialLine {
+                user: match (t.display_name.is_empty(), t.upn.is_empty()) {
+                    (false, false) => format!("{} ({})", t.display_name, t.upn),
+                    (true, false) => t.upn.clone(),
+                    (false, true) => t.display_name.clone(),
+                    (true, true) => t.user_id.clone(),
+                },
+                class: t.class_after_trial.to_string(),
+                licence: t
+                    .sku_after_trial
+                    .as_deref()
+                    .map_or("—".to_string(), |s| a.product(s).to_string()),
+                monthly: grouped(&fmt_opt(t.monthly_after_trial)),
+                ends: t.trial_ends.map_or("unknown".into(), |d| d.to_string()),
+            })
+            .collect(),
         warnings: q.warnings.clone(),
         pseudonymised: a.pseudonymised,
         class_chart,

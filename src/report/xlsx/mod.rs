@@ -170,6 +170,8 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
     sheets::recommendations(wb.add_worksheet_with_constant_memory()?, a, &f)?;
     sheets::renewal(wb.add_worksheet(), a, &f)?;
     sheets::devices(wb.add_worksheet_with_constant_memory()?, a, &f)?;
+    sheets::bill(wb.add_worksheet(), a, &f)?;
+    sheets::trials(wb.add_worksheet(), a, &f)?;
     sheets::data_quality(wb.add_worksheet(), a, &f)?;
     sheets::method(wb.add_worksheet(), a, &f)?;
     if let Some(d) = &a.trend {

@@ -404,3 +404,163 @@ pub(super) fn method(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> 
     )?;
     Ok(())
 }
+
+pub(super) fn bill(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let b = &a.bill;
+    let num = |d: Option<rust_decimal::Decimal>| d.map_or(text("unknown"), Cell::Num);
+    let mut rows: Vec<Vec<Cell>> = vec![
+        vec![
+            text("total"),
+            text("licences"),
+            Cell::Money(b.annual_licences_now),
+            Cell::Money(b.annual_licences_after),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+        ],
+        vec![
+            text("total"),
+            text("usage"),
+            Cell::Money(b.annual_usage),
+            Cell::Money(b.annual_usage),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(if b.cost_data {
+                ""
+            } else {
+                "no data: no cost export"
+            }),
+        ],
+        vec![
+            text("total"),
+            text("overage"),
+            Cell::Money(b.annual_overage_now),
+            Cell::Money(b.annual_overage_after),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(if b.capacity_data {
+                ""
+            } else {
+                "consumption unknown"
+            }),
+        ],
+        vec![
+            text("total"),
+            text("the bill"),
+            Cell::Money(b.annual_total_now),
+            Cell::Money(b.annual_total_after),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+        ],
+        vec![
+            text("total"),
+            text("net saving"),
+            text(""),
+            Cell::Money(b.net_annual_saving),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+        ],
+    ];
+    for l in &b.lines {
+        rows.push(vec![
+            text("usage"),
+            text(l.line.clone()),
+            Cell::Money(l.annual),
+            Cell::Money(l.annual),
+            Cell::Money(l.monthly),
+            int(l.rows),
+            text(""),
+            text(""),
+            text(""),
+            text(""),
+        ]);
+    }
+    for p in &b.pools {
+        rows.push(vec![
+            text("capacity"),
+            text(p.resource.to_string()),
+            Cell::Money(p.monthly_overage_now),
+            Cell::Money(p.monthly_overage_after),
+            text(""),
+            text(""),
+            num(p.peak),
+            Cell::Num(p.entitlement_now),
+            Cell::Num(p.entitlement_after),
+            text(p.note.clone()),
+        ]);
+    }
+    table(
+        ws,
+        "Bill",
+        &[
+            ("section", 10.0),
+            ("name", 24.0),
+            ("a year now (capacity: overage a month now)", 18.0),
+            ("a year after (capacity: overage a month after)", 18.0),
+            ("monthly run rate", 14.0),
+            ("rows", 9.0),
+            ("peak full month", 14.0),
+            ("entitlement now", 14.0),
+            ("entitlement after", 14.0),
+            ("note", 80.0),
+        ],
+        rows,
+        f,
+    )?;
+    Ok(())
+}
+
+pub(super) fn trials(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let rows: Vec<Vec<Cell>> = a
+        .trials
+        .iter()
+        .map(|t| {
+            vec![
+                text(t.user_id.clone()),
+                text(t.upn.clone()),
+                text(t.display_name.clone()),
+                text(t.class_after_trial.to_string()),
+                text(
+                    t.sku_after_trial
+                        .as_deref()
+                        .map_or(String::new(), |s| a.product(s).to_string()),
+                ),
+                Cell::Money(t.monthly_after_trial),
+                text(t.trial_ends.map(|d| d.to_string()).unwrap_or_default()),
+            ]
+        })
+        .collect();
+    table(
+        ws,
+        "Trials",
+        &[
+            ("user id", 38.0),
+            ("UPN", 32.0),
+            ("name", 20.0),
+            ("class after the trial", 14.0),
+            ("licence after the trial", 32.0),
+            ("monthly after the trial", 14.0),
+            ("trial ends", 12.0),
+        ],
+        rows,
+        f,
+    )?;
+    Ok(())
+}
