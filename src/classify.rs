@@ -352,119 +352,24 @@ fn held_tier(current: &[String], book: &PriceBook) -> Option<Tier> {
         .max()
 }
 
-/// Premium and add-on checks, and the occasional-use marker, for a full user.
-fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
-    let book = ctx.book;
-    let t = &ctx.policy.targets;
-    let mut needed: Vec<Channel> = Vec::new();
+/// The channels a profile's conversations use, voice first.
+pub fn channels_used(p: &Profile) -> Vec<Channel> {
+    let mut used = Vec::new();
     if p.voice > 0 {
-        needed.push(Channel::Voice);
+        used.push(Channel::Voice);
     }
     if p.digital > 0 {
-        needed.push(Channel::Digital);
+        used.push(Channel::Digital);
     }
-    let mut rec_skus = rec.current.clone();
-    // Premium without premium features → Enterprise + only the add-ons the conversations need.
-    let premium: Vec<String> = rec
-        .current
-        .iter()
-        .filter(|id| book.get(id).is_some_and(|s| s.premium))
-        .cloned()
-        .collect();
-    if !premium.is_empty() && p.premium_events == 0 {
-        let addons = cheapest_addons(&needed, ctx);
-        let mut alternative = vec![t.full.clone()];
-        alternative.extend(addons.iter().cloned());
-        // Priced as the change it is: what the user holds already costs nothing more.
-        let added: Vec<String> = alternative
-            .iter()
-            .filter(|id| !rec.current.contains(id))
-            .cloned()
-            .collect();
-        let before = sum_prices(&premium, book);
-        let after = sum_prices(&added, book);
-        let features = ctx.policy.premium_features.join(", ");
-        let held = book.product_names(&premium);
-        let full = book.product_name(&t.full);
-        match (before, after) {
-            (Some(b), Some(a)) if a >= b => {
-                rec.reasons.push(format!(
-                    "holds {held} without premium features ({features}), but {full} with the \
-                     needed add-ons costs no less: unchanged"
-                ));
-            }
-            _ => {
-                rec.flags.push(Flag::PremiumUnused);
-                rec_skus.retain(|id| !premium.contains(id));
-                rec_skus.extend(alternative.iter().cloned());
-                let with = if addons.is_empty() {
-                    "no channel add-on (no conversations)".to_string()
-                } else {
-                    book.product_names(&addons)
-                };
-                rec.reasons.push(format!(
-                    "holds {held} with 0 premium-feature events ({features}): {full} with {with}"
-                ));
-                if before.is_none() || after.is_none() {
-                    rec.reasons
-                        .push("a price is missing from the price book: saving unknown".into());
-                }
-            }
-        }
-    }
-    // Channel add-ons without conversations on their channel.
-    for id in rec.current.clone() {
-        let Some(sku) = book.get(&id) else { continue };
-        if sku.kind != SkuKind::Addon || sku.channels.is_empty() || !rec_skus.contains(&id) {
-            continue;
-        }
-        let used: Vec<Channel> = sku
-            .channels
-            .iter()
-            .copied()
-            .filter(|c| needed.contains(c))
-            .collect();
-        if used.is_empty() {
-            rec.flags.push(Flag::AddonUnused);
-            rec_skus.retain(|s| s != &id);
-            let chans: Vec<String> = sku.channels.iter().map(Channel::to_string).collect();
-            rec.reasons.push(format!(
-                "holds {} but had 0 {} conversations: drop it",
-                book.product_name(&id),
-                chans.join(" or ")
-            ));
-        } else if used.len() < sku.channels.len() {
-            let single = if used[0] == Channel::Voice {
-                &t.voice_addon
-            } else {
-                &t.digital_addon
-            };
-            // The needed set for one channel is that channel's add-on (spec section 3); it
-            // stays the combined one only when both prices are known and the single one is
-            // not cheaper. An unknown price makes the saving unknown, not the advice vanish.
-            match (book.monthly(single), book.monthly(&id)) {
-                (Some(a), Some(b)) if a >= b => {}
-                (a, b) => {
-                    rec.flags.push(Flag::AddonUnused);
-                    rec_skus.retain(|s| s != &id);
-                    rec_skus.push(single.clone());
-                    rec.reasons.push(format!(
-                        "holds {} but uses only {}: {} is enough",
-                        book.product_name(&id),
-                        used[0],
-                        book.product_name(single)
-                    ));
-                    if a.is_none() || b.is_none() {
-                        let missing = if a.is_none() { single } else { &id };
-                        rec.reasons.push(format!(
-                            "no price for {} in the price book: saving unknown",
-                            book.product_name(missing)
-                        ));
-                    }
-                }
-            }
-        }
-    }
+    used
+}
+
+/// Premium and add-on checks, and the occasional-use marker, for a full user.
+fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
+    let mut rec_skus = premium_check(rec, p, ctx);
+    rec_skus.sort();
+    rec_skus.dedup();
+    addon_check(rec, &mut rec_skus, &channels_used(p), ctx);
     rec.recommended = rec_skus;
     if rec.active_per_30 < ctx.policy.occasional_days {
         rec.flags.push(Flag::Occasional);
@@ -485,20 +390,188 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
     }
 }
 
-/// The cheapest known way to get the needed channels as add-ons to Enterprise.
-fn cheapest_addons(needed: &[Channel], ctx: &Context) -> Vec<String> {
+/// premium-unused: Premium is kept per user only for a listed premium feature (none by
+/// default: embedded Copilot is in Enterprise and Premium's credits are a tenant pool) or when
+/// Enterprise with the needed add-on set costs no less. Returns the SKUs after the check.
+fn premium_check(rec: &mut Recommendation, p: &Profile, ctx: &Context) -> Vec<String> {
+    let book = ctx.book;
     let t = &ctx.policy.targets;
-    match needed {
-        [] => vec![],
-        [Channel::Voice] => vec![t.voice_addon.clone()],
-        [Channel::Digital] => vec![t.digital_addon.clone()],
+    let mut rec_skus = rec.current.clone();
+    let premium: Vec<String> = rec
+        .current
+        .iter()
+        .filter(|id| book.get(id).is_some_and(|s| s.premium))
+        .cloned()
+        .collect();
+    if premium.is_empty() || p.premium_events > 0 {
+        return rec_skus;
+    }
+    let addons = needed_addons(&channels_used(p), ctx);
+    let mut alternative = vec![t.full.clone()];
+    alternative.extend(addons.iter().cloned());
+    // Priced as the change it is: what the user holds already costs nothing more.
+    let added: Vec<String> = alternative
+        .iter()
+        .filter(|id| !rec.current.contains(id))
+        .cloned()
+        .collect();
+    let before = sum_prices(&premium, book);
+    let after = sum_prices(&added, book);
+    let held = book.product_names(&premium);
+    let full = book.product_name(&t.full);
+    let features = if ctx.policy.premium_features.is_empty() {
+        "no premium feature is listed in the policy: one user's Copilot use is no reason for this seat"
+            .to_string()
+    } else {
+        format!(
+            "0 premium-feature events: {}",
+            ctx.policy.premium_features.join(", ")
+        )
+    };
+    match (before, after) {
+        (Some(b), Some(a)) if a >= b => {
+            rec.reasons.push(format!(
+                "holds {held} ({features}), but {full} with the needed add-ons costs no less: \
+                 unchanged"
+            ));
+        }
         _ => {
-            let both = vec![t.channels_addon.clone()];
+            rec.flags.push(Flag::PremiumUnused);
+            rec_skus.retain(|id| !premium.contains(id));
+            rec_skus.extend(alternative.iter().cloned());
+            let with = if addons.is_empty() {
+                "no channel add-on (no conversations)".to_string()
+            } else {
+                book.product_names(&addons)
+            };
+            rec.reasons.push(format!(
+                "holds {held}, but {full} with {with} covers the channels used ({features})"
+            ));
+            if before.is_none() || after.is_none() {
+                rec.reasons
+                    .push("a price is missing from the price book: saving unknown".into());
+            }
+        }
+    }
+    rec_skus
+}
+
+/// addon-unused: the channel add-ons in `skus` become the needed set for the channels the
+/// user uses and holds by add-on (channels a base licence such as Premium grants need none).
+/// An idle add-on is dropped, a combined add-on used for one channel becomes that channel's,
+/// separate voice and digital add-ons become the combined one when it is known to be cheaper.
+/// A swap known to cost no less leaves the add-ons as they are; an unknown price makes the
+/// saving unknown, not the advice vanish.
+fn addon_check(rec: &mut Recommendation, skus: &mut Vec<String>, used: &[Channel], ctx: &Context) {
+    let book = ctx.book;
+    let addon_channels = |id: &String| {
+        book.get(id)
+            .filter(|s| s.kind == SkuKind::Addon && !s.channels.is_empty())
+            .map(|s| s.channels.clone())
+    };
+    let held: Vec<String> = skus
+        .iter()
+        .filter(|id| addon_channels(id).is_some())
+        .cloned()
+        .collect();
+    if held.is_empty() {
+        return;
+    }
+    let granted: Vec<Channel> = skus
+        .iter()
+        .filter_map(|id| book.get(id))
+        .filter(|s| s.kind != SkuKind::Addon)
+        .flat_map(|s| s.channels.iter().copied())
+        .collect();
+    let held_channels: Vec<Vec<Channel>> = held.iter().filter_map(addon_channels).collect();
+    let to_cover: Vec<Channel> = used
+        .iter()
+        .copied()
+        .filter(|c| !granted.contains(c) && held_channels.iter().any(|hc| hc.contains(c)))
+        .collect();
+    let target = needed_addons(&to_cover, ctx);
+    let mut sorted_held = held.clone();
+    sorted_held.sort();
+    let mut sorted_target = target.clone();
+    sorted_target.sort();
+    if sorted_held == sorted_target {
+        return;
+    }
+    let granted_count: usize = held_channels.iter().map(Vec::len).sum();
+    // Held add-ons that grant exactly the channels to cover, once each: only a known cheaper
+    // combination is worth a change (a used legacy add-in stays).
+    let exact = granted_count == to_cover.len();
+    let (before, after) = (sum_prices(&held, book), sum_prices(&target, book));
+    match (before, after) {
+        (Some(b), Some(a)) if a >= b => return,
+        (None, _) | (_, None) if exact => return,
+        _ => {}
+    }
+    rec.flags.push(Flag::AddonUnused);
+    skus.retain(|id| !held.contains(id));
+    skus.extend(target.iter().cloned());
+    skus.sort();
+    let what = match &to_cover[..] {
+        [] if !granted.is_empty() && used.iter().any(|c| granted.contains(c)) => {
+            "its channels come with the base licence".to_string()
+        }
+        [] => {
+            let chans: Vec<String> = held_channels
+                .iter()
+                .flatten()
+                .map(Channel::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            format!("had 0 {} conversations", chans.join(" or "))
+        }
+        [one] => format!("uses only {one}"),
+        _ => "uses both channels".to_string(),
+    };
+    let advice = if target.is_empty() {
+        "drop it".to_string()
+    } else {
+        format!("{} is enough", book.product_names(&target))
+    };
+    rec.reasons.push(format!(
+        "holds {} but {what}: {advice}",
+        book.product_names(&held)
+    ));
+    let missing: Vec<String> = held
+        .iter()
+        .chain(&target)
+        .filter(|id| book.monthly(id).is_none())
+        .cloned()
+        .collect();
+    if !missing.is_empty() && !target.is_empty() {
+        rec.reasons.push(format!(
+            "no price for {} in the price book: saving unknown",
+            book.product_names(&missing)
+        ));
+    }
+}
+
+/// The *needed set* of add-ons to Enterprise for the channels used (spec section 3): none
+/// without conversations, the single-channel add-on for one channel, and for both the combined
+/// add-on when its price is known and not known to cost more than voice + digital together
+/// (an unknown pair price cannot beat a known one), otherwise voice + digital.
+pub fn needed_addons(used: &[Channel], ctx: &Context) -> Vec<String> {
+    let t = &ctx.policy.targets;
+    let voice = used.contains(&Channel::Voice);
+    let digital = used.contains(&Channel::Digital);
+    match (voice, digital) {
+        (false, false) => vec![],
+        (true, false) => vec![t.voice_addon.clone()],
+        (false, true) => vec![t.digital_addon.clone()],
+        (true, true) => {
             let pair = vec![t.voice_addon.clone(), t.digital_addon.clone()];
-            match (sum_prices(&both, ctx.book), sum_prices(&pair, ctx.book)) {
-                (Some(a), Some(b)) if b < a => pair,
-                (None, Some(_)) => pair,
-                _ => both,
+            match (
+                ctx.book.monthly(&t.channels_addon),
+                sum_prices(&pair, ctx.book),
+            ) {
+                (Some(both), Some(p)) if both < p => vec![t.channels_addon.clone()],
+                (Some(_), None) => vec![t.channels_addon.clone()],
+                _ => pair,
             }
         }
     }

@@ -283,7 +283,7 @@ fn full_seat_checks() {
     };
     let cases = vec![
         Case {
-            name: "premium with copilot use",
+            name: "premium with a listed premium feature used (policy lists one)",
             user: user(&[PREM]),
             profile: Some(voice(5, 5, 3, 20)),
             class: Class::Full,
@@ -339,6 +339,46 @@ fn full_seat_checks() {
             recommended: vec![ENT, VOICE],
         },
         Case {
+            name: "voice and digital add-ons, both used: the combined one is cheaper",
+            user: user(&[ENT, VOICE, DIGITAL]),
+            profile: Some(voice(3, 4, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, BOTH],
+        },
+        Case {
+            name: "voice and digital add-ons, voice only used",
+            user: user(&[ENT, VOICE, DIGITAL]),
+            profile: Some(voice(3, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "premium kept for a listed feature loses a redundant voice add-on",
+            user: user(&[PREM, VOICE]),
+            profile: Some(voice(3, 0, 2, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![PREM],
+        },
+        Case {
+            name: "premium and a voice add-on, voice used: Enterprise with that add-on",
+            user: user(&[PREM, VOICE]),
+            profile: Some(voice(3, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "premium and a digital add-on, both used: combined add-on replaces it",
+            user: user(&[PREM, DIGITAL]),
+            profile: Some(voice(3, 3, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused, Flag::AddonUnused],
+            recommended: vec![ENT, BOTH],
+        },
+        Case {
             name: "occasional: 3 days per 30 is below 4",
             user: user(&[ENT]),
             profile: Some(voice(0, 0, 0, 9)),
@@ -356,6 +396,125 @@ fn full_seat_checks() {
         },
     ];
     run(cases, true, &BTreeMap::new());
+}
+
+/// The needed set (spec section 3) under every pricing of the add-ons.
+#[test]
+fn the_needed_set_of_addons() {
+    use crate::model::Channel::{Digital, Voice};
+    let addon = |id: &str, ch: &str, price: Option<&str>| {
+        let monthly = price
+            .map(|p| format!("monthly='{p}'\ncurrency='USD'\n"))
+            .unwrap_or_default();
+        format!(
+            "[[sku]]\nid='{id}'\nkind='addon'\nfamily='contact-center'\nchannels={ch}\n{monthly}"
+        )
+    };
+    /// name, prices of voice, digital and combined, channels used, needed set
+    type Row<'a> = (&'a str, [Option<&'a str>; 3], &'a [Channel], Vec<&'a str>);
+    let cases: [Row; 8] = [
+        (
+            "no conversations",
+            [Some("50"), Some("50"), Some("75")],
+            &[],
+            vec![],
+        ),
+        (
+            "voice only",
+            [Some("50"), Some("50"), Some("75")],
+            &[Voice],
+            vec![VOICE],
+        ),
+        (
+            "digital only",
+            [Some("50"), Some("50"), Some("75")],
+            &[Digital],
+            vec![DIGITAL],
+        ),
+        (
+            "both, combined cheaper",
+            [Some("50"), Some("50"), Some("75")],
+            &[Voice, Digital],
+            vec![BOTH],
+        ),
+        (
+            "both, combined dearer",
+            [Some("30"), Some("30"), Some("75")],
+            &[Voice, Digital],
+            vec![VOICE, DIGITAL],
+        ),
+        (
+            "both, combined equal",
+            [Some("40"), Some("35"), Some("75")],
+            &[Voice, Digital],
+            vec![VOICE, DIGITAL],
+        ),
+        (
+            "both, combined unpriced",
+            [Some("50"), Some("50"), None],
+            &[Voice, Digital],
+            vec![VOICE, DIGITAL],
+        ),
+        (
+            "both, only combined priced",
+            [None, Some("50"), Some("75")],
+            &[Voice, Digital],
+            vec![BOTH],
+        ),
+    ];
+    for (name, [v, d, b], used, want) in cases {
+        let text = [
+            addon(VOICE, "['voice']", v),
+            addon(DIGITAL, "['digital']", d),
+            addon(BOTH, "['voice','digital']", b),
+        ]
+        .concat();
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(text.as_bytes()).expect("write");
+        let book = PriceBook::load(Some(f.path())).expect("book");
+        let policy = policy(&book);
+        let devices = BTreeMap::new();
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: 91,
+            covered_days: 91,
+            operation_level: true,
+            devices: &devices,
+            device_data: true,
+        };
+        let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(needed_addons(used, &ctx), want, "{name}");
+    }
+}
+
+#[test]
+fn premium_users_copilot_use_no_longer_keeps_premium_by_default() {
+    let book = book();
+    let policy = policy(&book);
+    assert!(policy.premium_features.is_empty(), "built-in default");
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let mut p = with_writes(active(100, 20), &[("knowledgearticle", false, 2)]);
+    p.voice = 4;
+    p.events += 4;
+    let r = classify(&user(&[PREM]), Some(&p), &ctx);
+    assert_eq!(r.flags, vec![Flag::PremiumUnused], "{:?}", r.reasons);
+    let all = r.reasons.join(" | ");
+    assert!(
+        all.contains("one user's Copilot use is no reason for this seat"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -665,8 +824,7 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
             conv(5, 0),
             vec![
                 "need Desk Max with the channel",
-                "holds Desk Ultra with 0 premium-feature events",
-                ": Desk Max with Phone Pack",
+                "holds Desk Ultra, but Desk Max with Phone Pack covers the channels used",
             ],
         ),
         (

@@ -94,9 +94,9 @@ impl fmt::Display for Class {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Flag {
-    /// Holds Premium without using any premium feature.
+    /// Holds Premium where Enterprise with the needed channel add-ons costs less.
     PremiumUnused,
-    /// Holds a channel add-on without conversations on its channel.
+    /// Holds channel add-ons other than the needed set for the channels used.
     AddonUnused,
     /// A full user active on fewer days than `occasional_days` per 30: listed for review.
     Occasional,

@@ -1,0 +1,55 @@
+//! The right SKU per role (spec sections 3 and 6) end to end on fixture folders: Premium kept
+//! only for its channels, the needed set of add-ons, conversation events that raise no CRM
+//! tier, and the standalone Contact Center class.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{fixture, read_csv, rightsize};
+
+fn rows(dir: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(fixture(dir))
+        .assert()
+        .success();
+    read_csv(&out.join("recommendations.csv"))
+        .into_iter()
+        .map(|r| (r["user_id"].clone(), r))
+        .collect()
+}
+
+/// (user, class, flags, recommended, monthly saving)
+fn check(dir: &str, expected: &[(&str, &str, &str, &str, &str)]) {
+    let by_id = rows(dir);
+    for (id, class, flags, rec, saving) in expected {
+        let r = by_id.get(*id).unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(r["class"], *class, "{id}: {}", r["reasons"]);
+        assert_eq!(r["flags"], *flags, "{id}: {}", r["reasons"]);
+        assert_eq!(r["recommended_skus"], *rec, "{id}: {}", r["reasons"]);
+        assert_eq!(r["monthly_saving"], *saving, "{id}: {}", r["reasons"]);
+    }
+}
+
+const ENT: &str = "DYN365_ENTERPRISE_CUSTOMER_SERVICE";
+
+#[test]
+fn copilot_use_no_longer_keeps_premium_and_a_used_pair_becomes_the_combined_addon() {
+    let voice =
+        format!("{ENT} + DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE");
+    let both =
+        format!("{ENT} + DYNAMICS_365_CONTACT_CENTER_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE");
+    check(
+        "premium-copilot",
+        &[
+            // 195.00 − (105.00 + 50.00)
+            ("u-copilot", "full", "premium-unused", &voice, "40.00"),
+            // 50.00 + 50.00 − 75.00
+            ("u-pair", "full", "addon-unused", &both, "25.00"),
+        ],
+    );
+}
