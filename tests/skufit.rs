@@ -53,3 +53,25 @@ fn copilot_use_no_longer_keeps_premium_and_a_used_pair_becomes_the_combined_addo
         ],
     );
 }
+
+#[test]
+fn channel_events_are_conversations_and_raise_no_crm_tier() {
+    let by_id = rows("contact-center");
+    // (user, writes, voice, digital): the msdyn_ocliveworkitem updates carry a channel
+    for (id, writes, voice, digital) in [
+        ("u-voice-agent", "10", "20", "0"),
+        ("u-omni", "10", "20", "20"),
+        ("u-case-agent", "20", "20", "0"),
+        ("u-chat", "0", "0", "20"),
+    ] {
+        let r = &by_id[id];
+        assert_eq!(r["writes"], writes, "{id}: {}", r["reasons"]);
+        assert_eq!(r["voice_conversations"], voice, "{id}");
+        assert_eq!(r["digital_conversations"], digital, "{id}");
+        assert!(
+            !r["reasons"].contains("msdyn_ocliveworkitem"),
+            "{id}: {}",
+            r["reasons"]
+        );
+    }
+}
