@@ -383,7 +383,8 @@ mod tests {
     #[test]
     fn channel_events_are_conversations_not_writes() {
         // name, operation, table, channel, (writes, voice, digital, write tables)
-        let cases: [(&str, u8, &str, u8, (u64, u64, u64, usize)); 5] = [
+        type Row<'a> = (&'a str, u8, &'a str, u8, (u64, u64, u64, usize));
+        let cases: [Row; 5] = [
             ("plain update", OP_UPDATE, "incident", CH_NONE, (1, 0, 0, 1)),
             (
                 "voice update of a work item",
