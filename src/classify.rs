@@ -1,7 +1,7 @@
 //! The classification (spec section 3) as one pure function: a user, their profile and the
 //! tenant's context in, a recommendation with reasons and confidence out. First match wins:
 //! keep (excluded) → remove (disabled) → keep (grace / no data) → remove (inactive) → device →
-//! team-member → activity → full with the Premium and add-on seat checks.
+//! contact-center → team-member → activity → full with the Premium and add-on seat checks.
 
 use std::collections::BTreeMap;
 
@@ -77,7 +77,10 @@ pub fn classify(user: &User, profile: Option<&Profile>, ctx: &Context) -> Recomm
 
 /// The notes every recommendation gets about the data it was judged from.
 fn annotated(mut rec: Recommendation, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
-    let judged_by_use = matches!(rec.class, Class::TeamMember | Class::Activity | Class::Full);
+    let judged_by_use = matches!(
+        rec.class,
+        Class::ContactCenter | Class::TeamMember | Class::Activity | Class::Full
+    );
     if !ctx.device_data && judged_by_use && rec.confidence != Confidence::Low {
         rec.confidence = rec.confidence.lower();
         rec.reasons
@@ -230,6 +233,7 @@ fn rules(
     };
     rec.class = class;
     rec.confidence = coverage_conf;
+    let tier_reason_at = rec.reasons.len();
     rec.reasons.push(tier_reason);
     rec.reasons.push(summary);
     if held.is_some_and(|h| h < tier) {
@@ -239,6 +243,28 @@ fn rules(
             ctx.book.product_names(&current)
         ));
         return rec;
+    }
+    // 5b. conversation work and no case work: the standalone Contact Center SKU
+    if p.conversations() > 0 && p.premium_events == 0 {
+        let (writes_need, writes_reason) = write_tier(p, ctx.policy, ctx.book);
+        if writes_need == Tier::TeamMember {
+            match contact_center_fit(&current, p, ctx) {
+                Fit::Moves(target, why) => {
+                    rec.class = Class::ContactCenter;
+                    rec.reasons[tier_reason_at] = format!(
+                        "{} and {writes_reason}: conversation work without case work",
+                        conversations(p)
+                    );
+                    rec.reasons.push(why);
+                    rec.recommended = vec![target];
+                    if rec.recommended != rec.current {
+                        note_groups(&mut rec, &groups);
+                    }
+                    return rec;
+                }
+                Fit::Stays(why) => rec.reasons.push(why),
+            }
+        }
     }
     match class {
         Class::TeamMember | Class::Activity => {
@@ -291,25 +317,35 @@ fn rules(
 /// The highest tier the user's operations need, with the reason in words (products named
 /// as the price book names the policy's targets).
 pub fn required_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, String) {
-    let name = |id: &str| book.product_name(id).to_string();
-    let t = &policy.targets;
     if p.conversations() > 0 {
-        let mut parts = Vec::new();
-        if p.voice > 0 {
-            parts.push(format!("{} voice", p.voice));
-        }
-        if p.digital > 0 {
-            parts.push(format!("{} digital", p.digital));
-        }
         return (
             Tier::Full,
             format!(
-                "{} conversations need {} with the channel",
-                parts.join(" and "),
-                name(&t.full)
+                "{} need {} with the channel",
+                conversations(p),
+                book.product_name(&policy.targets.full)
             ),
         );
     }
+    write_tier(p, policy, book)
+}
+
+/// "5 voice and 3 digital conversations".
+fn conversations(p: &Profile) -> String {
+    let mut parts = Vec::new();
+    if p.voice > 0 {
+        parts.push(format!("{} voice", p.voice));
+    }
+    if p.digital > 0 {
+        parts.push(format!("{} digital", p.digital));
+    }
+    format!("{} conversations", parts.join(" and "))
+}
+
+/// The highest tier the user's CRM writes need (conversations aside), with the reason.
+pub fn write_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, String) {
+    let name = |id: &str| book.product_name(id).to_string();
+    let t = &policy.targets;
     let mut by_tier: BTreeMap<Tier, Vec<String>> = BTreeMap::new();
     for w in &p.write_tables {
         let (tier, _) = policy.tier_for_write(&w.table, w.own_record);
@@ -336,6 +372,83 @@ pub fn required_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, S
             (*tier, format!("writes to {} {what}", tables.join(", ")))
         }
     }
+}
+
+/// What step 5b finds for a conversation agent whose writes need no more than team-member
+/// rights.
+enum Fit {
+    /// Moves to this Contact Center SKU, with the comparison in words.
+    Moves(String, String),
+    /// Stays a Customer Service user; the reason says why.
+    Stays(String),
+}
+
+/// Step 5b (spec section 6): the standalone Contact Center SKU for exactly the channels used,
+/// when it costs less than Enterprise with the needed add-on set, or, for a Premium holder,
+/// less than Premium even if the Enterprise side has no price. Never more than today's
+/// licences.
+fn contact_center_fit(current: &[String], p: &Profile, ctx: &Context) -> Fit {
+    let book = ctx.book;
+    let t = &ctx.policy.targets;
+    let used = channels_used(p);
+    let target = match (p.voice > 0, p.digital > 0) {
+        (true, true) => &t.contact_center_both,
+        (true, false) => &t.contact_center_voice,
+        _ => &t.contact_center_digital,
+    };
+    let name = book.product_name(target);
+    let mut enterprise = vec![t.full.clone()];
+    enterprise.extend(needed_addons(&used, ctx));
+    let premium: Vec<String> = current
+        .iter()
+        .filter(|id| book.get(id).is_some_and(|s| s.premium))
+        .cloned()
+        .collect();
+    let cc = book.monthly(target);
+    let ent = sum_prices(&enterprise, book);
+    let prem = (!premium.is_empty())
+        .then(|| sum_prices(&premium, book))
+        .flatten();
+    let money = |d: Decimal| crate::money::fmt2(d);
+    let (c, against, other) = match (cc, ent, prem) {
+        (Some(c), Some(e), _) => (c, e, book.product_names(&enterprise)),
+        (Some(c), None, Some(pp)) => (c, pp, book.product_names(&premium)),
+        _ => {
+            let missing: Vec<String> = std::iter::once(target.clone())
+                .chain(enterprise.iter().cloned())
+                .filter(|id| book.monthly(id).is_none())
+                .collect();
+            return Fit::Stays(format!(
+                "Contact Center may fit; price unknown: no price for {} in the price book",
+                book.product_names(&missing)
+            ));
+        }
+    };
+    if c >= against {
+        return Fit::Stays(format!(
+            "{name} ({}) costs no less than {other} ({}): stays on Customer Service",
+            money(c),
+            money(against)
+        ));
+    }
+    if let Some(now) = sum_prices(current, book)
+        && c > now
+    {
+        return Fit::Stays(format!(
+            "{name} ({}) costs more than the current licences ({}): unchanged",
+            money(c),
+            money(now)
+        ));
+    }
+    Fit::Moves(
+        target.clone(),
+        format!(
+            "{name} ({}) costs less than {other} ({}); standalone Contact Center includes no \
+             case management",
+            money(c),
+            money(against)
+        ),
+    )
 }
 
 /// The tier the user's current licences give (add-ons give none).

@@ -517,6 +517,239 @@ fn premium_users_copilot_use_no_longer_keeps_premium_by_default() {
     );
 }
 
+const CCV: &str = "DYNAMICS_365_CONTACT_CENTER_VOICE";
+const CCD: &str = "DYNAMICS_365_CONTACT_CENTER_DIGITAL";
+const CC: &str = "DYNAMICS_365_CONTACT_CENTER";
+
+/// Step 5b (spec section 6) under the built-in Contact Center prices (voice 95.00, digital
+/// 95.00, both 110.00), Enterprise 105.00, Premium 195.00 and the add-on prices of each row.
+#[test]
+fn contact_center_step_5b() {
+    struct Row {
+        name: &'static str,
+        /// add-on prices: voice, digital, combined (`None`: no price)
+        addons: [Option<&'static str>; 3],
+        /// an extra price-book entry (TOML), e.g. a dearer Contact Center
+        extra: &'static str,
+        skus: Vec<&'static str>,
+        conv: (u64, u64),
+        writes: Vec<(&'static str, bool, u64)>,
+        premium_events: u64,
+        operation_level: bool,
+        class: Class,
+        flags: Vec<Flag>,
+        recommended: Vec<&'static str>,
+        reason: &'static str,
+    }
+    let priced = [Some("50.00"), Some("50.00"), Some("75.00")];
+    let row = |name, skus, conv, writes, class, recommended, reason| Row {
+        name,
+        addons: priced,
+        extra: "",
+        skus,
+        conv,
+        writes,
+        premium_events: 0,
+        operation_level: true,
+        class,
+        flags: vec![],
+        recommended,
+        reason,
+    };
+    let rows = vec![
+        row(
+            "voice agent: 95.00 < 105.00 + 50.00",
+            vec![ENT, VOICE],
+            (5, 0),
+            vec![("contact", false, 3)],
+            Class::ContactCenter,
+            vec![CCV],
+            "Contact Center Voice (95.00) costs less than Customer Service Enterprise + DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE (155.00)",
+        ),
+        row(
+            "digital agent without writes",
+            vec![ENT, DIGITAL],
+            (0, 7),
+            vec![],
+            Class::ContactCenter,
+            vec![CCD],
+            "7 digital conversations and no writes",
+        ),
+        row(
+            "premium, both channels: 110.00 < 105.00 + 75.00",
+            vec![PREM],
+            (5, 5),
+            vec![("phonecall", false, 2)],
+            Class::ContactCenter,
+            vec![CC],
+            "standalone Contact Center includes no case management",
+        ),
+        row(
+            "case work (activity tier): not a candidate",
+            vec![ENT, VOICE],
+            (5, 0),
+            vec![("incident", false, 3)],
+            Class::Full,
+            vec![ENT, VOICE],
+            "need Customer Service Enterprise with the channel",
+        ),
+        row(
+            "already on Contact Center Voice",
+            vec![CCV],
+            (5, 0),
+            vec![],
+            Class::ContactCenter,
+            vec![CCV],
+            "Contact Center Voice (95.00) costs less",
+        ),
+        Row {
+            premium_events: 2,
+            ..row(
+                "a premium-feature event (the policy lists one): not a candidate",
+                vec![PREM],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![PREM],
+                "need Customer Service Enterprise with the channel",
+            )
+        },
+        Row {
+            operation_level: false,
+            ..row(
+                "tier unknown without operation-level data: not a candidate",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "no operation-level activity data",
+            )
+        },
+        Row {
+            addons: [None, Some("50.00"), Some("75.00")],
+            ..row(
+                "voice add-on unpriced: may fit, price unknown",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "Contact Center may fit; price unknown",
+            )
+        },
+        Row {
+            addons: [None, None, None],
+            ..row(
+                "premium holder moves when cheaper than Premium, Enterprise side unknown",
+                vec![PREM],
+                (5, 0),
+                vec![],
+                Class::ContactCenter,
+                vec![CCV],
+                "Contact Center Voice (95.00) costs less than Customer Service Premium (195.00)",
+            )
+        },
+        Row {
+            extra: "[[sku]]\nid='DYNAMICS_365_CONTACT_CENTER_VOICE'\nkind='base'\nfamily='contact-center'\nchannels=['voice']\n",
+            ..row(
+                "Contact Center Voice unpriced: may fit, price unknown",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "Contact Center may fit; price unknown: no price for DYNAMICS_365_CONTACT_CENTER_VOICE",
+            )
+        },
+        Row {
+            extra: "[[sku]]\nid='DYNAMICS_365_CONTACT_CENTER_VOICE'\nkind='base'\nfamily='contact-center'\nchannels=['voice']\nmonthly='160.00'\ncurrency='USD'\n",
+            ..row(
+                "Contact Center dearer than Enterprise + add-on",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "(160.00) costs no less than Customer Service Enterprise + DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE (155.00)",
+            )
+        },
+        row(
+            "Enterprise alone today (105.00) and Contact Center Voice 95.00: moves",
+            vec![ENT],
+            (5, 0),
+            vec![],
+            Class::ContactCenter,
+            vec![CCV],
+            "costs less",
+        ),
+        Row {
+            flags: vec![Flag::UnderLicensed],
+            ..row(
+                "Team Members holder with conversations: under-licensed, unchanged",
+                vec![TM],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![TM],
+                "holds only Team Members",
+            )
+        },
+    ];
+    for r in rows {
+        let addon = |id: &str, ch: &str, price: Option<&str>| {
+            let monthly = price
+                .map(|p| format!("monthly='{p}'\ncurrency='USD'\n"))
+                .unwrap_or_default();
+            format!(
+                "[[sku]]\nid='{id}'\nkind='addon'\nfamily='contact-center'\nchannels={ch}\n{monthly}"
+            )
+        };
+        let text = [
+            addon(VOICE, "['voice']", r.addons[0]),
+            addon(DIGITAL, "['digital']", r.addons[1]),
+            addon(BOTH, "['voice','digital']", r.addons[2]),
+            r.extra.to_string(),
+        ]
+        .concat();
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(text.as_bytes()).expect("write");
+        let book = PriceBook::load(Some(f.path())).expect("book");
+        let policy = policy(&book);
+        let devices = BTreeMap::new();
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: 91,
+            covered_days: 91,
+            operation_level: r.operation_level,
+            devices: &devices,
+            device_data: true,
+        };
+        let mut p = with_writes(active(100, 20), &r.writes);
+        p.voice = r.conv.0;
+        p.digital = r.conv.1;
+        p.premium_events = r.premium_events;
+        p.events += r.conv.0 + r.conv.1;
+        let rec = classify(&user(&r.skus), Some(&p), &ctx);
+        let all = rec.reasons.join(" | ");
+        assert_eq!(rec.class, r.class, "{}: {all}", r.name);
+        assert_eq!(rec.flags, r.flags, "{}: {all}", r.name);
+        let mut got = rec.recommended.clone();
+        got.sort();
+        let mut want: Vec<String> = r.recommended.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "{}: {all}", r.name);
+        assert!(
+            all.contains(r.reason),
+            "{}: {:?} in {all}",
+            r.name,
+            r.reason
+        );
+    }
+}
+
 #[test]
 fn tier_is_unknown_without_operation_level_data() {
     let cases = vec![Case {
@@ -774,12 +1007,23 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
             false,
             "50.00",
         ),
+        sku("X_CCV", "base", "Call Desk", "['voice']", false, "90.00"),
+        sku("X_CCD", "base", "Chat Desk", "['digital']", false, "90.00"),
+        sku(
+            "X_CC",
+            "base",
+            "Omni Desk",
+            "['voice','digital']",
+            false,
+            "100.00",
+        ),
     ]
     .concat();
     let book = PriceBook::from_toml(&text, "prices.toml").expect("book");
     let policy = Policy::from_toml(
         "[targets]\nteam-member='X_TM'\nactivity='X_ACT'\nfull='X_FULL'\ndevice='X_DEV'\n\
-         voice-addon='X_VOICE'\ndigital-addon='X_CHAT'\nchannels-addon='X_BOTH'",
+         voice-addon='X_VOICE'\ndigital-addon='X_CHAT'\nchannels-addon='X_BOTH'\n\
+         contact-center-voice='X_CCV'\ncontact-center-digital='X_CCD'\ncontact-center-both='X_CC'",
         "policy.toml",
         &book,
     )
@@ -838,6 +1082,21 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
             user(&["X_BOTH", "X_FULL"]),
             conv(0, 4),
             vec!["holds Omni Pack but uses only digital: Chat Pack is enough"],
+        ),
+        (
+            "contact center",
+            user(&["X_FULL", "X_VOICE"]),
+            {
+                let mut p = with_writes(active(100, 20), &[("contact", false, 4)]);
+                p.voice = 6;
+                p.events += 6;
+                p
+            },
+            vec![
+                "6 voice conversations and writes to contact (4) are within Desk Lite rights",
+                "Call Desk (90.00) costs less than Desk Max + Phone Pack (130.00)",
+                "includes no case management",
+            ],
         ),
         (
             "under-licensed",

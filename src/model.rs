@@ -55,14 +55,17 @@ pub enum Class {
     Keep,
     Remove,
     Device,
+    /// Conversation work without case work: the standalone Contact Center SKU (spec section 6).
+    ContactCenter,
     TeamMember,
     Activity,
     Full,
 }
 
 impl Class {
-    pub const ALL: [Class; 6] = [
+    pub const ALL: [Class; 7] = [
         Class::Full,
+        Class::ContactCenter,
         Class::Activity,
         Class::TeamMember,
         Class::Device,
@@ -75,6 +78,7 @@ impl Class {
             Class::Keep => "keep",
             Class::Remove => "remove",
             Class::Device => "device",
+            Class::ContactCenter => "contact-center",
             Class::TeamMember => "team-member",
             Class::Activity => "activity",
             Class::Full => "full",

@@ -75,3 +75,50 @@ fn channel_events_are_conversations_and_raise_no_crm_tier() {
         );
     }
 }
+
+#[test]
+fn conversation_agents_without_case_work_move_to_the_standalone_contact_center() {
+    let voice_addon = "DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+    let digital_addon =
+        "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
+    let case = format!("{ENT} + {voice_addon}");
+    let chat = format!("{ENT} + {digital_addon}");
+    check(
+        "contact-center",
+        &[
+            // 105.00 + 50.00 − 95.00
+            (
+                "u-voice-agent",
+                "contact-center",
+                "",
+                "DYNAMICS_365_CONTACT_CENTER_VOICE",
+                "60.00",
+            ),
+            // 195.00 − 110.00
+            (
+                "u-omni",
+                "contact-center",
+                "",
+                "DYNAMICS_365_CONTACT_CENTER",
+                "85.00",
+            ),
+            ("u-case-agent", "full", "", &case, "0.00"),
+            ("u-chat", "full", "", &chat, "0.00"),
+        ],
+    );
+    let by_id = rows("contact-center");
+    let omni = &by_id["u-omni"]["reasons"];
+    for want in [
+        "20 voice and 20 digital conversations",
+        "Contact Center (110.00) costs less than Customer Service Enterprise",
+        "(180.00)",
+        "standalone Contact Center includes no case management",
+    ] {
+        assert!(omni.contains(want), "{want:?} in {omni}");
+    }
+    let chat = &by_id["u-chat"]["reasons"];
+    assert!(
+        chat.contains("Contact Center may fit; price unknown"),
+        "{chat}"
+    );
+}
