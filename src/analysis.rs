@@ -54,6 +54,8 @@ pub struct Analysis {
     pub summary: Vec<SummaryRow>,
     pub renewal: Vec<RenewalRow>,
     pub realisable: Option<Realisable>,
+    /// The deployment model of the users with conversations (spec section 6).
+    pub deployment: crate::skufit::DeploymentModel,
     pub rejected: Vec<Rejected>,
     pub rejected_total: u64,
     /// Users (by activity user id) with at least one rejected activity row.
@@ -87,6 +89,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let joined = classify_users(&tenant, &activity, &policy, &book)?;
     check_source_joins(&activity.coverage, &folder, &tenant.assigned.users)?;
     let money = price(joined.recs, &book, &policy, &tenant, activity.window.as_of);
+    let deployment = crate::skufit::deployment_model(&money.priced, &policy, &book);
     let quality = record_file_facts(&mut folder, &tenant, &activity.coverage, &mut rejected);
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     folder.finish_hashes()?;
@@ -105,6 +108,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         summary: money.summary,
         renewal: money.renewal,
         realisable: money.realisable,
+        deployment,
         rejected,
         rejected_total: quality.rejected_total,
         rejected_users: joined.rejected_users,

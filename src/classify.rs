@@ -53,6 +53,10 @@ pub struct Recommendation {
     pub voice: u64,
     pub digital: u64,
     pub premium_events: u64,
+    /// The standalone Contact Center SKU for the user's channels when the user is a step-5b
+    /// candidate (conversations, writes within team-member rights, tier known, no premium
+    /// feature event), whatever its price and whether or not the user moves to it.
+    pub contact_center: Option<String>,
     /// For the device class: what the rules give without the shared-device step. The money
     /// stage falls back to it when a share of the device licence costs more than the user's
     /// current licences, so the class, flags and reasons stay those of the rules that apply.
@@ -135,6 +139,7 @@ fn rules(
         voice: p.voice,
         digital: p.digital,
         premium_events: p.premium_events,
+        contact_center: None,
         without_device: None,
     };
     let groups: Vec<&str> = user
@@ -248,6 +253,7 @@ fn rules(
     if p.conversations() > 0 && p.premium_events == 0 {
         let (writes_need, writes_reason) = write_tier(p, ctx.policy, ctx.book);
         if writes_need == Tier::TeamMember {
+            rec.contact_center = Some(contact_center_target(p, ctx).clone());
             match contact_center_fit(&current, p, ctx) {
                 Fit::Moves(target, why) => {
                     rec.class = Class::ContactCenter;
@@ -383,6 +389,16 @@ enum Fit {
     Stays(String),
 }
 
+/// The standalone Contact Center SKU covering exactly the channels the user's conversations use.
+fn contact_center_target<'a>(p: &Profile, ctx: &'a Context) -> &'a String {
+    let t = &ctx.policy.targets;
+    match (p.voice > 0, p.digital > 0) {
+        (true, true) => &t.contact_center_both,
+        (true, false) => &t.contact_center_voice,
+        _ => &t.contact_center_digital,
+    }
+}
+
 /// Step 5b (spec section 6): the standalone Contact Center SKU for exactly the channels used,
 /// when it costs less than Enterprise with the needed add-on set, or, for a Premium holder,
 /// less than Premium even if the Enterprise side has no price. Never more than today's
@@ -391,14 +407,10 @@ fn contact_center_fit(current: &[String], p: &Profile, ctx: &Context) -> Fit {
     let book = ctx.book;
     let t = &ctx.policy.targets;
     let used = channels_used(p);
-    let target = match (p.voice > 0, p.digital > 0) {
-        (true, true) => &t.contact_center_both,
-        (true, false) => &t.contact_center_voice,
-        _ => &t.contact_center_digital,
-    };
+    let target = contact_center_target(p, ctx);
     let name = book.product_name(target);
     let mut enterprise = vec![t.full.clone()];
-    enterprise.extend(needed_addons(&used, ctx));
+    enterprise.extend(needed_addons(&used, ctx.policy, ctx.book));
     let premium: Vec<String> = current
         .iter()
         .filter(|id| book.get(id).is_some_and(|s| s.premium))
@@ -519,7 +531,7 @@ fn premium_check(rec: &mut Recommendation, p: &Profile, ctx: &Context) -> Vec<St
     if premium.is_empty() || p.premium_events > 0 {
         return rec_skus;
     }
-    let addons = needed_addons(&channels_used(p), ctx);
+    let addons = needed_addons(&channels_used(p), ctx.policy, ctx.book);
     let mut alternative = vec![t.full.clone()];
     alternative.extend(addons.iter().cloned());
     // Priced as the change it is: what the user holds already costs nothing more.
@@ -602,7 +614,7 @@ fn addon_check(rec: &mut Recommendation, skus: &mut Vec<String>, used: &[Channel
         .copied()
         .filter(|c| !granted.contains(c) && held_channels.iter().any(|hc| hc.contains(c)))
         .collect();
-    let target = needed_addons(&to_cover, ctx);
+    let target = needed_addons(&to_cover, ctx.policy, ctx.book);
     let mut sorted_held = held.clone();
     sorted_held.sort();
     let mut sorted_target = target.clone();
@@ -668,8 +680,8 @@ fn addon_check(rec: &mut Recommendation, skus: &mut Vec<String>, used: &[Channel
 /// without conversations, the single-channel add-on for one channel, and for both the combined
 /// add-on when its price is known and not known to cost more than voice + digital together
 /// (an unknown pair price cannot beat a known one), otherwise voice + digital.
-pub fn needed_addons(used: &[Channel], ctx: &Context) -> Vec<String> {
-    let t = &ctx.policy.targets;
+pub fn needed_addons(used: &[Channel], policy: &Policy, book: &PriceBook) -> Vec<String> {
+    let t = &policy.targets;
     let voice = used.contains(&Channel::Voice);
     let digital = used.contains(&Channel::Digital);
     match (voice, digital) {
@@ -678,10 +690,7 @@ pub fn needed_addons(used: &[Channel], ctx: &Context) -> Vec<String> {
         (false, true) => vec![t.digital_addon.clone()],
         (true, true) => {
             let pair = vec![t.voice_addon.clone(), t.digital_addon.clone()];
-            match (
-                ctx.book.monthly(&t.channels_addon),
-                sum_prices(&pair, ctx.book),
-            ) {
+            match (book.monthly(&t.channels_addon), sum_prices(&pair, book)) {
                 (Some(both), Some(p)) if both < p => vec![t.channels_addon.clone()],
                 (Some(_), None) => vec![t.channels_addon.clone()],
                 _ => pair,

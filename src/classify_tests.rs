@@ -485,7 +485,7 @@ fn the_needed_set_of_addons() {
             device_data: true,
         };
         let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
-        assert_eq!(needed_addons(used, &ctx), want, "{name}");
+        assert_eq!(needed_addons(used, ctx.policy, ctx.book), want, "{name}");
     }
 }
 

@@ -20,6 +20,7 @@ pub mod progress;
 pub mod pseudonym;
 pub mod report;
 pub mod savings;
+pub mod skufit;
 pub mod smtp;
 pub mod text;
 
