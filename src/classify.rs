@@ -495,6 +495,22 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
     rec_skus.sort();
     rec_skus.dedup();
     addon_check(rec, &mut rec_skus, &channels_used(p), ctx);
+    // A recommendation never costs more than today's licences: the checks together (an add-on
+    // priced in one and dropped in the other) can make it so.
+    if let (Some(now), Some(new)) = (
+        sum_prices(&rec.current, ctx.book),
+        sum_prices(&rec_skus, ctx.book),
+    ) && new > now
+    {
+        rec.flags
+            .retain(|f| !matches!(f, Flag::PremiumUnused | Flag::AddonUnused));
+        rec.reasons.push(format!(
+            "the seat changes would cost more ({}) than the current licences ({}): unchanged",
+            crate::money::fmt2(new),
+            crate::money::fmt2(now)
+        ));
+        rec_skus = rec.current.clone();
+    }
     rec.recommended = rec_skus;
     if rec.active_per_30 < ctx.policy.occasional_days {
         rec.flags.push(Flag::Occasional);

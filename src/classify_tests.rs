@@ -1184,3 +1184,43 @@ fn a_user_already_on_the_target_gets_no_move_advice() {
         stays.reasons
     );
 }
+
+/// Regression (found by the properties test): the Premium check priced an unpriced add-on as
+/// unknown and moved, the add-on check then dropped that add-on (a held Contact Center Voice
+/// grants the channel), leaving a known recommendation dearer than today's licences.
+#[test]
+fn seat_checks_together_never_cost_more_than_today() {
+    let mut f = tempfile::NamedTempFile::new().expect("temp");
+    f.write_all(
+        format!(
+            "[[sku]]\nid='{ENT}'\nkind='base'\nfamily='customer-service'\nmonthly='300.00'\ncurrency='USD'\n"
+        )
+        .as_bytes(),
+    )
+    .expect("write");
+    let book = PriceBook::load(Some(f.path())).expect("book");
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let mut p = with_writes(active(100, 20), &[("knowledgearticle", false, 2)]);
+    p.voice = 3;
+    p.events += 3;
+    let r = classify(&user(&[PREM, CCV]), Some(&p), &ctx);
+    let all = r.reasons.join(" | ");
+    assert_eq!(r.class, Class::Full, "{all}");
+    assert!(r.flags.is_empty(), "{:?}: {all}", r.flags);
+    assert_eq!(r.recommended, r.current, "{all}");
+    assert!(
+        all.contains("would cost more (395.00) than the current licences (290.00)"),
+        "{all}"
+    );
+}

@@ -372,7 +372,7 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
         };
         writeln!(
             w,
-            "  {:<12} {:>6} users  {cur} {:>12}/month  {cur} {:>13}/year{unknown}",
+            "  {:<14} {:>4} users  {cur} {:>12}/month  {cur} {:>13}/year{unknown}",
             s.name,
             s.users,
             fmt2(s.monthly_saving),
