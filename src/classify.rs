@@ -257,10 +257,8 @@ fn rules(
             match contact_center_fit(&current, p, ctx) {
                 Fit::Moves(target, why) => {
                     rec.class = Class::ContactCenter;
-                    rec.reasons[tier_reason_at] = format!(
-                        "{} and {writes_reason}: conversation work without case work",
-                        conversations(p)
-                    );
+                    rec.reasons[tier_reason_at] =
+                        format!("{} and no case work ({writes_reason})", conversations(p));
                     rec.reasons.push(why);
                     rec.recommended = vec![target];
                     if rec.recommended != rec.current {

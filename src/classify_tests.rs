@@ -573,7 +573,7 @@ fn contact_center_step_5b() {
             vec![],
             Class::ContactCenter,
             vec![CCD],
-            "7 digital conversations and no writes",
+            "7 digital conversations and no case work (no writes",
         ),
         row(
             "premium, both channels: 110.00 < 105.00 + 75.00",
@@ -1093,7 +1093,7 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
                 p
             },
             vec![
-                "6 voice conversations and writes to contact (4) are within Desk Lite rights",
+                "6 voice conversations and no case work (writes to contact (4) are within Desk Lite rights)",
                 "Call Desk (90.00) costs less than Desk Max + Phone Pack (130.00)",
                 "includes no case management",
             ],
