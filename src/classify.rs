@@ -494,18 +494,28 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
     rec_skus.dedup();
     addon_check(rec, &mut rec_skus, &channels_used(p), ctx);
     // A recommendation never costs more than today's licences: the checks together (an add-on
-    // priced in one and dropped in the other) can make it so.
-    if let (Some(now), Some(new)) = (
-        sum_prices(&rec.current, ctx.book),
-        sum_prices(&rec_skus, ctx.book),
-    ) && new > now
+    // priced in one and dropped in the other) can make it so. Compared as the change it is, as
+    // the money stage prices it: what is dropped against what is added.
+    let dropped: Vec<String> = rec
+        .current
+        .iter()
+        .filter(|id| !rec_skus.contains(id))
+        .cloned()
+        .collect();
+    let added: Vec<String> = rec_skus
+        .iter()
+        .filter(|id| !rec.current.contains(id))
+        .cloned()
+        .collect();
+    if let (Some(out), Some(new)) = (sum_prices(&dropped, ctx.book), sum_prices(&added, ctx.book))
+        && new > out
     {
         rec.flags
             .retain(|f| !matches!(f, Flag::PremiumUnused | Flag::AddonUnused));
         rec.reasons.push(format!(
-            "the seat changes would cost more ({}) than the current licences ({}): unchanged",
+            "the seat changes would add {} for {} dropped: unchanged",
             crate::money::fmt2(new),
-            crate::money::fmt2(now)
+            crate::money::fmt2(out)
         ));
         rec_skus = rec.current.clone();
     }
