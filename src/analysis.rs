@@ -56,6 +56,8 @@ pub struct Analysis {
     pub realisable: Option<Realisable>,
     /// Users whose in-scope licences are all trials, with the cost when the trial ends.
     pub trials: Vec<classify::TrialUser>,
+    /// The deployment model of the users with conversations (spec section 6).
+    pub deployment: crate::skufit::DeploymentModel,
     pub rejected: Vec<Rejected>,
     pub rejected_total: u64,
     /// Users (by activity user id) with at least one rejected activity row.
@@ -101,6 +103,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let joined = classify_users(&tenant, &activity, &policy, &book)?;
     check_source_joins(&activity.coverage, &folder, &tenant.assigned.users)?;
     let money = price(joined.recs, &book, &policy, &tenant, activity.window.as_of);
+    let deployment = crate::skufit::deployment_model(&money.priced, &policy, &book);
     let quality = record_file_facts(
         &mut folder,
         &tenant,
@@ -134,6 +137,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         summary: money.summary,
         renewal: money.renewal,
         realisable: money.realisable,
+        deployment,
         rejected,
         rejected_total: quality.rejected_total,
         rejected_users: joined.rejected_users,

@@ -1,8 +1,8 @@
 //! The classification (spec section 3) as one pure function: a user, their profile and the
 //! tenant's context in, a recommendation with reasons and confidence out. First match wins:
 //! keep (excluded) → remove (disabled) → remove (access mode needs no licence) → keep (grace /
-//! no data) → remove (inactive) → device → team-member → activity → full with the Premium and
-//! add-on seat checks.
+//! no data) → remove (inactive) → device → contact-center → team-member → activity → full with
+//! the Premium and add-on seat checks.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +54,10 @@ pub struct Recommendation {
     pub voice: u64,
     pub digital: u64,
     pub premium_events: u64,
+    /// The standalone Contact Center SKU for the user's channels when the user is a step-5b
+    /// candidate (conversations, writes within team-member rights, tier known, no premium
+    /// feature event), whatever its price and whether or not the user moves to it.
+    pub contact_center: Option<String>,
     /// For the device class: what the rules give without the shared-device step. The money
     /// stage falls back to it when a share of the device licence costs more than the user's
     /// current licences, so the class, flags and reasons stay those of the rules that apply.
@@ -204,7 +208,10 @@ fn trial_only(would: Recommendation, ctx: &Context) -> Recommendation {
 
 /// The notes every recommendation gets about the data it was judged from.
 fn annotated(mut rec: Recommendation, profile: Option<&Profile>, ctx: &Context) -> Recommendation {
-    let judged_by_use = matches!(rec.class, Class::TeamMember | Class::Activity | Class::Full);
+    let judged_by_use = matches!(
+        rec.class,
+        Class::ContactCenter | Class::TeamMember | Class::Activity | Class::Full
+    );
     if !ctx.device_data && judged_by_use && rec.confidence != Confidence::Low {
         rec.confidence = rec.confidence.lower();
         rec.reasons
@@ -259,6 +266,7 @@ fn rules(
         voice: p.voice,
         digital: p.digital,
         premium_events: p.premium_events,
+        contact_center: None,
         without_device: None,
         trial: None,
     };
@@ -375,6 +383,7 @@ fn rules(
     };
     rec.class = class;
     rec.confidence = coverage_conf;
+    let tier_reason_at = rec.reasons.len();
     rec.reasons.push(tier_reason);
     rec.reasons.push(summary);
     if held.is_some_and(|h| h < tier) {
@@ -384,6 +393,27 @@ fn rules(
             ctx.book.product_names(&current)
         ));
         return rec;
+    }
+    // 5b. conversation work and no case work: the standalone Contact Center SKU
+    if p.conversations() > 0 && p.premium_events == 0 {
+        let (writes_need, writes_reason) = write_tier(p, ctx.policy, ctx.book);
+        if writes_need == Tier::TeamMember {
+            rec.contact_center = Some(contact_center_target(p, ctx).clone());
+            match contact_center_fit(&current, p, ctx) {
+                Fit::Moves(target, why) => {
+                    rec.class = Class::ContactCenter;
+                    rec.reasons[tier_reason_at] =
+                        format!("{} and no case work ({writes_reason})", conversations(p));
+                    rec.reasons.push(why);
+                    rec.recommended = vec![target];
+                    if rec.recommended != rec.current {
+                        note_groups(&mut rec, &groups);
+                    }
+                    return rec;
+                }
+                Fit::Stays(why) => rec.reasons.push(why),
+            }
+        }
     }
     match class {
         Class::TeamMember | Class::Activity => {
@@ -455,25 +485,35 @@ fn no_licence_modes(user: &User, policy: &Policy) -> Option<Vec<AccessMode>> {
 /// The highest tier the user's operations need, with the reason in words (products named
 /// as the price book names the policy's targets).
 pub fn required_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, String) {
-    let name = |id: &str| book.product_name(id).to_string();
-    let t = &policy.targets;
     if p.conversations() > 0 {
-        let mut parts = Vec::new();
-        if p.voice > 0 {
-            parts.push(format!("{} voice", p.voice));
-        }
-        if p.digital > 0 {
-            parts.push(format!("{} digital", p.digital));
-        }
         return (
             Tier::Full,
             format!(
-                "{} conversations need {} with the channel",
-                parts.join(" and "),
-                name(&t.full)
+                "{} need {} with the channel",
+                conversations(p),
+                book.product_name(&policy.targets.full)
             ),
         );
     }
+    write_tier(p, policy, book)
+}
+
+/// "5 voice and 3 digital conversations".
+fn conversations(p: &Profile) -> String {
+    let mut parts = Vec::new();
+    if p.voice > 0 {
+        parts.push(format!("{} voice", p.voice));
+    }
+    if p.digital > 0 {
+        parts.push(format!("{} digital", p.digital));
+    }
+    format!("{} conversations", parts.join(" and "))
+}
+
+/// The highest tier the user's CRM writes need (conversations aside), with the reason.
+pub fn write_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, String) {
+    let name = |id: &str| book.product_name(id).to_string();
+    let t = &policy.targets;
     let mut by_tier: BTreeMap<Tier, Vec<String>> = BTreeMap::new();
     for w in &p.write_tables {
         let (tier, _) = policy.tier_for_write(&w.table, w.own_record);
@@ -502,6 +542,89 @@ pub fn required_tier(p: &Profile, policy: &Policy, book: &PriceBook) -> (Tier, S
     }
 }
 
+/// What step 5b finds for a conversation agent whose writes need no more than team-member
+/// rights.
+enum Fit {
+    /// Moves to this Contact Center SKU, with the comparison in words.
+    Moves(String, String),
+    /// Stays a Customer Service user; the reason says why.
+    Stays(String),
+}
+
+/// The standalone Contact Center SKU covering exactly the channels the user's conversations use.
+fn contact_center_target<'a>(p: &Profile, ctx: &'a Context) -> &'a String {
+    let t = &ctx.policy.targets;
+    match (p.voice > 0, p.digital > 0) {
+        (true, true) => &t.contact_center_both,
+        (true, false) => &t.contact_center_voice,
+        _ => &t.contact_center_digital,
+    }
+}
+
+/// Step 5b (spec section 6): the standalone Contact Center SKU for exactly the channels used,
+/// when it costs less than Enterprise with the needed add-on set, or, for a Premium holder,
+/// less than Premium even if the Enterprise side has no price. Never more than today's
+/// licences.
+fn contact_center_fit(current: &[String], p: &Profile, ctx: &Context) -> Fit {
+    let book = ctx.book;
+    let t = &ctx.policy.targets;
+    let used = channels_used(p);
+    let target = contact_center_target(p, ctx);
+    let name = book.product_name(target);
+    let mut enterprise = vec![t.full.clone()];
+    enterprise.extend(needed_addons(&used, ctx.policy, ctx.book));
+    let premium: Vec<String> = current
+        .iter()
+        .filter(|id| book.get(id).is_some_and(|s| s.premium))
+        .cloned()
+        .collect();
+    let cc = book.monthly(target);
+    let ent = sum_prices(&enterprise, book);
+    let prem = (!premium.is_empty())
+        .then(|| sum_prices(&premium, book))
+        .flatten();
+    let money = |d: Decimal| crate::money::fmt2(d);
+    let (c, against, other) = match (cc, ent, prem) {
+        (Some(c), Some(e), _) => (c, e, book.product_names(&enterprise)),
+        (Some(c), None, Some(pp)) => (c, pp, book.product_names(&premium)),
+        _ => {
+            let missing: Vec<String> = std::iter::once(target.clone())
+                .chain(enterprise.iter().cloned())
+                .filter(|id| book.monthly(id).is_none())
+                .collect();
+            return Fit::Stays(format!(
+                "Contact Center may fit; price unknown: no price for {} in the price book",
+                book.product_names(&missing)
+            ));
+        }
+    };
+    if c >= against {
+        return Fit::Stays(format!(
+            "{name} ({}) costs no less than {other} ({}): stays on Customer Service",
+            money(c),
+            money(against)
+        ));
+    }
+    if let Some(now) = sum_prices(current, book)
+        && c > now
+    {
+        return Fit::Stays(format!(
+            "{name} ({}) costs more than the current licences ({}): unchanged",
+            money(c),
+            money(now)
+        ));
+    }
+    Fit::Moves(
+        target.clone(),
+        format!(
+            "{name} ({}) costs less than {other} ({}); standalone Contact Center includes no \
+             case management",
+            money(c),
+            money(against)
+        ),
+    )
+}
+
 /// The tier the user's current licences give (add-ons give none).
 fn held_tier(current: &[String], book: &PriceBook) -> Option<Tier> {
     current
@@ -516,118 +639,49 @@ fn held_tier(current: &[String], book: &PriceBook) -> Option<Tier> {
         .max()
 }
 
-/// Premium and add-on checks, and the occasional-use marker, for a full user.
-fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
-    let book = ctx.book;
-    let t = &ctx.policy.targets;
-    let mut needed: Vec<Channel> = Vec::new();
+/// The channels a profile's conversations use, voice first.
+pub fn channels_used(p: &Profile) -> Vec<Channel> {
+    let mut used = Vec::new();
     if p.voice > 0 {
-        needed.push(Channel::Voice);
+        used.push(Channel::Voice);
     }
     if p.digital > 0 {
-        needed.push(Channel::Digital);
+        used.push(Channel::Digital);
     }
-    let mut rec_skus = rec.current.clone();
-    // Premium without premium features → Enterprise + only the add-ons the conversations need.
-    let premium: Vec<String> = rec
+    used
+}
+
+/// Premium and add-on checks, and the occasional-use marker, for a full user.
+fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
+    let mut rec_skus = premium_check(rec, p, ctx);
+    rec_skus.sort();
+    rec_skus.dedup();
+    addon_check(rec, &mut rec_skus, &channels_used(p), ctx);
+    // A recommendation never costs more than today's licences: the checks together (an add-on
+    // priced in one and dropped in the other) can make it so. Compared as the change it is, as
+    // the money stage prices it: what is dropped against what is added.
+    let dropped: Vec<String> = rec
         .current
         .iter()
-        .filter(|id| book.get(id).is_some_and(|s| s.premium))
+        .filter(|id| !rec_skus.contains(id))
         .cloned()
         .collect();
-    if !premium.is_empty() && p.premium_events == 0 {
-        let addons = cheapest_addons(&needed, ctx);
-        let mut alternative = vec![t.full.clone()];
-        alternative.extend(addons.iter().cloned());
-        // Priced as the change it is: what the user holds already costs nothing more.
-        let added: Vec<String> = alternative
-            .iter()
-            .filter(|id| !rec.current.contains(id))
-            .cloned()
-            .collect();
-        let before = sum_prices(&premium, book);
-        let after = sum_prices(&added, book);
-        let features = ctx.policy.premium_features.join(", ");
-        let held = book.product_names(&premium);
-        let full = book.product_name(&t.full);
-        match (before, after) {
-            (Some(b), Some(a)) if a >= b => {
-                rec.reasons.push(format!(
-                    "holds {held} without premium features ({features}), but {full} with the \
-                     needed add-ons costs no less: unchanged"
-                ));
-            }
-            _ => {
-                rec.flags.push(Flag::PremiumUnused);
-                rec_skus.retain(|id| !premium.contains(id));
-                rec_skus.extend(alternative.iter().cloned());
-                let with = if addons.is_empty() {
-                    "no channel add-on (no conversations)".to_string()
-                } else {
-                    book.product_names(&addons)
-                };
-                rec.reasons.push(format!(
-                    "holds {held} with 0 premium-feature events ({features}): {full} with {with}"
-                ));
-                if before.is_none() || after.is_none() {
-                    rec.reasons
-                        .push("a price is missing from the price book: saving unknown".into());
-                }
-            }
-        }
-    }
-    // Channel add-ons without conversations on their channel.
-    for id in rec.current.clone() {
-        let Some(sku) = book.get(&id) else { continue };
-        if sku.kind != SkuKind::Addon || sku.channels.is_empty() || !rec_skus.contains(&id) {
-            continue;
-        }
-        let used: Vec<Channel> = sku
-            .channels
-            .iter()
-            .copied()
-            .filter(|c| needed.contains(c))
-            .collect();
-        if used.is_empty() {
-            rec.flags.push(Flag::AddonUnused);
-            rec_skus.retain(|s| s != &id);
-            let chans: Vec<String> = sku.channels.iter().map(Channel::to_string).collect();
-            rec.reasons.push(format!(
-                "holds {} but had 0 {} conversations: drop it",
-                book.product_name(&id),
-                chans.join(" or ")
-            ));
-        } else if used.len() < sku.channels.len() {
-            let single = if used[0] == Channel::Voice {
-                &t.voice_addon
-            } else {
-                &t.digital_addon
-            };
-            // The needed set for one channel is that channel's add-on (spec section 3); it
-            // stays the combined one only when both prices are known and the single one is
-            // not cheaper. An unknown price makes the saving unknown, not the advice vanish.
-            match (book.monthly(single), book.monthly(&id)) {
-                (Some(a), Some(b)) if a >= b => {}
-                (a, b) => {
-                    rec.flags.push(Flag::AddonUnused);
-                    rec_skus.retain(|s| s != &id);
-                    rec_skus.push(single.clone());
-                    rec.reasons.push(format!(
-                        "holds {} but uses only {}: {} is enough",
-                        book.product_name(&id),
-                        used[0],
-                        book.product_name(single)
-                    ));
-                    if a.is_none() || b.is_none() {
-                        let missing = if a.is_none() { single } else { &id };
-                        rec.reasons.push(format!(
-                            "no price for {} in the price book: saving unknown",
-                            book.product_name(missing)
-                        ));
-                    }
-                }
-            }
-        }
+    let added: Vec<String> = rec_skus
+        .iter()
+        .filter(|id| !rec.current.contains(id))
+        .cloned()
+        .collect();
+    if let (Some(out), Some(new)) = (sum_prices(&dropped, ctx.book), sum_prices(&added, ctx.book))
+        && new > out
+    {
+        rec.flags
+            .retain(|f| !matches!(f, Flag::PremiumUnused | Flag::AddonUnused));
+        rec.reasons.push(format!(
+            "the seat changes would add {} for {} dropped: unchanged",
+            crate::money::fmt2(new),
+            crate::money::fmt2(out)
+        ));
+        rec_skus = rec.current.clone();
     }
     rec.recommended = rec_skus;
     if rec.active_per_30 < ctx.policy.occasional_days {
@@ -649,20 +703,185 @@ fn full_seat_checks(rec: &mut Recommendation, p: &Profile, ctx: &Context) {
     }
 }
 
-/// The cheapest known way to get the needed channels as add-ons to Enterprise.
-fn cheapest_addons(needed: &[Channel], ctx: &Context) -> Vec<String> {
+/// premium-unused: Premium is kept per user only for a listed premium feature (none by
+/// default: embedded Copilot is in Enterprise and Premium's credits are a tenant pool) or when
+/// Enterprise with the needed add-on set costs no less. Returns the SKUs after the check.
+fn premium_check(rec: &mut Recommendation, p: &Profile, ctx: &Context) -> Vec<String> {
+    let book = ctx.book;
     let t = &ctx.policy.targets;
-    match needed {
-        [] => vec![],
-        [Channel::Voice] => vec![t.voice_addon.clone()],
-        [Channel::Digital] => vec![t.digital_addon.clone()],
+    let mut rec_skus = rec.current.clone();
+    let premium: Vec<String> = rec
+        .current
+        .iter()
+        .filter(|id| book.get(id).is_some_and(|s| s.premium))
+        .cloned()
+        .collect();
+    if premium.is_empty() || p.premium_events > 0 {
+        return rec_skus;
+    }
+    let addons = needed_addons(&channels_used(p), ctx.policy, ctx.book);
+    let mut alternative = vec![t.full.clone()];
+    alternative.extend(addons.iter().cloned());
+    // Priced as the change it is: what the user holds already costs nothing more.
+    let added: Vec<String> = alternative
+        .iter()
+        .filter(|id| !rec.current.contains(id))
+        .cloned()
+        .collect();
+    let before = sum_prices(&premium, book);
+    let after = sum_prices(&added, book);
+    let held = book.product_names(&premium);
+    let full = book.product_name(&t.full);
+    let features = if ctx.policy.premium_features.is_empty() {
+        "no premium feature is listed in the policy: one user's Copilot use is no reason for this seat"
+            .to_string()
+    } else {
+        format!(
+            "0 premium-feature events: {}",
+            ctx.policy.premium_features.join(", ")
+        )
+    };
+    match (before, after) {
+        (Some(b), Some(a)) if a >= b => {
+            rec.reasons.push(format!(
+                "holds {held} ({features}), but {full} with the needed add-ons costs no less: \
+                 unchanged"
+            ));
+        }
         _ => {
-            let both = vec![t.channels_addon.clone()];
+            rec.flags.push(Flag::PremiumUnused);
+            rec_skus.retain(|id| !premium.contains(id));
+            rec_skus.extend(alternative.iter().cloned());
+            let with = if addons.is_empty() {
+                "no channel add-on (no conversations)".to_string()
+            } else {
+                book.product_names(&addons)
+            };
+            rec.reasons.push(format!(
+                "holds {held}, but {full} with {with} covers the channels used ({features})"
+            ));
+            if before.is_none() || after.is_none() {
+                rec.reasons
+                    .push("a price is missing from the price book: saving unknown".into());
+            }
+        }
+    }
+    rec_skus
+}
+
+/// addon-unused: the channel add-ons in `skus` become the needed set for the channels the
+/// user uses and holds by add-on (channels a base licence such as Premium grants need none).
+/// An idle add-on is dropped, a combined add-on used for one channel becomes that channel's,
+/// separate voice and digital add-ons become the combined one when it is known to be cheaper.
+/// A swap known to cost no less leaves the add-ons as they are; an unknown price makes the
+/// saving unknown, not the advice vanish.
+fn addon_check(rec: &mut Recommendation, skus: &mut Vec<String>, used: &[Channel], ctx: &Context) {
+    let book = ctx.book;
+    let addon_channels = |id: &String| {
+        book.get(id)
+            .filter(|s| s.kind == SkuKind::Addon && !s.channels.is_empty())
+            .map(|s| s.channels.clone())
+    };
+    let held: Vec<String> = skus
+        .iter()
+        .filter(|id| addon_channels(id).is_some())
+        .cloned()
+        .collect();
+    if held.is_empty() {
+        return;
+    }
+    let granted: Vec<Channel> = skus
+        .iter()
+        .filter_map(|id| book.get(id))
+        .filter(|s| s.kind != SkuKind::Addon)
+        .flat_map(|s| s.channels.iter().copied())
+        .collect();
+    let held_channels: Vec<Vec<Channel>> = held.iter().filter_map(addon_channels).collect();
+    let to_cover: Vec<Channel> = used
+        .iter()
+        .copied()
+        .filter(|c| !granted.contains(c) && held_channels.iter().any(|hc| hc.contains(c)))
+        .collect();
+    let target = needed_addons(&to_cover, ctx.policy, ctx.book);
+    let mut sorted_held = held.clone();
+    sorted_held.sort();
+    let mut sorted_target = target.clone();
+    sorted_target.sort();
+    if sorted_held == sorted_target {
+        return;
+    }
+    let granted_count: usize = held_channels.iter().map(Vec::len).sum();
+    // Held add-ons that grant exactly the channels to cover, once each: only a known cheaper
+    // combination is worth a change (a used legacy add-in stays).
+    let exact = granted_count == to_cover.len();
+    let (before, after) = (sum_prices(&held, book), sum_prices(&target, book));
+    match (before, after) {
+        (Some(b), Some(a)) if a >= b => return,
+        (None, _) | (_, None) if exact => return,
+        _ => {}
+    }
+    rec.flags.push(Flag::AddonUnused);
+    skus.retain(|id| !held.contains(id));
+    skus.extend(target.iter().cloned());
+    skus.sort();
+    let what = match &to_cover[..] {
+        [] if !granted.is_empty() && used.iter().any(|c| granted.contains(c)) => {
+            "its channels come with the base licence".to_string()
+        }
+        [] => {
+            let chans: Vec<String> = held_channels
+                .iter()
+                .flatten()
+                .map(Channel::to_string)
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            format!("had 0 {} conversations", chans.join(" or "))
+        }
+        [one] => format!("uses only {one}"),
+        _ => "uses both channels".to_string(),
+    };
+    let advice = if target.is_empty() {
+        "drop it".to_string()
+    } else {
+        format!("{} is enough", book.product_names(&target))
+    };
+    rec.reasons.push(format!(
+        "holds {} but {what}: {advice}",
+        book.product_names(&held)
+    ));
+    let missing: Vec<String> = held
+        .iter()
+        .chain(&target)
+        .filter(|id| book.monthly(id).is_none())
+        .cloned()
+        .collect();
+    if !missing.is_empty() && !target.is_empty() {
+        rec.reasons.push(format!(
+            "no price for {} in the price book: saving unknown",
+            book.product_names(&missing)
+        ));
+    }
+}
+
+/// The *needed set* of add-ons to Enterprise for the channels used (spec section 3): none
+/// without conversations, the single-channel add-on for one channel, and for both the combined
+/// add-on when its price is known and not known to cost more than voice + digital together
+/// (an unknown pair price cannot beat a known one), otherwise voice + digital.
+pub fn needed_addons(used: &[Channel], policy: &Policy, book: &PriceBook) -> Vec<String> {
+    let t = &policy.targets;
+    let voice = used.contains(&Channel::Voice);
+    let digital = used.contains(&Channel::Digital);
+    match (voice, digital) {
+        (false, false) => vec![],
+        (true, false) => vec![t.voice_addon.clone()],
+        (false, true) => vec![t.digital_addon.clone()],
+        (true, true) => {
             let pair = vec![t.voice_addon.clone(), t.digital_addon.clone()];
-            match (sum_prices(&both, ctx.book), sum_prices(&pair, ctx.book)) {
-                (Some(a), Some(b)) if b < a => pair,
-                (None, Some(_)) => pair,
-                _ => both,
+            match (book.monthly(&t.channels_addon), sum_prices(&pair, book)) {
+                (Some(both), Some(p)) if both < p => vec![t.channels_addon.clone()],
+                (Some(_), None) => vec![t.channels_addon.clone()],
+                _ => pair,
             }
         }
     }

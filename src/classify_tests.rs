@@ -283,7 +283,7 @@ fn full_seat_checks() {
     };
     let cases = vec![
         Case {
-            name: "premium with copilot use",
+            name: "premium with a listed premium feature used (policy lists one)",
             user: user(&[PREM]),
             profile: Some(voice(5, 5, 3, 20)),
             class: Class::Full,
@@ -337,6 +337,46 @@ fn full_seat_checks() {
             class: Class::Full,
             flags: vec![Flag::AddonUnused],
             recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "voice and digital add-ons, both used: the combined one is cheaper",
+            user: user(&[ENT, VOICE, DIGITAL]),
+            profile: Some(voice(3, 4, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, BOTH],
+        },
+        Case {
+            name: "voice and digital add-ons, voice only used",
+            user: user(&[ENT, VOICE, DIGITAL]),
+            profile: Some(voice(3, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "premium kept for a listed feature loses a redundant voice add-on",
+            user: user(&[PREM, VOICE]),
+            profile: Some(voice(3, 0, 2, 20)),
+            class: Class::Full,
+            flags: vec![Flag::AddonUnused],
+            recommended: vec![PREM],
+        },
+        Case {
+            name: "premium and a voice add-on, voice used: Enterprise with that add-on",
+            user: user(&[PREM, VOICE]),
+            profile: Some(voice(3, 0, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused],
+            recommended: vec![ENT, VOICE],
+        },
+        Case {
+            name: "premium and a digital add-on, both used: combined add-on replaces it",
+            user: user(&[PREM, DIGITAL]),
+            profile: Some(voice(3, 3, 0, 20)),
+            class: Class::Full,
+            flags: vec![Flag::PremiumUnused, Flag::AddonUnused],
+            recommended: vec![ENT, BOTH],
         },
         Case {
             name: "occasional: 3 days per 30 is below 4",
@@ -615,12 +655,23 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
             false,
             "50.00",
         ),
+        sku("X_CCV", "base", "Call Desk", "['voice']", false, "90.00"),
+        sku("X_CCD", "base", "Chat Desk", "['digital']", false, "90.00"),
+        sku(
+            "X_CC",
+            "base",
+            "Omni Desk",
+            "['voice','digital']",
+            false,
+            "100.00",
+        ),
     ]
     .concat();
     let book = PriceBook::from_toml(&text, "prices.toml").expect("book");
     let policy = Policy::from_toml(
         "[targets]\nteam-member='X_TM'\nactivity='X_ACT'\nfull='X_FULL'\ndevice='X_DEV'\n\
-         voice-addon='X_VOICE'\ndigital-addon='X_CHAT'\nchannels-addon='X_BOTH'",
+         voice-addon='X_VOICE'\ndigital-addon='X_CHAT'\nchannels-addon='X_BOTH'\n\
+         contact-center-voice='X_CCV'\ncontact-center-digital='X_CCD'\ncontact-center-both='X_CC'",
         "policy.toml",
         &book,
     )
@@ -665,8 +716,7 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
             conv(5, 0),
             vec![
                 "need Desk Max with the channel",
-                "holds Desk Ultra with 0 premium-feature events",
-                ": Desk Max with Phone Pack",
+                "holds Desk Ultra, but Desk Max with Phone Pack covers the channels used",
             ],
         ),
         (
@@ -680,6 +730,21 @@ fn reasons_name_products_as_the_price_book_names_the_targets() {
             user(&["X_BOTH", "X_FULL"]),
             conv(0, 4),
             vec!["holds Omni Pack but uses only digital: Chat Pack is enough"],
+        ),
+        (
+            "contact center",
+            user(&["X_FULL", "X_VOICE"]),
+            {
+                let mut p = with_writes(active(100, 20), &[("contact", false, 4)]);
+                p.voice = 6;
+                p.events += 6;
+                p
+            },
+            vec![
+                "6 voice conversations and no case work (writes to contact (4) are within Desk Lite rights)",
+                "Call Desk (90.00) costs less than Desk Max + Phone Pack (130.00)",
+                "includes no case management",
+            ],
         ),
         (
             "under-licensed",
@@ -1055,4 +1120,390 @@ fn trial_only_users_are_kept_at_no_cost_and_paid_users_drop_the_trial() {
     assert_eq!(list[0].user_id, "u1");
     assert_eq!(list[0].would_be, Class::TeamMember);
     assert_eq!(list[0].monthly_when_ended, tm);
+}
+
+#[test]
+fn the_needed_set_of_addons() {
+    use crate::model::Channel::{Digital, Voice};
+    let addon = |id: &str, ch: &str, price: Option<&str>| {
+        let monthly = price
+            .map(|p| format!("monthly='{p}'\ncurrency='USD'\n"))
+            .unwrap_or_default();
+        format!(
+            "[[sku]]\nid='{id}'\nkind='addon'\nfamily='contact-center'\nchannels={ch}\n{monthly}"
+        )
+    };
+    /// name, prices of voice, digital and combined, channels used, needed set
+    type Row<'a> = (&'a str, [Option<&'a str>; 3], &'a [Channel], Vec<&'a str>);
+    let cases: [Row; 8] = [
+        (
+            "no conversations",
+            [Some("50"), Some("50"), Some("75")],
+            &[],
+            vec![],
+        ),
+        (
+            "voice only",
+            [Some("50"), Some("50"), Some("75")],
+            &[Voice],
+            vec![VOICE],
+        ),
+        (
+            "digital only",
+            [Some("50"), Some("50"), Some("75")],
+            &[Digital],
+            vec![DIGITAL],
+        ),
+        (
+            "both, combined cheaper",
+            [Some("50"), Some("50"), Some("75")],
+            &[Voice, Digital],
+            vec![BOTH],
+        ),
+        (
+            "both, combined dearer",
+            [Some("30"), Some("30"), Some("75")],
+            &[Voice, Digital],
+            vec![VOICE, DIGITAL],
+        ),
+        (
+            "both, combined equal",
+            [Some("40"), Some("35"), Some("75")],
+            &[Voice, Digital],
+            vec![VOICE, DIGITAL],
+        ),
+        (
+            "both, combined unpriced",
+            [Some("50"), Some("50"), None],
+            &[Voice, Digital],
+            vec![VOICE, DIGITAL],
+        ),
+        (
+            "both, only combined priced",
+            [None, Some("50"), Some("75")],
+            &[Voice, Digital],
+            vec![BOTH],
+        ),
+    ];
+    for (name, [v, d, b], used, want) in cases {
+        let text = [
+            addon(VOICE, "['voice']", v),
+            addon(DIGITAL, "['digital']", d),
+            addon(BOTH, "['voice','digital']", b),
+        ]
+        .concat();
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(text.as_bytes()).expect("write");
+        let book = PriceBook::load(Some(f.path())).expect("book");
+        let policy = policy(&book);
+        let devices = BTreeMap::new();
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: 91,
+            covered_days: 91,
+            operation_level: true,
+            devices: &devices,
+            device_data: true,
+        };
+        let want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        assert_eq!(needed_addons(used, ctx.policy, ctx.book), want, "{name}");
+    }
+}
+
+#[test]
+fn premium_users_copilot_use_no_longer_keeps_premium_by_default() {
+    let book = book();
+    let policy = policy(&book);
+    assert!(policy.premium_features.is_empty(), "built-in default");
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let mut p = with_writes(active(100, 20), &[("knowledgearticle", false, 2)]);
+    p.voice = 4;
+    p.events += 4;
+    let r = classify(&user(&[PREM]), Some(&p), &ctx);
+    assert_eq!(r.flags, vec![Flag::PremiumUnused], "{:?}", r.reasons);
+    let all = r.reasons.join(" | ");
+    assert!(
+        all.contains("one user's Copilot use is no reason for this seat"),
+        "{all}"
+    );
+}
+
+const CCV: &str = "DYNAMICS_365_CONTACT_CENTER_VOICE";
+const CCD: &str = "DYNAMICS_365_CONTACT_CENTER_DIGITAL";
+const CC: &str = "DYNAMICS_365_CONTACT_CENTER";
+
+#[test]
+fn contact_center_step_5b() {
+    struct Row {
+        name: &'static str,
+        /// add-on prices: voice, digital, combined (`None`: no price)
+        addons: [Option<&'static str>; 3],
+        /// an extra price-book entry (TOML), e.g. a dearer Contact Center
+        extra: &'static str,
+        skus: Vec<&'static str>,
+        conv: (u64, u64),
+        writes: Vec<(&'static str, bool, u64)>,
+        premium_events: u64,
+        operation_level: bool,
+        class: Class,
+        flags: Vec<Flag>,
+        recommended: Vec<&'static str>,
+        reason: &'static str,
+    }
+    let priced = [Some("50.00"), Some("50.00"), Some("75.00")];
+    let row = |name, skus, conv, writes, class, recommended, reason| Row {
+        name,
+        addons: priced,
+        extra: "",
+        skus,
+        conv,
+        writes,
+        premium_events: 0,
+        operation_level: true,
+        class,
+        flags: vec![],
+        recommended,
+        reason,
+    };
+    let rows = vec![
+        row(
+            "voice agent: 95.00 < 105.00 + 50.00",
+            vec![ENT, VOICE],
+            (5, 0),
+            vec![("contact", false, 3)],
+            Class::ContactCenter,
+            vec![CCV],
+            "Contact Center Voice (95.00) costs less than Customer Service Enterprise + DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE (155.00)",
+        ),
+        row(
+            "digital agent without writes",
+            vec![ENT, DIGITAL],
+            (0, 7),
+            vec![],
+            Class::ContactCenter,
+            vec![CCD],
+            "7 digital conversations and no case work (no writes",
+        ),
+        row(
+            "premium, both channels: 110.00 < 105.00 + 75.00",
+            vec![PREM],
+            (5, 5),
+            vec![("phonecall", false, 2)],
+            Class::ContactCenter,
+            vec![CC],
+            "standalone Contact Center includes no case management",
+        ),
+        row(
+            "case work (activity tier): not a candidate",
+            vec![ENT, VOICE],
+            (5, 0),
+            vec![("incident", false, 3)],
+            Class::Full,
+            vec![ENT, VOICE],
+            "need Customer Service Enterprise with the channel",
+        ),
+        row(
+            "already on Contact Center Voice",
+            vec![CCV],
+            (5, 0),
+            vec![],
+            Class::ContactCenter,
+            vec![CCV],
+            "Contact Center Voice (95.00) costs less",
+        ),
+        Row {
+            premium_events: 2,
+            ..row(
+                "a premium-feature event (the policy lists one): not a candidate",
+                vec![PREM],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![PREM],
+                "need Customer Service Enterprise with the channel",
+            )
+        },
+        Row {
+            operation_level: false,
+            ..row(
+                "tier unknown without operation-level data: not a candidate",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "no operation-level activity data",
+            )
+        },
+        Row {
+            addons: [None, Some("50.00"), Some("75.00")],
+            ..row(
+                "voice add-on unpriced: may fit, price unknown",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "Contact Center may fit; price unknown",
+            )
+        },
+        Row {
+            addons: [None, None, None],
+            ..row(
+                "premium holder moves when cheaper than Premium, Enterprise side unknown",
+                vec![PREM],
+                (5, 0),
+                vec![],
+                Class::ContactCenter,
+                vec![CCV],
+                "Contact Center Voice (95.00) costs less than Customer Service Premium (195.00)",
+            )
+        },
+        Row {
+            extra: "[[sku]]\nid='DYNAMICS_365_CONTACT_CENTER_VOICE'\nkind='base'\nfamily='contact-center'\nchannels=['voice']\n",
+            ..row(
+                "Contact Center Voice unpriced: may fit, price unknown",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "Contact Center may fit; price unknown: no price for DYNAMICS_365_CONTACT_CENTER_VOICE",
+            )
+        },
+        Row {
+            extra: "[[sku]]\nid='DYNAMICS_365_CONTACT_CENTER_VOICE'\nkind='base'\nfamily='contact-center'\nchannels=['voice']\nmonthly='160.00'\ncurrency='USD'\n",
+            ..row(
+                "Contact Center dearer than Enterprise + add-on",
+                vec![ENT, VOICE],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![ENT, VOICE],
+                "(160.00) costs no less than Customer Service Enterprise + DYNAMICS_365_CONTACT_CENTER_VOICE_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE (155.00)",
+            )
+        },
+        row(
+            "Enterprise alone today (105.00) and Contact Center Voice 95.00: moves",
+            vec![ENT],
+            (5, 0),
+            vec![],
+            Class::ContactCenter,
+            vec![CCV],
+            "costs less",
+        ),
+        Row {
+            flags: vec![Flag::UnderLicensed],
+            ..row(
+                "Team Members holder with conversations: under-licensed, unchanged",
+                vec![TM],
+                (5, 0),
+                vec![],
+                Class::Full,
+                vec![TM],
+                "holds only Team Members",
+            )
+        },
+    ];
+    for r in rows {
+        let addon = |id: &str, ch: &str, price: Option<&str>| {
+            let monthly = price
+                .map(|p| format!("monthly='{p}'\ncurrency='USD'\n"))
+                .unwrap_or_default();
+            format!(
+                "[[sku]]\nid='{id}'\nkind='addon'\nfamily='contact-center'\nchannels={ch}\n{monthly}"
+            )
+        };
+        let text = [
+            addon(VOICE, "['voice']", r.addons[0]),
+            addon(DIGITAL, "['digital']", r.addons[1]),
+            addon(BOTH, "['voice','digital']", r.addons[2]),
+            r.extra.to_string(),
+        ]
+        .concat();
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(text.as_bytes()).expect("write");
+        let book = PriceBook::load(Some(f.path())).expect("book");
+        let policy = policy(&book);
+        let devices = BTreeMap::new();
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of: as_of(),
+            window_days: 91,
+            covered_days: 91,
+            operation_level: r.operation_level,
+            devices: &devices,
+            device_data: true,
+        };
+        let mut p = with_writes(active(100, 20), &r.writes);
+        p.voice = r.conv.0;
+        p.digital = r.conv.1;
+        p.premium_events = r.premium_events;
+        p.events += r.conv.0 + r.conv.1;
+        let rec = classify(&user(&r.skus), Some(&p), &ctx);
+        let all = rec.reasons.join(" | ");
+        assert_eq!(rec.class, r.class, "{}: {all}", r.name);
+        assert_eq!(rec.flags, r.flags, "{}: {all}", r.name);
+        let mut got = rec.recommended.clone();
+        got.sort();
+        let mut want: Vec<String> = r.recommended.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "{}: {all}", r.name);
+        assert!(
+            all.contains(r.reason),
+            "{}: {:?} in {all}",
+            r.name,
+            r.reason
+        );
+    }
+}
+
+#[test]
+fn seat_checks_together_never_cost_more_than_today() {
+    let mut f = tempfile::NamedTempFile::new().expect("temp");
+    f.write_all(
+        format!(
+            "[[sku]]\nid='{ENT}'\nkind='base'\nfamily='customer-service'\nmonthly='300.00'\ncurrency='USD'\n"
+        )
+        .as_bytes(),
+    )
+    .expect("write");
+    let book = PriceBook::load(Some(f.path())).expect("book");
+    let policy = policy(&book);
+    let devices = BTreeMap::new();
+    let ctx = Context {
+        policy: &policy,
+        book: &book,
+        as_of: as_of(),
+        window_days: 91,
+        covered_days: 91,
+        operation_level: true,
+        devices: &devices,
+        device_data: true,
+    };
+    let mut p = with_writes(active(100, 20), &[("knowledgearticle", false, 2)]);
+    p.voice = 3;
+    p.events += 3;
+    let r = classify(&user(&[PREM, CCV]), Some(&p), &ctx);
+    let all = r.reasons.join(" | ");
+    assert_eq!(r.class, Class::Full, "{all}");
+    assert!(r.flags.is_empty(), "{:?}: {all}", r.flags);
+    assert_eq!(r.recommended, r.current, "{all}");
+    assert!(
+        all.contains("the seat changes would add 300.00 for 195.00 dropped: unchanged"),
+        "{all}"
+    );
 }

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod pseudonym;
 pub mod report;
 pub mod savings;
+pub mod skufit;
 pub mod smtp;
 pub mod text;
 pub mod usage;
@@ -374,7 +375,7 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
         };
         writeln!(
             w,
-            "  {:<12} {:>6} users  {cur} {:>12}/month  {cur} {:>13}/year{unknown}",
+            "  {:<14} {:>4} users  {cur} {:>12}/month  {cur} {:>13}/year{unknown}",
             s.name,
             s.users,
             fmt2(s.monthly_saving),

@@ -55,14 +55,17 @@ pub enum Class {
     Keep,
     Remove,
     Device,
+    /// Conversation work without case work: the standalone Contact Center SKU (spec section 6).
+    ContactCenter,
     TeamMember,
     Activity,
     Full,
 }
 
 impl Class {
-    pub const ALL: [Class; 6] = [
+    pub const ALL: [Class; 7] = [
         Class::Full,
+        Class::ContactCenter,
         Class::Activity,
         Class::TeamMember,
         Class::Device,
@@ -75,6 +78,7 @@ impl Class {
             Class::Keep => "keep",
             Class::Remove => "remove",
             Class::Device => "device",
+            Class::ContactCenter => "contact-center",
             Class::TeamMember => "team-member",
             Class::Activity => "activity",
             Class::Full => "full",
@@ -94,9 +98,9 @@ impl fmt::Display for Class {
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum Flag {
-    /// Holds Premium without using any premium feature.
+    /// Holds Premium where Enterprise with the needed channel add-ons costs less.
     PremiumUnused,
-    /// Holds a channel add-on without conversations on its channel.
+    /// Holds channel add-ons other than the needed set for the channels used.
     AddonUnused,
     /// A full user active on fewer days than `occasional_days` per 30: listed for review.
     Occasional,

@@ -74,6 +74,9 @@ struct RawTargets {
     voice_addon: Option<String>,
     digital_addon: Option<String>,
     channels_addon: Option<String>,
+    contact_center_digital: Option<String>,
+    contact_center_voice: Option<String>,
+    contact_center_both: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +112,11 @@ pub struct Targets {
     pub voice_addon: String,
     pub digital_addon: String,
     pub channels_addon: String,
+    /// The standalone Contact Center SKU for conversation agents of one or both channels
+    /// (spec section 6).
+    pub contact_center_digital: String,
+    pub contact_center_voice: String,
+    pub contact_center_both: String,
 }
 
 /// Shared-device thresholds.
@@ -245,6 +253,9 @@ fn merge(base: RawPolicy, user: RawPolicy) -> RawPolicy {
             voice_addon: u.voice_addon.or(b.voice_addon),
             digital_addon: u.digital_addon.or(b.digital_addon),
             channels_addon: u.channels_addon.or(b.channels_addon),
+            contact_center_digital: u.contact_center_digital.or(b.contact_center_digital),
+            contact_center_voice: u.contact_center_voice.or(b.contact_center_voice),
+            contact_center_both: u.contact_center_both.or(b.contact_center_both),
         }),
         (b, u) => u.or(b),
     };
@@ -374,6 +385,9 @@ fn build(raw: RawPolicy, label: &str, texts: Vec<String>, book: &PriceBook) -> R
         voice_addon: target(t.voice_addon, "voice-addon")?,
         digital_addon: target(t.digital_addon, "digital-addon")?,
         channels_addon: target(t.channels_addon, "channels-addon")?,
+        contact_center_digital: target(t.contact_center_digital, "contact-center-digital")?,
+        contact_center_voice: target(t.contact_center_voice, "contact-center-voice")?,
+        contact_center_both: target(t.contact_center_both, "contact-center-both")?,
     };
     let rules: Vec<Rule> = raw
         .rule
@@ -553,6 +567,11 @@ mod tests {
                 "device.user_share",
             ),
             ("unknown target", "[targets]\nfull = 'NOPE'", "targets.full"),
+            (
+                "unknown contact center target",
+                "[targets]\ncontact-center-voice = 'NOPE'",
+                "targets.contact-center-voice",
+            ),
             ("unknown key", "lookbak_days = 3", "invalid policy"),
             (
                 "bad tier",

@@ -337,6 +337,14 @@ fn a_combined_addon_used_for_one_channel_becomes_that_channels_addon() {
         let mut p = reads(100, None);
         p.digital = 5;
         p.events += 5;
+        // Case work too (a knowledge article), so that the user is no Contact Center candidate.
+        p.write_tables = vec![TableWrites {
+            table: "knowledgearticle".into(),
+            own_record: false,
+            count: 3,
+        }];
+        p.writes = 3;
+        p.events += 3;
         let (priced, licences) = price(&[(user("u1", &[ENT, BOTH]), p)], &book, &policy);
         let p = &priced[0];
         assert_eq!(p.rec.class, Class::Full, "{}", c.name);

@@ -373,7 +373,7 @@ fn validate_lists_files_and_writes_nothing() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("classes: full 3; activity 1; team-member 1; device 3; remove 2; keep 2;"),
+        stdout.contains("classes: full 3; contact-center 0; activity 1; team-member 1; device 3; remove 2; keep 2;"),
         "{stdout}"
     );
     assert_eq!(

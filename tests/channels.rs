@@ -22,17 +22,20 @@ fn channel_names_and_codes_are_channels() {
     let rows = read_csv(&out.join("recommendations.csv"));
     let digital = "DYNAMICS_365_CONTACT_CENTER_DIGITAL_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
     let combined = "DYNAMICS_365_CONTACT_CENTER_ADD_ON_FOR_CUSTOMER_SERVICE_ENTERPRISE";
-    for (user, addon, voice, digital_n) in [
-        ("u-chat", digital, "0", "28"),
-        ("u-sms", digital, "0", "28"),
-        ("u-both", combined, "14", "14"),
-        ("u-conv", digital, "0", "22"),
+    // u-conv only has conversations (no case work): the standalone Contact Center Digital
+    // covers exactly its channel (spec section 6).
+    let standalone = "DYNAMICS_365_CONTACT_CENTER_DIGITAL";
+    for (user, class, addon, voice, digital_n) in [
+        ("u-chat", "full", digital, "0", "28"),
+        ("u-sms", "full", digital, "0", "28"),
+        ("u-both", "full", combined, "14", "14"),
+        ("u-conv", "contact-center", standalone, "0", "22"),
     ] {
         let r = rows
             .iter()
             .find(|r| r["user_id"] == user)
             .unwrap_or_else(|| panic!("{user} in the report"));
-        assert_eq!(r["class"], "full", "{user}: {}", r["reasons"]);
+        assert_eq!(r["class"], class, "{user}: {}", r["reasons"]);
         assert!(
             !r["flags"].contains("addon-unused"),
             "{user}: {}",

@@ -17,7 +17,7 @@ use rightsize::prices::PriceBook;
 use rightsize::profile::DeviceUse;
 use rightsize::savings::{price_all, renewal, summary};
 
-const SKUS: [(&str, &str, &str, bool); 9] = [
+const SKUS: [(&str, &str, &str, bool); 12] = [
     ("DYN365_ENTERPRISE_CUSTOMER_SERVICE", "base", "[]", false),
     (
         "DYN365_CUSTOMER_SERVICE_PREMIUM",
@@ -47,6 +47,24 @@ const SKUS: [(&str, &str, &str, bool); 9] = [
         false,
     ),
     ("DYN365_CS_VOICE", "addon", "['voice']", false),
+    (
+        "DYNAMICS_365_CONTACT_CENTER_VOICE",
+        "base",
+        "['voice']",
+        false,
+    ),
+    (
+        "DYNAMICS_365_CONTACT_CENTER_DIGITAL",
+        "base",
+        "['digital']",
+        false,
+    ),
+    (
+        "DYNAMICS_365_CONTACT_CENTER",
+        "base",
+        "['voice','digital']",
+        false,
+    ),
 ];
 
 fn book(cents: &[u32]) -> PriceBook {

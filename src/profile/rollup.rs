@@ -63,11 +63,15 @@ pub(super) struct Parts {
     pub words: usize,
 }
 
+/// A create, update or delete that counts as CRM work for the tier. An event that carries a
+/// channel is conversation work (spec section 3): it proves use of the channel (counted as a
+/// conversation) and the table it touches, e.g. `msdyn_ocliveworkitem`, is no CRM write.
 fn is_write() -> Expr {
     col(c::OP)
         .eq(lit(OP_CREATE))
         .or(col(c::OP).eq(lit(OP_UPDATE)))
         .or(col(c::OP).eq(lit(OP_DELETE)))
+        .and(col(c::CHAN).fill_null(lit(CH_NONE)).eq(lit(CH_NONE)))
 }
 
 /// Sum of the weight over the rows where `cond` holds.
@@ -372,6 +376,71 @@ mod tests {
         assert_eq!(words_for(90), 2);
         assert_eq!(words_for(127), 2);
         assert_eq!(words_for(128), 3);
+    }
+
+    /// An event that carries a channel is conversation work: counted as a conversation of its
+    /// channel, never as a CRM write (spec section 3).
+    #[test]
+    fn channel_events_are_conversations_not_writes() {
+        // name, operation, table, channel, (writes, voice, digital, write tables)
+        type Row<'a> = (&'a str, u8, &'a str, u8, (u64, u64, u64, usize));
+        let cases: [Row; 5] = [
+            ("plain update", OP_UPDATE, "incident", CH_NONE, (1, 0, 0, 1)),
+            (
+                "voice update of a work item",
+                OP_UPDATE,
+                "msdyn_ocliveworkitem",
+                CH_VOICE,
+                (0, 1, 0, 0),
+            ),
+            (
+                "digital create of a case",
+                OP_CREATE,
+                "incident",
+                CH_DIGITAL,
+                (0, 0, 1, 0),
+            ),
+            (
+                "voice delete",
+                OP_DELETE,
+                "msdyn_ocliveworkitem",
+                CH_VOICE,
+                (0, 1, 0, 0),
+            ),
+            ("read", OP_READ, "incident", CH_NONE, (0, 0, 0, 0)),
+        ];
+        for (name, op, table, chan, (writes, voice, digital, tables)) in cases {
+            let frame = df!(
+                c::UID => ["u1"],
+                c::TS => [MS_PER_DAY * 20_000],
+                c::OP => [op],
+                c::TABLE => [table],
+                c::OWN => [0u8],
+                c::CHAN => [chan],
+                c::DEVICE => [None::<&str>],
+                c::PREMIUM => [false],
+                c::N => [1u64],
+                "reason" => [0u8],
+                "keep" => [true],
+            )
+            .expect("frame");
+            let (users, w, _) = plans(frame.lazy(), None, 1, 0);
+            let users = users.collect().expect("users");
+            let w = w.collect().expect("writes");
+            let get = |n: &str| {
+                users
+                    .column(n)
+                    .expect(n)
+                    .u64()
+                    .expect("u64")
+                    .get(0)
+                    .unwrap_or(0)
+            };
+            assert_eq!(get("writes"), writes, "{name}: writes");
+            assert_eq!(get("voice"), voice, "{name}: voice");
+            assert_eq!(get("digital"), digital, "{name}: digital");
+            assert_eq!(w.height(), tables, "{name}: write tables");
+        }
     }
 
     #[test]

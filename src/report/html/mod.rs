@@ -235,6 +235,7 @@ fn section_title(a: &Report, class: Class) -> String {
     match class {
         Class::Remove => "Remove the licence".into(),
         Class::Device => format!("Move to a shared-device licence ({})", target("device")),
+        Class::ContactCenter => "Move to the standalone Contact Center".into(),
         Class::TeamMember => format!("Move to {}", target("team-member")),
         Class::Activity => format!("Move to the activity tier ({})", target("activity")),
         Class::Full => "Full users with seat changes or flags".into(),
@@ -413,6 +414,7 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
     let sections = [
         Class::Remove,
         Class::Device,
+        Class::ContactCenter,
         Class::TeamMember,
         Class::Activity,
         Class::Full,
