@@ -32,6 +32,9 @@ fn the_sample_report_is_unchanged() {
         "renewal.csv",
         "devices.csv",
         "rejected.csv",
+        "bill.csv",
+        "deployment.csv",
+        "trials.csv",
     ] {
         let text =
             std::fs::read_to_string(report.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));

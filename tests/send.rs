@@ -97,6 +97,7 @@ fn check_message(m: &Message, report: &Path) {
     }
     let want: BTreeSet<String> = [
         "bill.csv",
+        "deployment.csv",
         "devices.csv",
         "recommendations.csv",
         "rejected.csv",

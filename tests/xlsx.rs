@@ -46,6 +46,7 @@ fn sheets_money_and_user_text_are_typed() {
             "Renewal",
             "Devices",
             "Bill",
+            "Deployment model",
             "Trials",
             "Data quality",
             "Method"
@@ -103,7 +104,7 @@ fn sheets_money_and_user_text_are_typed() {
         .iter()
         .filter(|(k, _)| k.starts_with("xl/worksheets/sheet"))
         .collect();
-    assert_eq!(sheets.len(), 8);
+    assert_eq!(sheets.len(), 9);
     for (name, body) in sheets {
         assert!(
             !body.contains("<f>") && !body.contains("<f "),

@@ -28,6 +28,7 @@ fn flags(f: &[crate::model::Flag]) -> String {
 pub fn render(a: &Report) -> Result<Vec<(String, Vec<u8>)>> {
     Ok(vec![
         ("bill.csv".into(), bill(a)?),
+        ("deployment.csv".into(), deployment(a)?),
         ("devices.csv".into(), devices(a)?),
         ("recommendations.csv".into(), recommendations(a)?),
         ("rejected.csv".into(), rejected(a)?),
@@ -280,6 +281,29 @@ pub fn bill(a: &Report) -> Result<Vec<u8>> {
             fmt_opt(p.monthly_overage_after),
             cur.clone(),
             safe_text(&p.note),
+        ])?;
+    }
+    finish(w)
+}
+
+/// `deployment.csv`: the annual licence cost of the users with conversations under each
+/// deployment model.
+pub fn deployment(a: &Report) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "option", "meaning", "users", "monthly", "annual", "currency",
+    ])?;
+    for r in &a.deployment_model {
+        w.write_record([
+            serde_json::to_value(r.option)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            r.label().to_string(),
+            r.users.to_string(),
+            fmt_opt(r.monthly),
+            fmt_opt(r.annual),
+            a.currency.clone(),
         ])?;
     }
     finish(w)

@@ -69,6 +69,8 @@ pub struct Report {
     pub bill: Bill,
     pub currency: String,
     pub data_quality: DataQuality,
+    /// The annual licence cost of the users with conversations under each deployment model.
+    pub deployment_model: Vec<DeploymentRow>,
     pub devices: Vec<DeviceRow>,
     pub headline: Headline,
     pub policy: PolicySettings,
@@ -167,6 +169,36 @@ pub struct PoolRow {
     pub resource: crate::model::Resource,
     #[serde(with = "rust_decimal::serde::str_option")]
     pub unit_price: Option<Decimal>,
+}
+
+/// One deployment model (PRODUCT.md section 6): (a) Enterprise + the needed add-ons for all,
+/// (b) Premium for all, (c) Contact Center for the candidates, (d) as recommended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentRow {
+    #[serde(with = "money_opt")]
+    pub annual: Option<Decimal>,
+    #[serde(with = "money_opt")]
+    pub monthly: Option<Decimal>,
+    pub option: crate::skufit::DeploymentOption,
+    pub users: u64,
+}
+
+impl DeploymentRow {
+    /// What the option means, for the readers.
+    pub fn label(&self) -> &'static str {
+        use crate::skufit::DeploymentOption::*;
+        match self.option {
+            EnterpriseAddons => {
+                "(a) Customer Service Enterprise + the needed channel add-ons for all"
+            }
+            Premium => "(b) Customer Service Premium for all",
+            ContactCenter => {
+                "(c) Contact Center for the conversation-only agents, Enterprise + add-ons for the others"
+            }
+            Recommended => "(d) as recommended",
+        }
+    }
 }
 
 /// A trial-only user.
@@ -559,6 +591,17 @@ impl Report {
             bill: bill(a),
             currency: a.book.currency.clone(),
             data_quality: data_quality(a),
+            deployment_model: a
+                .deployment
+                .rows
+                .iter()
+                .map(|r| DeploymentRow {
+                    annual: r.annual,
+                    monthly: r.monthly,
+                    option: r.option,
+                    users: r.users,
+                })
+                .collect(),
             devices: devices(a),
             headline: Headline {
                 annual_saving: total.map_or(Decimal::ZERO, |t| t.annual_saving),
@@ -1088,6 +1131,9 @@ fn policy(a: &Analysis) -> PolicySettings {
         ("voice-addon", &t.voice_addon),
         ("digital-addon", &t.digital_addon),
         ("channels-addon", &t.channels_addon),
+        ("contact-center-digital", &t.contact_center_digital),
+        ("contact-center-voice", &t.contact_center_voice),
+        ("contact-center-both", &t.contact_center_both),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.clone()))
@@ -1193,6 +1239,7 @@ pub(crate) mod fixtures {
                 unknown_skus: BTreeMap::new(),
                 warnings: vec![],
             },
+            deployment_model: vec![],
             devices: vec![],
             headline: Headline {
                 annual_saving: Decimal::ZERO,

@@ -141,6 +141,13 @@ struct PoolView {
     money_after: String,
 }
 
+struct DeploymentLine {
+    label: &'static str,
+    users: u64,
+    monthly: String,
+    annual: String,
+}
+
 struct TrialLine {
     user: String,
     class: String,
@@ -176,6 +183,7 @@ struct Page {
     rejected_users: u64,
     realisable: Option<Realisable>,
     bill: BillView,
+    deployment: Vec<DeploymentLine>,
     trials: Vec<TrialLine>,
     warnings: Vec<String>,
     pseudonymised: bool,
@@ -479,6 +487,16 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
             monthly_term_from: r.monthly_term_from.map(|d| d.to_string()),
         }),
         bill: bill_view(a),
+        deployment: a
+            .deployment_model
+            .iter()
+            .map(|r| DeploymentLine {
+                label: r.label(),
+                users: r.users,
+                monthly: grouped(&fmt_opt(r.monthly)),
+                annual: grouped(&fmt_opt(r.annual)),
+            })
+            .collect(),
         trials: a
             .trials
             .iter()

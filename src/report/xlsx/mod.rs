@@ -171,6 +171,7 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
     sheets::renewal(wb.add_worksheet(), a, &f)?;
     sheets::devices(wb.add_worksheet_with_constant_memory()?, a, &f)?;
     sheets::bill(wb.add_worksheet(), a, &f)?;
+    sheets::deployment(wb.add_worksheet(), a, &f)?;
     sheets::trials(wb.add_worksheet(), a, &f)?;
     sheets::data_quality(wb.add_worksheet(), a, &f)?;
     sheets::method(wb.add_worksheet(), a, &f)?;

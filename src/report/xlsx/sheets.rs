@@ -527,6 +527,34 @@ pub(super) fn bill(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
     Ok(())
 }
 
+pub(super) fn deployment(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
+    let rows: Vec<Vec<Cell>> = a
+        .deployment_model
+        .iter()
+        .map(|r| {
+            vec![
+                text(r.label()),
+                int(r.users),
+                Cell::Money(r.monthly),
+                Cell::Money(r.annual),
+            ]
+        })
+        .collect();
+    table(
+        ws,
+        "Deployment model",
+        &[
+            ("deployment model", 80.0),
+            ("users with conversations", 14.0),
+            ("monthly", 14.0),
+            ("annual", 14.0),
+        ],
+        rows,
+        f,
+    )?;
+    Ok(())
+}
+
 pub(super) fn trials(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<()> {
     let rows: Vec<Vec<Cell>> = a
         .trials
