@@ -242,7 +242,9 @@ pub fn bill(a: &Report) -> Result<Vec<u8>> {
         overage_note,
     ))?;
     w.write_record(total("bill", b.annual_total_now, b.annual_total_after, ""))?;
-    w.write_record(total("net saving", None, b.net_annual_saving, ""))?;
+    let mut net = total("net saving", None, b.net_annual_saving, "");
+    net[2] = String::new(); // a saving has no "now"
+    w.write_record(net)?;
     for l in &b.lines {
         w.write_record([
             "usage".to_string(),
