@@ -63,4 +63,33 @@ fn the_sample_net_saving_takes_the_new_overage_off_the_licence_saving() {
         pool_note.contains("overage 8,050 = USD 80.50 a month"),
         "the pushed pool is named with its numbers: {pool_note}"
     );
+    // With conversation data: the voice lines (voice 3,118.54 + numbers 72.00 + recording
+    // 241.27 = 3,431.81 a year) over 25 voice agents: 3,431.81 / 12 / 25 = 11.44 a month each.
+    let json: serde_json::Value = {
+        rightsize()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "analyze",
+                "sample-data",
+                "--quiet",
+                "--format",
+                "json",
+                "--out",
+            ])
+            .arg(tmp.path().join("j"))
+            .assert()
+            .success();
+        serde_json::from_slice(&std::fs::read(tmp.path().join("j/report.json")).expect("json"))
+            .expect("parse")
+    };
+    let voice = json["bill"]["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["channel"] == "voice")
+        .expect("voice")
+        .clone();
+    assert_eq!(voice["annual_usage"], "3431.81");
+    assert_eq!(voice["agents"], 25);
+    assert_eq!(voice["monthly_per_agent"], "11.44");
 }

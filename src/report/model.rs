@@ -114,6 +114,8 @@ pub struct Bill {
     /// Whether capacity consumption was given (the headline then starts from the bill).
     pub capacity_data: bool,
     pub cost_data: bool,
+    /// Usage per channel against the conversations on it: cost per conversation and per agent.
+    pub channels: Vec<ChannelCost>,
     pub lines: Vec<BillLine>,
     /// The licence saving less the overage the recommendations add.
     #[serde(with = "money_opt")]
@@ -141,6 +143,28 @@ pub struct BillLine {
     /// Cost per calendar month ("2026-09").
     pub months: BTreeMap<String, String>,
     pub rows: u64,
+    /// The line's share of today's whole bill (4 places); `None` when the bill is unknown.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub share_of_bill: Option<Decimal>,
+}
+
+/// A channel's usage cost against its conversations in the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelCost {
+    /// Agents with at least one conversation on the channel.
+    pub agents: u64,
+    /// The annual usage of the channel's lines (voice: voice, phone-numbers, recording;
+    /// digital: sms, whatsapp).
+    #[serde(with = "money_opt")]
+    pub annual_usage: Option<Decimal>,
+    pub channel: crate::model::Channel,
+    pub conversations: u64,
+    #[serde(with = "money_opt")]
+    pub monthly_per_agent: Option<Decimal>,
+    /// Usage over the window's conversations, both a month: run rate ÷ conversations per month.
+    #[serde(with = "money_opt")]
+    pub per_conversation: Option<Decimal>,
 }
 
 /// One pooled resource now and after.
@@ -952,8 +976,16 @@ fn bill(a: &Analysis) -> Bill {
                     .map(|(m, v)| (m.to_string(), crate::money::fmt2(*v)))
                     .collect(),
                 rows: l.rows,
+                share_of_bill: match (l.annual, total(annual_licences_now, annual_overage_now)) {
+                    (Some(x), Some(t)) if !t.is_zero() => Some((x / t).round_dp_with_strategy(
+                        4,
+                        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+                    )),
+                    _ => None,
+                },
             })
             .collect(),
+        channels: channel_costs(a),
         net_annual_saving: c.net_annual_saving,
         net_monthly_saving: c.net_monthly_saving,
         notes: u.notes.clone(),
@@ -962,6 +994,52 @@ fn bill(a: &Analysis) -> Bill {
         unmatched_rows: u.unmatched.rows,
         unmatched_total: u.unmatched.total,
     }
+}
+
+/// Usage per channel against the window's conversations (section 8: with conversation data,
+/// cost per conversation and per agent for each channel).
+fn channel_costs(a: &Analysis) -> Vec<ChannelCost> {
+    use crate::model::Channel;
+    if !a.usage.cost_data {
+        return Vec::new();
+    }
+    let lines_of = |c: Channel| -> &'static [&'static str] {
+        match c {
+            Channel::Voice => &["voice", "phone-numbers", "recording"],
+            Channel::Digital => &["sms", "whatsapp"],
+        }
+    };
+    // Conversations a month over the covered days of the window.
+    let months = Decimal::from(a.covered_days.max(1)) / Decimal::new(3044, 2);
+    [Channel::Voice, Channel::Digital]
+        .into_iter()
+        .filter_map(|c| {
+            let count = |p: &crate::savings::Priced| match c {
+                Channel::Voice => p.rec.voice,
+                Channel::Digital => p.rec.digital,
+            };
+            let conversations: u64 = a.priced.iter().map(count).sum();
+            if conversations == 0 {
+                return None;
+            }
+            let agents = a.priced.iter().filter(|p| count(p) > 0).count() as u64;
+            let monthly: Option<Decimal> = a
+                .usage
+                .lines
+                .iter()
+                .filter(|l| lines_of(c).contains(&l.line.as_str()))
+                .map(|l| l.monthly.or(Some(Decimal::ZERO)))
+                .sum();
+            Some(ChannelCost {
+                agents,
+                annual_usage: monthly.map(|m| m * Decimal::from(12)),
+                channel: c,
+                conversations,
+                monthly_per_agent: monthly.map(|m| m / Decimal::from(agents)),
+                per_conversation: monthly.map(|m| m * months / Decimal::from(conversations)),
+            })
+        })
+        .collect()
 }
 
 fn summary_row(s: &crate::savings::SummaryRow) -> SummaryRow {
@@ -1212,6 +1290,7 @@ pub(crate) mod fixtures {
                 annual_total_now: None,
                 annual_usage: None,
                 capacity_data: false,
+                channels: vec![],
                 cost_data: false,
                 lines: vec![],
                 net_annual_saving: None,

@@ -117,6 +117,7 @@ struct BillView {
     net_monthly: String,
     run_rate_months: String,
     lines: Vec<BillLineView>,
+    channels: Vec<ChannelView>,
     pools: Vec<PoolView>,
     pushed: Vec<String>,
     unmatched: String,
@@ -128,6 +129,16 @@ struct BillLineView {
     rows: u64,
     monthly: String,
     annual: String,
+    share: String,
+}
+
+struct ChannelView {
+    channel: String,
+    conversations: u64,
+    agents: u64,
+    annual: String,
+    per_conversation: String,
+    per_agent: String,
 }
 
 struct PoolView {
@@ -315,6 +326,27 @@ fn bill_view(a: &Report) -> BillView {
                 rows: l.rows,
                 monthly: m(l.monthly),
                 annual: m(l.annual),
+                share: l.share_of_bill.map_or("unknown".into(), |x| {
+                    format!(
+                        "{}%",
+                        (x * Decimal::ONE_HUNDRED).round_dp_with_strategy(
+                            1,
+                            rust_decimal::RoundingStrategy::MidpointAwayFromZero
+                        )
+                    )
+                }),
+            })
+            .collect(),
+        channels: b
+            .channels
+            .iter()
+            .map(|c| ChannelView {
+                channel: c.channel.to_string(),
+                conversations: c.conversations,
+                agents: c.agents,
+                annual: m(c.annual_usage),
+                per_conversation: m(c.per_conversation),
+                per_agent: m(c.monthly_per_agent),
             })
             .collect(),
         pools: b
