@@ -5,16 +5,11 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, read_csv, rightsize};
+use common::{copy_fixture, read_csv, rightsize};
 
 /// The `classes` fixture with `extra` appended to its prices.toml.
 fn tenant(root: &Path, extra: &str) -> std::path::PathBuf {
-    let dir = root.join("in");
-    std::fs::create_dir_all(&dir).expect("dir");
-    for entry in std::fs::read_dir(fixture("classes")).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
+    let dir = copy_fixture("classes", root);
     let prices = dir.join("prices.toml");
     let mut text = std::fs::read_to_string(&prices).expect("prices");
     text.push_str(extra);

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixture, rightsize};
+use common::{copy_fixture, fixture, rightsize};
 
 fn analyze(out: &Path, extra: &[&str]) -> String {
     rightsize()
@@ -142,12 +142,7 @@ fn without_a_previous_report_there_is_no_trend_section() {
 fn finance_reads_product_names_not_sku_ids() {
     // The classes fixture with its Team Members SKU renamed in the tenant's price book.
     let tmp = tempfile::tempdir().expect("temp");
-    let dir = tmp.path().join("in");
-    std::fs::create_dir_all(&dir).expect("dir");
-    for entry in std::fs::read_dir(fixture("classes")).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
+    let dir = copy_fixture("classes", tmp.path());
     let prices = dir.join("prices.toml");
     let mut text = std::fs::read_to_string(&prices).expect("prices");
     text.push_str(
@@ -186,12 +181,7 @@ fn finance_reads_product_names_not_sku_ids() {
 #[test]
 fn a_past_renewal_date_is_rolled_forward_and_said() {
     let tmp = tempfile::tempdir().expect("temp");
-    let dir = tmp.path().join("in");
-    std::fs::create_dir_all(&dir).expect("dir");
-    for entry in std::fs::read_dir(fixture("classes")).expect("fixture") {
-        let entry = entry.expect("entry");
-        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
-    }
+    let dir = copy_fixture("classes", tmp.path());
     let policy = dir.join("policy.toml");
     let text = std::fs::read_to_string(&policy).expect("policy");
     std::fs::write(&policy, format!("renewal_date = 2026-03-01\n{text}")).expect("write");

@@ -12,6 +12,17 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A copy of fixture `name` in `root/in`, to change a file of it in a test.
+pub fn copy_fixture(name: &str, root: &Path) -> PathBuf {
+    let dir = root.join("in");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for entry in std::fs::read_dir(fixture(name)).expect("fixture") {
+        let entry = entry.expect("entry");
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).expect("copy");
+    }
+    dir
+}
+
 pub fn rightsize() -> Command {
     let mut c = Command::cargo_bin("rightsize").expect("binary is built");
     c.env("NO_COLOR", "1");
