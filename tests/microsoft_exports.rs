@@ -67,14 +67,6 @@ fn microsoft_exports_give_the_same_classes_as_canonical_inputs() {
             .get(id)
             .unwrap_or_else(|| panic!("{id} missing from the Microsoft run"));
         seen.insert(class.clone());
-        // The generator's Microsoft writer records each conversation event also as an audit
-        // update of its table (`incident`), a CRM write the canonical event is not (spec
-        // section 3: an event with a channel is conversation work), so a conversation-only
-        // agent is contact-center from canonical events and full from the exports. Known
-        // difference until src/generate/microsoft.rs writes no audit row for a channel event.
-        if class == "contact-center" && class_ms == "full" {
-            continue;
-        }
         assert_eq!(class, class_ms, "{id}: class");
         // Only what the Microsoft exports cannot carry may differ: Copilot use (no export has
         // it, so Premium looks unused) and group assignment (not in the admin-center export).

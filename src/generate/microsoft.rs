@@ -208,6 +208,9 @@ impl Microsoft {
                     writeln!(self.audit, "{id},{ts},4,64,systemuser,{dv},{dv},,,")?;
                 }
             }
+            // A conversation is recorded as the Omnichannel conversation below, not as a CRM
+            // write: an event with a channel is conversation work (spec section 3).
+            _ if !e.channel.is_empty() => {}
             op => {
                 let code = match op {
                     "create" => 1,
