@@ -317,7 +317,7 @@ fn notes(
             "{} cost row(s) totalling {} match no [[usage.line]] rule and are left off the bill \
              (largest: {})",
             unmatched.rows,
-            unmatched.total.normalize(),
+            crate::money::fmt2(unmatched.total),
             top.join("; ")
         ));
     }
