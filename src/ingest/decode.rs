@@ -308,6 +308,39 @@ fn transcode(path: &Path, enc: &'static Encoding) -> Result<tempfile::TempPath> 
     Ok(temp_path)
 }
 
+/// Maps 0-based data-row indexes of a decoded CSV to its 1-based line numbers (quoted
+/// newlines make them differ), in one read that stops after the last wanted row.
+pub fn lines_of_rows(
+    dec: &Decoded,
+    rows: impl IntoIterator<Item = u64>,
+) -> Result<std::collections::BTreeMap<u64, u64>> {
+    let mut wanted: Vec<u64> = rows.into_iter().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut out = std::collections::BTreeMap::new();
+    let Some(&max) = wanted.last() else {
+        return Ok(out);
+    };
+    let mut rdr = csv_reader(&dec.path, dec.delimiter)?;
+    let mut rec = csv::ByteRecord::new();
+    let mut data_row: i64 = -((dec.lines_before_header as i64) + 1);
+    let mut next = 0usize;
+    while rdr.read_byte_record(&mut rec)? {
+        if data_row >= 0 {
+            let r = data_row as u64;
+            if next < wanted.len() && wanted[next] == r {
+                out.insert(r, rec.position().map_or(0, |p| p.line()));
+                next += 1;
+            }
+            if r >= max {
+                break;
+            }
+        }
+        data_row += 1;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

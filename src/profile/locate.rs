@@ -2,8 +2,6 @@
 //! column, the first structural problem of a CSV file, and the lines of rejected rows, all by
 //! re-reading the file with the csv crate (quoted newlines make rows and lines differ).
 
-use std::collections::BTreeMap;
-
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
 
@@ -99,35 +97,4 @@ fn unterminated_quote(shape: &CsvShape) -> Option<String> {
         "{}:{line}: a quoted field opened here is never closed (a missing \")",
         shape.name
     ))
-}
-
-/// Maps 0-based data-row indexes to 1-based line numbers (quoted newlines make them differ).
-pub(super) fn lines_of_rows(
-    dec: &crate::ingest::decode::Decoded,
-    rows: &[u64],
-) -> Result<BTreeMap<u64, u64>> {
-    let mut wanted: Vec<u64> = rows.to_vec();
-    wanted.sort_unstable();
-    let mut out = BTreeMap::new();
-    let Some(&max) = wanted.last() else {
-        return Ok(out);
-    };
-    let mut rdr = crate::ingest::decode::csv_reader(&dec.path, dec.delimiter)?;
-    let mut rec = csv::ByteRecord::new();
-    let mut data_row: i64 = -((dec.lines_before_header as i64) + 1);
-    let mut next = 0usize;
-    while rdr.read_byte_record(&mut rec)? {
-        if data_row >= 0 {
-            let r = data_row as u64;
-            while next < wanted.len() && wanted[next] == r {
-                out.insert(r, rec.position().map_or(0, |p| p.line()));
-                next += 1;
-            }
-            if r >= max {
-                break;
-            }
-        }
-        data_row += 1;
-    }
-    Ok(out)
 }

@@ -9,10 +9,11 @@ use indicatif::ProgressBar;
 use polars::prelude::*;
 
 use super::kinds::{self, SlimSpec};
-use super::locate::{first_csv_value, lines_of_rows, locate_polars_error, parquet_first_string};
+use super::locate::{first_csv_value, locate_polars_error, parquet_first_string};
 use super::rollup::{Parts, Window};
 use super::udf::{is_typed_timestamp, timestamp_expr};
 use super::*;
+use crate::ingest::decode::lines_of_rows;
 use crate::ingest::timeparse::TimeFormat;
 use crate::ingest::{Rejected, Source, norm_header};
 
@@ -369,7 +370,7 @@ fn report_rejects(
         .collect::<PolarsResult<_>>()?;
     let row_numbers: Vec<u64> = rows.iter().map(|r| u64::from(r.unwrap_or(0))).collect();
     let lines = match &src.decoded {
-        Some(dec) => Some(lines_of_rows(dec, &row_numbers)?),
+        Some(dec) => Some(lines_of_rows(dec, row_numbers.iter().copied())?),
         None => None,
     };
     for (i, &row) in row_numbers.iter().enumerate() {

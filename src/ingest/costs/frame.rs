@@ -2,7 +2,6 @@
 //! columns, or Parquet), the file's date format from the head of its date column, and line
 //! numbers for what Polars reports by row index or not at all (a structural error).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use anyhow::{Result, anyhow};
@@ -10,7 +9,6 @@ use polars::prelude::*;
 
 use super::{DATE, ROLES};
 use crate::ingest::Source;
-use crate::ingest::decode::Decoded;
 use crate::ingest::timeparse::TimeFormat;
 
 pub(super) fn internal(i: usize) -> String {
@@ -114,36 +112,4 @@ pub(super) fn structural_error(src: &Source, err: PolarsError) -> anyhow::Error 
         None
     })();
     located.unwrap_or_else(|| anyhow!("{}: cannot read: {err}", src.name))
-}
-
-/// 0-based data-row indexes → 1-based line numbers (quoted newlines make them differ).
-pub(super) fn lines_of_rows(
-    dec: &Decoded,
-    rows: impl Iterator<Item = u64>,
-) -> Result<BTreeMap<u64, u64>> {
-    let mut wanted: Vec<u64> = rows.collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let mut out = BTreeMap::new();
-    let Some(&max) = wanted.last() else {
-        return Ok(out);
-    };
-    let mut rdr = crate::ingest::decode::csv_reader(&dec.path, dec.delimiter)?;
-    let mut rec = csv::ByteRecord::new();
-    let mut data_row: i64 = -((dec.lines_before_header as i64) + 1);
-    let mut next = 0usize;
-    while rdr.read_byte_record(&mut rec)? {
-        if data_row >= 0 {
-            let r = data_row as u64;
-            if next < wanted.len() && wanted[next] == r {
-                out.insert(r, rec.position().map_or(0, |p| p.line()));
-                next += 1;
-            }
-            if r >= max {
-                break;
-            }
-        }
-        data_row += 1;
-    }
-    Ok(out)
 }

@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 
 mod frame;
 
-use frame::{first_format, header, internal, lines_of_rows, open, structural_error};
+use crate::ingest::decode::lines_of_rows;
+use frame::{first_format, header, internal, open, structural_error};
 
 use super::timeparse::TimeFormat;
 use super::{Rejected, Source, norm_header};
