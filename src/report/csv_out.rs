@@ -171,119 +171,101 @@ pub fn renewal(a: &Report) -> Result<Vec<u8>> {
     finish(w)
 }
 
+/// One row of `bill.csv`; the fields are the columns, in order (cells a row does not use stay
+/// empty).
+#[derive(Default, serde::Serialize)]
+struct BillRow {
+    section: &'static str,
+    name: String,
+    annual_now: String,
+    annual_after: String,
+    monthly_run_rate: String,
+    rows: String,
+    peak_month: String,
+    peak: String,
+    entitlement_now: String,
+    entitlement_after: String,
+    overage_now: String,
+    overage_after: String,
+    monthly_overage_now: String,
+    monthly_overage_after: String,
+    currency: String,
+    note: String,
+}
+
 /// `bill.csv`: the whole bill now and after (licences, usage, overage, total, net saving), the
 /// usage lines with their run rate, and every capacity pool.
 pub fn bill(a: &Report) -> Result<Vec<u8>> {
     let b = &a.bill;
     let mut w = writer();
-    w.write_record([
-        "section",
-        "name",
-        "annual_now",
-        "annual_after",
-        "monthly_run_rate",
-        "rows",
-        "peak_month",
-        "peak",
-        "entitlement_now",
-        "entitlement_after",
-        "overage_now",
-        "overage_after",
-        "monthly_overage_now",
-        "monthly_overage_after",
-        "currency",
-        "note",
-    ])?;
-    let cur = a.currency.clone();
-    let total = |name: &str,
-                 now: Option<rust_decimal::Decimal>,
-                 after: Option<rust_decimal::Decimal>,
-                 note: &str| {
-        vec![
-            "total".to_string(),
-            name.to_string(),
-            fmt_opt(now),
-            fmt_opt(after),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            cur.clone(),
-            note.to_string(),
-        ]
+    let total = |name: &str, now: Option<rust_decimal::Decimal>, after, note: &str| BillRow {
+        section: "total",
+        name: name.to_string(),
+        annual_now: fmt_opt(now),
+        annual_after: fmt_opt(after),
+        currency: a.currency.clone(),
+        note: note.to_string(),
+        ..BillRow::default()
     };
     let usage_note = if b.cost_data {
         ""
     } else {
         "no data: no cost export"
     };
-    w.write_record(total(
-        "licences",
-        b.annual_licences_now,
-        b.annual_licences_after,
-        "",
-    ))?;
-    w.write_record(total("usage", b.annual_usage, b.annual_usage, usage_note))?;
     let overage_note = if b.capacity_data {
         ""
     } else {
         "consumption unknown"
     };
-    w.write_record(total(
-        "overage",
-        b.annual_overage_now,
-        b.annual_overage_after,
-        overage_note,
-    ))?;
-    w.write_record(total("bill", b.annual_total_now, b.annual_total_after, ""))?;
     let mut net = total("net saving", None, b.net_annual_saving, "");
-    net[2] = String::new(); // a saving has no "now"
-    w.write_record(net)?;
+    net.annual_now = String::new(); // a saving has no "now"
+    for row in [
+        total(
+            "licences",
+            b.annual_licences_now,
+            b.annual_licences_after,
+            "",
+        ),
+        total("usage", b.annual_usage, b.annual_usage, usage_note),
+        total(
+            "overage",
+            b.annual_overage_now,
+            b.annual_overage_after,
+            overage_note,
+        ),
+        total("bill", b.annual_total_now, b.annual_total_after, ""),
+        net,
+    ] {
+        w.serialize(row)?;
+    }
     for l in &b.lines {
-        w.write_record([
-            "usage".to_string(),
-            l.line.clone(),
-            fmt_opt(l.annual),
-            fmt_opt(l.annual),
-            fmt_opt(l.monthly),
-            l.rows.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            cur.clone(),
-            String::new(),
-        ])?;
+        w.serialize(BillRow {
+            section: "usage",
+            name: l.line.clone(),
+            annual_now: fmt_opt(l.annual),
+            annual_after: fmt_opt(l.annual),
+            monthly_run_rate: fmt_opt(l.monthly),
+            rows: l.rows.to_string(),
+            currency: a.currency.clone(),
+            ..BillRow::default()
+        })?;
     }
     for p in &b.pools {
-        w.write_record([
-            "capacity".to_string(),
-            p.resource.to_string(),
-            String::new(),
-            String::new(),
-            String::new(),
-            String::new(),
-            p.peak_month.clone().unwrap_or_default(),
-            opt(p.peak),
-            p.entitlement_now.to_string(),
-            p.entitlement_after.to_string(),
-            opt(p.overage_now),
-            opt(p.overage_after),
-            fmt_opt(p.monthly_overage_now),
-            fmt_opt(p.monthly_overage_after),
-            cur.clone(),
-            safe_text(&p.note),
-        ])?;
+        w.serialize(BillRow {
+            section: "capacity",
+            name: p.resource.to_string(),
+            peak_month: p.peak_month.clone().unwrap_or_default(),
+            peak: opt(p.peak),
+            entitlement_now: p.entitlement_now.to_string(),
+            entitlement_after: p.entitlement_after.to_string(),
+            overage_now: opt(p.overage_now),
+            overage_after: opt(p.overage_after),
+            monthly_overage_now: fmt_opt(p.monthly_overage_now),
+            monthly_overage_after: fmt_opt(p.monthly_overage_after),
+            currency: a.currency.clone(),
+            note: safe_text(&p.note),
+            ..BillRow::default()
+        })?;
     }
     finish(w)
 }
