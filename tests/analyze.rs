@@ -402,13 +402,24 @@ fn sample_data_has_every_class_and_flag() {
         "team-member",
         "activity",
         "full",
+        "contact-center",
     ] {
         assert!(
             rows.iter().any(|r| r["class"] == class),
             "class {class} occurs"
         );
     }
-    for flag in ["premium-unused", "addon-unused", "occasional"] {
+    for reason in [
+        "Dataverse access mode Administrative needs no licence",
+        "Dataverse access mode Non-interactive needs no licence",
+    ] {
+        assert!(
+            rows.iter()
+                .any(|r| r["class"] == "remove" && r["reasons"].contains(reason)),
+            "{reason}"
+        );
+    }
+    for flag in ["premium-unused", "addon-unused", "occasional", "trial"] {
         assert!(
             rows.iter()
                 .any(|r| r["flags"].split(' ').any(|f| f == flag)),

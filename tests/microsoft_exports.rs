@@ -39,6 +39,7 @@ fn microsoft_exports_give_the_same_classes_as_canonical_inputs() {
         "msdyn_ocliveworkitems.csv",
         "systemusers.csv",
         "subscribedSkus.csv",
+        "directorySubscriptions.csv",
     ] {
         assert!(ms.join(f).exists(), "{f} generated");
     }
@@ -79,6 +80,15 @@ fn microsoft_exports_give_the_same_classes_as_canonical_inputs() {
         assert_eq!(strip(flags), strip(flags_ms), "{id}: flags");
     }
     assert_eq!(seen.len(), 7, "every class occurs: {seen:?}");
+    assert!(
+        x.values().any(|(_, f)| f.split(' ').any(|t| t == "trial")),
+        "the trial subscription gives trial users in both runs"
+    );
+    let trials = std::fs::read_to_string(b.join("trials.csv")).expect("trials.csv");
+    assert!(
+        trials.lines().skip(1).all(|l| l.contains(",2026-11-20,")),
+        "the trial's end comes from directorySubscriptions.csv: {trials}"
+    );
     // the bot's conversations and the failed / non-Dynamics sign-ins are not activity
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(b.join("report.json")).expect("json"))
@@ -111,6 +121,7 @@ fn validate_reports_each_microsoft_export_and_trusts_them() {
         ("msdyn_ocliveworkitems.csv", "conversations"),
         ("systemusers.csv", "users"),
         ("subscribedSkus.csv", "subscriptions"),
+        ("directorySubscriptions.csv", "subscriptions"),
     ] {
         let line = stdout
             .lines()

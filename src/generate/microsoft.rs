@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use chrono::NaiveDate;
 
-use super::{Event, GenUser, Rng, catalogue, create, purchased};
+use super::{Event, GenUser, Rng, catalogue, create, dataverse_guid as guid, purchased};
 
 const DYNAMICS_APP: &str = "00000007-0000-0000-c000-000000000000";
 const OUTLOOK_APP: &str = "00000002-0000-0ff1-ce00-000000000000";
@@ -39,17 +39,6 @@ fn sku_guid(sku: &str) -> &'static str {
         .get(sku)
         .and_then(|s| s.guid.as_deref())
         .unwrap_or("")
-}
-
-fn guid(rng: &mut Rng) -> String {
-    format!(
-        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-        rng.next() as u32,
-        rng.below(0x10000),
-        rng.below(0x1000),
-        rng.below(0x1000),
-        rng.next() & 0xFFFF_FFFF_FFFF
-    )
 }
 
 struct Person {
@@ -132,12 +121,13 @@ impl Microsoft {
         )?;
         writeln!(
             self.systemusers,
-            "{dataverse_id},{},{},{} {},{},0,",
+            "{dataverse_id},{},{},{} {},{},{},",
             u.id,
             u.upn,
             u.first,
             u.last,
             if u.enabled { "false" } else { "true" },
+            u.access_mode,
         )?;
         self.people.insert(
             u.id.to_string(),
@@ -244,7 +234,12 @@ impl Microsoft {
         Ok(())
     }
 
-    pub fn finish(mut self, held: &BTreeMap<&str, u64>, start: NaiveDate) -> Result<()> {
+    pub fn finish(
+        mut self,
+        held: &BTreeMap<&str, u64>,
+        start: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<()> {
         // A bot agent and its conversations, and conversations nobody picked up.
         let bot = guid(&mut self.rng);
         writeln!(
@@ -280,7 +275,9 @@ impl Microsoft {
             subs,
             "accountName,appliesTo,capabilityStatus,consumedUnits,skuId,skuPartNumber,prepaidUnits.enabled,prepaidUnits.suspended,prepaidUnits.warning,prepaidUnits.lockedOut"
         )?;
-        for (sku, n) in held {
+        // The trial is listed by the directory's subscriptions, which say when it ends.
+        let trial = catalogue().trial.as_str();
+        for (sku, n) in held.iter().filter(|(s, _)| **s != trial) {
             writeln!(
                 subs,
                 "Contoso,User,Enabled,{n},{},{sku},{},0,0,0",
@@ -293,7 +290,14 @@ impl Microsoft {
             "Contoso,User,Enabled,180,05e9a617-0261-4cee-bb44-138d3ef5d965,SPE_E3,200,0,0,0"
         )?;
         subs.flush()?;
-        Ok(())
+        super::write_trial_subscription(
+            &self.out,
+            "directorySubscriptions.csv",
+            held,
+            start,
+            as_of,
+            &mut self.rng,
+        )
     }
 }
 

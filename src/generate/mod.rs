@@ -85,6 +85,8 @@ pub(crate) struct Catalogue {
     pub tm: String,
     pub voice: String,
     pub digital: String,
+    /// A trial of the full licence, held by a few case agents (spec section 6).
+    pub trial: String,
     pub book: crate::prices::PriceBook,
 }
 
@@ -100,7 +102,13 @@ pub(crate) fn catalogue() -> &'static Catalogue {
             .find(|s| s.premium && s.family == "customer-service")
             .map(|s| s.id.clone())
             .expect("the built-in price book has a Customer Service Premium SKU");
+        let trial = book
+            .skus()
+            .find(|s| s.trial && s.family == "customer-service")
+            .map(|s| s.id.clone())
+            .expect("the built-in price book has a Customer Service trial SKU");
         Catalogue {
+            trial,
             ent: policy.targets.full.clone(),
             premium,
             tm: policy.targets.team_member.clone(),
@@ -184,6 +192,8 @@ pub(crate) struct GenUser<'a> {
     pub enabled: bool,
     pub created: NaiveDate,
     pub kiosk: Option<&'a str>,
+    /// The Dataverse `systemuser.accessmode` code (licensing-facts 2.5).
+    pub access_mode: u8,
 }
 
 /// Which files `generate` writes.
@@ -241,7 +251,7 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut rng = Rng(spec.seed);
     let mut canonical = match format {
-        Format::Canonical => Some(Canonical::new(out)?),
+        Format::Canonical => Some(Canonical::new(out, spec.seed)?),
         Format::Microsoft => None,
     };
     let mut microsoft = match format {
@@ -274,6 +284,7 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
             enabled: m.enabled,
             created: m.created,
             kiosk: (m.persona == Persona::Kiosk).then_some(m.kiosk.as_str()),
+            access_mode: m.access_mode(),
         };
         if let Some(c) = canonical.as_mut() {
             c.user(&user)?;
@@ -327,10 +338,10 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
         }
     }
     if let Some(c) = canonical {
-        c.finish(&held)?;
+        c.finish(&held, start, spec.as_of)?;
     }
     if let Some(m) = microsoft {
-        m.finish(&held, start)?;
+        m.finish(&held, start, spec.as_of)?;
     }
     bill::write(out, &tally, spec.seed, start, spec.as_of, spec.cost_schema)?;
     Ok(Written {
@@ -357,12 +368,71 @@ struct Canonical {
     out: std::path::PathBuf,
     assignments: BufWriter<File>,
     events: BufWriter<File>,
+    systemusers: BufWriter<File>,
+    /// Its own stream for the Dataverse ids, so the canonical files stay as they were.
+    rng: Rng,
+}
+
+/// The header of the Dataverse systemuser export written beside the canonical files: the
+/// columns that map a user to Entra and give the access mode.
+const SYSTEMUSER_HEADER: &str =
+    "systemuserid,azureactivedirectoryobjectid,domainname,fullname,isdisabled,accessmode";
+
+/// Graph `directory/subscriptions` (companySubscription) flattened, for the trial.
+pub(crate) const DIRECTORY_SUBSCRIPTIONS_HEADER: &str = "id,commerceSubscriptionId,createdDateTime,isTrial,nextLifecycleDateTime,ownerId,ownerTenantId,ownerType,serviceStatus,skuId,skuPartNumber,status,totalLicenses";
+
+/// The trial's subscription: bought with the tenant's seats of it, ending 20 days after the
+/// as-of date.
+pub(crate) fn write_trial_subscription(
+    out: &Path,
+    file: &str,
+    held: &std::collections::BTreeMap<&str, u64>,
+    start: NaiveDate,
+    as_of: NaiveDate,
+    rng: &mut Rng,
+) -> Result<()> {
+    let cat = catalogue();
+    let Some(n) = held.get(cat.trial.as_str()) else {
+        return Ok(());
+    };
+    let guid = cat
+        .book
+        .get(&cat.trial)
+        .and_then(|s| s.guid.clone())
+        .unwrap_or_default();
+    let mut w = create(out, file)?;
+    writeln!(w, "{DIRECTORY_SUBSCRIPTIONS_HEADER}")?;
+    writeln!(
+        w,
+        "{},{},{start}T08:00:00Z,true,{}T00:00:00Z,,,,Enabled,{guid},{},Enabled,{}",
+        dataverse_guid(rng),
+        dataverse_guid(rng),
+        as_of + Duration::days(20),
+        cat.trial,
+        (*n).max(25)
+    )?;
+    w.flush()?;
+    Ok(())
+}
+
+/// A random GUID in the layout Dataverse uses.
+pub(crate) fn dataverse_guid(rng: &mut Rng) -> String {
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        rng.next() as u32,
+        rng.below(0x10000),
+        rng.below(0x1000),
+        rng.below(0x1000),
+        rng.next() & 0xFFFF_FFFF_FFFF
+    )
 }
 
 impl Canonical {
-    fn new(out: &Path) -> Result<Canonical> {
+    fn new(out: &Path, seed: u64) -> Result<Canonical> {
         let mut assignments = create(out, "assignments.csv")?;
         let mut events = create(out, "activity.csv")?;
+        let mut systemusers = create(out, "systemusers.csv")?;
+        writeln!(systemusers, "{SYSTEMUSER_HEADER}")?;
         writeln!(
             assignments,
             "user_id,upn,display_name,department,cost_centre,sku,assigned_by_group,account_enabled,created"
@@ -375,10 +445,23 @@ impl Canonical {
             out: out.to_path_buf(),
             assignments,
             events,
+            systemusers,
+            rng: Rng(seed ^ 0x7379_7374_656D_7573),
         })
     }
 
     fn user(&mut self, u: &GenUser) -> Result<()> {
+        writeln!(
+            self.systemusers,
+            "{},{},{},{} {},{},{}",
+            dataverse_guid(&mut self.rng),
+            u.id,
+            u.upn,
+            u.first,
+            u.last,
+            !u.enabled,
+            u.access_mode
+        )?;
         for s in u.skus {
             writeln!(
                 self.assignments,
@@ -413,16 +496,31 @@ impl Canonical {
         Ok(())
     }
 
-    fn finish(mut self, held: &std::collections::BTreeMap<&str, u64>) -> Result<()> {
+    fn finish(
+        mut self,
+        held: &std::collections::BTreeMap<&str, u64>,
+        start: NaiveDate,
+        as_of: NaiveDate,
+    ) -> Result<()> {
         self.assignments.flush()?;
         self.events.flush()?;
+        self.systemusers.flush()?;
+        let trial = catalogue().trial.as_str();
         let mut subs = create(&self.out, "subscriptions.csv")?;
         writeln!(subs, "sku,purchased,assigned")?;
-        for (sku, n) in held {
+        for (sku, n) in held.iter().filter(|(s, _)| **s != trial) {
             writeln!(subs, "{sku},{},{n}", purchased(sku, *n))?;
         }
         subs.flush()?;
-        Ok(())
+        // The trial is in the directory's subscription list, which says when it ends.
+        write_trial_subscription(
+            &self.out,
+            "trial-subscriptions.csv",
+            held,
+            start,
+            as_of,
+            &mut self.rng,
+        )
     }
 }
 
@@ -442,6 +540,20 @@ struct Member {
     enabled: bool,
     group: &'static str,
     kiosk: String,
+}
+
+impl Member {
+    /// The user's Dataverse access mode: integration accounts and some of the idle accounts are
+    /// Non-interactive (4), some occasional users are administrators (1, Administrative), who
+    /// need no paid licence (costs-facts 7); everyone else is Read-Write (0).
+    fn access_mode(&self) -> u8 {
+        match self.persona {
+            Persona::ServiceAccount => 4,
+            Persona::Inactive if self.index % 4 == 1 => 4,
+            Persona::ReadOnly if self.index % 10 == 3 => 1,
+            _ => 0,
+        }
+    }
 }
 
 /// The `i`-th user; draws from `rng` in a fixed order (changing it changes every tenant).
@@ -476,6 +588,12 @@ fn member(i: u64, as_of: NaiveDate, rng: &mut Rng, kiosk_seq: &mut u64) -> Membe
         Persona::CaseAgent if rng.chance(300) => vec![cat.ent.as_str(), cat.voice.as_str()],
         Persona::UnderLicensed => vec![cat.tm.as_str()],
         _ => vec![cat.ent.as_str()],
+    };
+    // A few case agents work on a trial of the full licence (no draw: the stream is unchanged).
+    let skus = if persona == Persona::CaseAgent && i >= MIX.len() as u64 && i % 10 == 7 {
+        vec![cat.trial.as_str()]
+    } else {
+        skus
     };
     let created = match persona {
         Persona::NewHire => as_of - Duration::days(rng.below(20) as i64),
@@ -694,7 +812,13 @@ mod tests {
         )
         .expect("generate");
         let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-        for f in ["assignments.csv", "activity.csv", "subscriptions.csv"] {
+        for f in [
+            "assignments.csv",
+            "activity.csv",
+            "subscriptions.csv",
+            "systemusers.csv",
+            "trial-subscriptions.csv",
+        ] {
             let want = std::fs::read(sample.join(f)).expect("sample file");
             let got = std::fs::read(tmp.path().join(f)).expect("generated file");
             assert!(want == got, "{f} differs from the generator's output");
