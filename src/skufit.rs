@@ -40,6 +40,8 @@ impl DeploymentOption {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeploymentRow {
     pub option: DeploymentOption,
+    /// What the option means, naming the products by the price book's names.
+    pub label: String,
     /// Users with conversations (the same for every option).
     pub users: u64,
     /// `None`: a price the option needs is unknown.
@@ -73,7 +75,50 @@ pub fn deployment_model(priced: &[Priced], policy: &Policy, book: &PriceBook) ->
         ids.extend(needed_addons(&channels_used(&profile), policy, book));
         sum_prices(&ids, book)
     };
-    let premium = premium_sku(policy, book).and_then(|id| book.monthly(&id));
+    let premium_id = premium_sku(policy, book);
+    let premium = premium_id.as_deref().and_then(|id| book.monthly(id));
+    // The products each option is priced with, for its label.
+    let mut addons: Vec<String> = agents
+        .iter()
+        .flat_map(|p| {
+            let profile = Profile {
+                voice: p.rec.voice,
+                digital: p.rec.digital,
+                ..Profile::default()
+            };
+            needed_addons(&channels_used(&profile), policy, book)
+        })
+        .collect();
+    addons.sort();
+    addons.dedup();
+    let mut standalone: Vec<String> = agents
+        .iter()
+        .filter_map(|p| p.rec.contact_center.clone())
+        .collect();
+    standalone.sort();
+    standalone.dedup();
+    let full = book.product_name(&policy.targets.full);
+    let with_addons = if addons.is_empty() {
+        full.to_string()
+    } else {
+        format!("{full} + the needed add-ons ({})", names_or(&addons, book))
+    };
+    let label = |option: DeploymentOption| match option {
+        DeploymentOption::EnterpriseAddons => format!("(a) {with_addons} for all"),
+        DeploymentOption::Premium => match &premium_id {
+            Some(id) => format!("(b) {} for all", book.product_name(id)),
+            None => "(b) Premium for all (the price book has no Premium SKU)".to_string(),
+        },
+        DeploymentOption::ContactCenter if standalone.is_empty() => format!(
+            "(c) the standalone Contact Center for the conversation-only agents (none here), \
+             {with_addons} for the others"
+        ),
+        DeploymentOption::ContactCenter => format!(
+            "(c) {} for the conversation-only agents, {with_addons} for the others",
+            names_or(&standalone, book)
+        ),
+        DeploymentOption::Recommended => "(d) as recommended".to_string(),
+    };
     let total = |each: &dyn Fn(&Priced) -> Option<Decimal>| -> Option<Decimal> {
         agents.iter().map(|p| each(p)).sum()
     };
@@ -91,6 +136,7 @@ pub fn deployment_model(priced: &[Priced], policy: &Policy, book: &PriceBook) ->
             };
             DeploymentRow {
                 option,
+                label: label(option),
                 users,
                 monthly,
                 annual: monthly.map(|m| m * Decimal::from(12)),
@@ -98,6 +144,14 @@ pub fn deployment_model(priced: &[Priced], policy: &Policy, book: &PriceBook) ->
         })
         .collect();
     DeploymentModel { rows }
+}
+
+/// Product names joined with " or " (each agent takes one of them).
+fn names_or(ids: &[String], book: &PriceBook) -> String {
+    ids.iter()
+        .map(|id| book.product_name(id))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// The in-scope Premium base SKU of the book, the first by id.

@@ -185,3 +185,34 @@ fn no_conversations_no_money() {
         assert_eq!(row.monthly, Some(Decimal::ZERO), "{:?}", row.option);
     }
 }
+
+#[test]
+fn labels_name_the_products_by_the_price_books_names() {
+    // A book that renames Enterprise and the voice add-on: the labels follow the book.
+    let book = format!(
+        "{}[[sku]]\nid='{ENT}'\nkind='base'\nfamily='customer-service'\nshort_name='CS Ent'\n\
+         monthly='105.00'\ncurrency='USD'\n",
+        addon(VOICE, "['voice']", Some("50.00"))
+            .replace("kind='addon'", "kind='addon'\nshort_name='Voice pack'")
+    );
+    let m = model(&book);
+    let labels: Vec<&str> = m.rows.iter().map(|r| r.label.as_str()).collect();
+    assert!(
+        labels[0].starts_with("(a) CS Ent + the needed add-ons ("),
+        "{}",
+        labels[0]
+    );
+    assert!(labels[0].contains("Voice pack"), "{}", labels[0]);
+    assert_eq!(labels[1], "(b) Customer Service Premium for all");
+    assert!(
+        labels[2].starts_with("(c) Contact Center") && labels[2].ends_with("for the others"),
+        "{}",
+        labels[2]
+    );
+    assert!(
+        labels[2].contains("CS Ent + the needed add-ons"),
+        "{}",
+        labels[2]
+    );
+    assert_eq!(labels[3], "(d) as recommended");
+}

@@ -283,7 +283,7 @@ pub fn deployment(a: &Report) -> Result<Vec<u8>> {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default(),
-            r.label().to_string(),
+            r.label.clone(),
             r.users.to_string(),
             fmt_opt(r.monthly),
             fmt_opt(r.annual),

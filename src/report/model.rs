@@ -202,27 +202,12 @@ pub struct PoolRow {
 pub struct DeploymentRow {
     #[serde(with = "money_opt")]
     pub annual: Option<Decimal>,
+    /// What the option means, naming the products by the price book's names.
+    pub label: String,
     #[serde(with = "money_opt")]
     pub monthly: Option<Decimal>,
     pub option: crate::skufit::DeploymentOption,
     pub users: u64,
-}
-
-impl DeploymentRow {
-    /// What the option means, for the readers.
-    pub fn label(&self) -> &'static str {
-        use crate::skufit::DeploymentOption::*;
-        match self.option {
-            EnterpriseAddons => {
-                "(a) Customer Service Enterprise + the needed channel add-ons for all"
-            }
-            Premium => "(b) Customer Service Premium for all",
-            ContactCenter => {
-                "(c) Contact Center for the conversation-only agents, Enterprise + add-ons for the others"
-            }
-            Recommended => "(d) as recommended",
-        }
-    }
 }
 
 /// A trial-only user.
@@ -621,6 +606,7 @@ impl Report {
                 .iter()
                 .map(|r| DeploymentRow {
                     annual: r.annual,
+                    label: r.label.clone(),
                     monthly: r.monthly,
                     option: r.option,
                     users: r.users,

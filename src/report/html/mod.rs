@@ -153,7 +153,7 @@ struct PoolView {
 }
 
 struct DeploymentLine {
-    label: &'static str,
+    label: String,
     users: u64,
     monthly: String,
     annual: String,
@@ -523,7 +523,7 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
             .deployment_model
             .iter()
             .map(|r| DeploymentLine {
-                label: r.label(),
+                label: r.label.clone(),
                 users: r.users,
                 monthly: grouped(&fmt_opt(r.monthly)),
                 annual: grouped(&fmt_opt(r.annual)),

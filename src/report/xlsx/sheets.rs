@@ -533,7 +533,7 @@ pub(super) fn deployment(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<
         .iter()
         .map(|r| {
             vec![
-                text(r.label()),
+                text(&r.label),
                 int(r.users),
                 Cell::Money(r.monthly),
                 Cell::Money(r.annual),
