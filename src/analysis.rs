@@ -74,6 +74,9 @@ pub struct Analysis {
     pub usage: crate::usage::Usage,
     /// The pooled capacity now and after the recommendations, and the net saving.
     pub capacity: crate::bill::Capacity,
+    /// Capacity SKUs bought (credit packs, Dataverse add-ons) → units, from the subscriptions:
+    /// the same before and after the recommendations.
+    pub capacity_packs: BTreeMap<String, u64>,
 }
 
 /// The whole pipeline, one named stage a line; each stage returns a typed result.
@@ -119,7 +122,8 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         },
     );
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
-    let capacity = pools(&book, &money.renewal, &usage);
+    let capacity_packs = tenant.subs.capacity_units.clone();
+    let capacity = pools(&book, &money.renewal, &capacity_packs, &usage);
     folder.finish_hashes()?;
     Ok(Analysis {
         folder,
@@ -148,6 +152,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         device_data: activity.device_data,
         warnings,
         capacity,
+        capacity_packs,
         usage,
     })
 }
@@ -157,8 +162,10 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
 fn pools(
     book: &PriceBook,
     renewal: &[RenewalRow],
+    capacity_packs: &BTreeMap<String, u64>,
     usage: &crate::usage::Usage,
 ) -> crate::bill::Capacity {
+    // Capacity SKUs bought stay bought: the same units now and after.
     let seats: Vec<crate::bill::Seats> = renewal
         .iter()
         .map(|r| crate::bill::Seats {
@@ -166,6 +173,11 @@ fn pools(
             now: r.bought.unwrap_or(r.assigned),
             after: r.recommended,
         })
+        .chain(capacity_packs.iter().map(|(sku, n)| crate::bill::Seats {
+            sku: sku.clone(),
+            now: *n,
+            after: *n,
+        }))
         .collect();
     let peak = usage
         .capacity

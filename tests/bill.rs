@@ -29,9 +29,13 @@ fn the_sample_net_saving_takes_the_new_overage_off_the_licence_saving() {
             .unwrap_or_else(|| panic!("{section} {name} in bill.csv"))[col]
             .clone()
     };
-    // Licences a year at today's unit prices: 260,832.00 now, 102,012.00 after: 158,820.00.
-    assert_eq!(get("total", "licences", "annual_now"), "260832.00");
-    assert_eq!(get("total", "licences", "annual_after"), "102012.00");
+    // Licences a month at today's unit prices, now: Premium 16 × 195 + Enterprise 155 × 105
+    // + Team Members 2 × 8 + digital add-on 3 × 50 + voice add-on 30 × 50 + the trial's 25
+    // seats × 0 = 21,061.00; after: Device 4 × 95 + Professional 29 × 50 + Enterprise
+    // 36 × 105 + Team Members 28 × 8 + CC Digital 3 × 95 + CC Voice 20 × 95 + voice add-on
+    // 5 × 50 = 8,269.00. A year: 252,732.00 and 99,228.00: a licence saving of 153,504.00.
+    assert_eq!(get("total", "licences", "annual_now"), "252732.00");
+    assert_eq!(get("total", "licences", "annual_after"), "99228.00");
     // Premium 16 → 0 seats: the Copilot credit pool 16,000 → 0 a month against a peak of
     // 8,050: 8,050 credits × 0.01 = 80.50 a month of new overage.
     assert_eq!(
@@ -56,8 +60,8 @@ fn the_sample_net_saving_takes_the_new_overage_off_the_licence_saving() {
     // Overage a year: 12 × 7.20 = 86.40 now, 12 × (7.20 + 80.50) = 1,052.40 after.
     assert_eq!(get("total", "overage", "annual_now"), "86.40");
     assert_eq!(get("total", "overage", "annual_after"), "1052.40");
-    // Net = 158,820.00 − (1,052.40 − 86.40) = 157,854.00.
-    assert_eq!(get("total", "net saving", "annual_after"), "157854.00");
+    // Net = 153,504.00 − (1,052.40 − 86.40) = 152,538.00.
+    assert_eq!(get("total", "net saving", "annual_after"), "152538.00");
     let pool_note = get("capacity", "copilot-credits", "note");
     assert!(
         pool_note.contains("overage 8,050 = USD 80.50 a month"),
@@ -92,4 +96,58 @@ fn the_sample_net_saving_takes_the_new_overage_off_the_licence_saving() {
     assert_eq!(voice["annual_usage"], "3431.81");
     assert_eq!(voice["agents"], 25);
     assert_eq!(voice["monthly_per_agent"], "11.44");
+}
+
+/// A Copilot Credit pack bought for the tenant (a capacity SKU, outside the policy's scope
+/// families) is counted from the subscriptions: its 25,000 credits a month stay in the pool
+/// after the Premium seats go, so the new overage of the sample disappears, and its price is
+/// on the licence bill both before and after.
+#[test]
+fn a_capacity_sku_from_the_subscriptions_adds_to_the_pool_and_the_bill() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
+    for e in std::fs::read_dir(&sample).expect("sample") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, dir.join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let mut subs = std::fs::read_to_string(dir.join("subscriptions.csv")).expect("subs");
+    subs.push_str("VIRTUAL_AGENT_BASE,1,0\n");
+    std::fs::write(dir.join("subscriptions.csv"), subs).expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "csv", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let rows = read_csv(&out.join("bill.csv"));
+    let get = |section: &str, name: &str, col: &str| -> String {
+        rows.iter()
+            .find(|r| r["section"] == section && r["name"] == name)
+            .unwrap_or_else(|| panic!("{section} {name} in bill.csv"))[col]
+            .clone()
+    };
+    // Pool: 16 Premium × 1,000 + 25,000 = 41,000 now, 25,000 after; peak 8,050: no overage.
+    assert_eq!(
+        get("capacity", "copilot-credits", "entitlement_now"),
+        "41000"
+    );
+    assert_eq!(
+        get("capacity", "copilot-credits", "entitlement_after"),
+        "25000"
+    );
+    assert_eq!(get("capacity", "copilot-credits", "overage_after"), "0");
+    // The pack's 200.00 a month on both sides: 252,732.00 + 2,400.00 and 99,228.00 + 2,400.00.
+    assert_eq!(get("total", "licences", "annual_now"), "255132.00");
+    assert_eq!(get("total", "licences", "annual_after"), "101628.00");
+    // Only the log pool is over, the same both ways: net = the licence saving, 153,504.00.
+    assert_eq!(get("total", "overage", "annual_after"), "86.40");
+    assert_eq!(get("total", "net saving", "annual_after"), "153504.00");
+    // A capacity SKU is not a seat: no renewal line for it.
+    let renewal = read_csv(&out.join("renewal.csv"));
+    assert!(renewal.iter().all(|r| r["sku"] != "VIRTUAL_AGENT_BASE"));
 }

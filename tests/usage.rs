@@ -74,14 +74,14 @@ fn month_of(u: &Usage, line: &str, month: &str) -> Option<Decimal> {
 #[test]
 fn each_schema_gives_the_hand_computed_totals() {
     let tmp = tempfile::tempdir().expect("temp");
-    // FOCUS names the Copilot row's service "Power Platform", which the built-in rule
-    // (`microsoft.powerplatform`) does not match: it stays off the bill there.
+    // FOCUS names the Copilot row's service "Power Platform" (ServiceName), the other schemas
+    // `microsoft.powerplatform` (ConsumedService): the built-in rule takes both.
     let cases = [
         ("usage-ea", "12.34", 1, "2.304"),
         ("usage-mca", "12.34", 1, "2.304"),
         ("usage-payg", "12.34", 1, "2.304"),
-        ("usage-focus12", "0", 2, "14.644"),
-        ("usage-focus10", "0", 2, "14.644"),
+        ("usage-focus12", "12.34", 1, "2.304"),
+        ("usage-focus10", "12.34", 1, "2.304"),
     ];
     for (name, copilot, unmatched_rows, unmatched_total) in cases {
         let a = analyse(&with_fixture(tmp.path(), name));

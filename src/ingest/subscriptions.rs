@@ -31,6 +31,9 @@ pub struct Subscriptions {
     /// shelfware, no renewal line.
     pub out_of_scope: BTreeMap<String, u64>,
     pub unknown_skus: BTreeMap<String, u64>,
+    /// Capacity SKUs (`kind = "capacity"`: credit packs, Dataverse capacity add-ons) → units
+    /// bought, whatever the scope: they add pooled entitlements, not seats.
+    pub capacity_units: BTreeMap<String, u64>,
     /// Price-book SKU id → the trial's end (`nextLifecycleDateTime`, earliest), for SKUs a
     /// `directory/subscriptions` row flags `isTrial` and no Enabled or Warning paid row buys.
     pub trials: BTreeMap<String, Option<NaiveDate>>,
@@ -158,6 +161,9 @@ pub fn read(
                 }
             }
             match found {
+                Some(sku) if sku.kind == crate::prices::SkuKind::Capacity => {
+                    *out.capacity_units.entry(sku.id.clone()).or_default() += purchased
+                }
                 Some(sku) if !policy.in_scope(&sku.family) => {
                     *out.out_of_scope.entry(sku.id.clone()).or_default() += purchased
                 }
@@ -220,6 +226,27 @@ mod tests {
 
     fn date(s: &str) -> Option<NaiveDate> {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    }
+
+    #[test]
+    fn capacity_skus_are_units_for_the_pools_not_seats_whatever_the_scope() {
+        let (subs, rejected) = read_text(
+            "sku,purchased,assigned\n\
+             VIRTUAL_AGENT_BASE,2,0\n\
+             CDS_DB_CAPACITY,10,\n\
+             Common Data Service Database Capacity,5,\n\
+             DYN365_ENTERPRISE_CUSTOMER_SERVICE,3,3\n",
+        );
+        assert!(rejected.is_empty(), "{rejected:?}");
+        assert_eq!(
+            subs.capacity_units,
+            BTreeMap::from([
+                ("CDS_DB_CAPACITY".to_string(), 15),
+                ("VIRTUAL_AGENT_BASE".to_string(), 2),
+            ])
+        );
+        assert_eq!(subs.seats.keys().collect::<Vec<_>>(), vec![ENT]);
+        assert!(subs.out_of_scope.is_empty(), "{:?}", subs.out_of_scope);
     }
 
     #[test]

@@ -865,14 +865,31 @@ fn bill(a: &Analysis) -> Bill {
     let twelve = Decimal::from(12);
     let u = &a.usage;
     let c = &a.capacity;
-    let annual_licences_now = all_known(a.renewal.iter().map(|r| {
-        r.monthly_price
-            .map(|p| p * Decimal::from(r.bought.unwrap_or(r.assigned)) * twelve)
-    }));
-    let annual_licences_after = all_known(a.renewal.iter().map(|r| {
-        r.monthly_price_recommended
-            .map(|p| p * Decimal::from(r.recommended) * twelve)
-    }));
+    // Capacity SKUs bought (credit packs, Dataverse add-ons) are on the licence bill too,
+    // the same before and after.
+    let packs = || {
+        a.capacity_packs
+            .iter()
+            .map(|(id, n)| a.book.monthly(id).map(|p| p * Decimal::from(*n) * twelve))
+    };
+    let annual_licences_now = all_known(
+        a.renewal
+            .iter()
+            .map(|r| {
+                r.monthly_price
+                    .map(|p| p * Decimal::from(r.bought.unwrap_or(r.assigned)) * twelve)
+            })
+            .chain(packs()),
+    );
+    let annual_licences_after = all_known(
+        a.renewal
+            .iter()
+            .map(|r| {
+                r.monthly_price_recommended
+                    .map(|p| p * Decimal::from(r.recommended) * twelve)
+            })
+            .chain(packs()),
+    );
     let known = |f: fn(&crate::bill::Pool) -> Option<Decimal>| {
         all_known(c.pools.iter().filter(|p| p.peak.is_some()).map(f)).map(|m| m * twelve)
     };
