@@ -204,3 +204,49 @@ fn a_past_renewal_date_is_rolled_forward_and_said() {
         "the headline says so"
     );
 }
+
+/// With a cost export, the bill section draws the licences and every usage line by month as
+/// one stacked bar per month, the months that are only partly in the export marked.
+#[test]
+fn the_bill_is_charted_by_month_with_licences_and_usage_lines() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    let dir = copy_fixture("usage-ea", tmp.path());
+    for f in ["assignments.csv", "prices.toml"] {
+        std::fs::copy(fixture("classes").join(f), dir.join(f)).expect("copy");
+    }
+    rightsize()
+        .args([
+            "analyze",
+            "--quiet",
+            "--format",
+            "html",
+            "--as-of",
+            "2026-10-31",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let at = html
+        .find("aria-label=\"The bill by month: licences and usage lines\"")
+        .expect("the bill chart");
+    let svg = &html[at..at + html[at..].find("</svg>").expect("end of the chart")];
+    // Licences first, then the usage lines with rows.
+    let legend_at = html[..at].rfind("<p class=\"legend\">").expect("legend");
+    let legend = &html[legend_at..at];
+    assert!(legend.contains("licences (today"), "{legend}");
+    assert!(legend.contains("voice"), "{legend}");
+    // August and November are partly in the export; September and October are whole.
+    for month in [
+        ">2026-08 (part of the month)<",
+        ">2026-09<",
+        ">2026-10<",
+        ">2026-11 (part of the month)<",
+    ] {
+        assert!(svg.contains(month), "{month} in {svg}");
+    }
+    assert!(count(svg, "<rect ") >= 4, "{svg}");
+}

@@ -105,9 +105,122 @@ pub fn bars(
     }
 }
 
+/// One coloured part of a stacked bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub x: u32,
+    pub width: u32,
+    pub color: &'static str,
+}
+
+/// A row of a stacked chart: one bar made of the series' segments, its total as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackRow {
+    pub label: String,
+    pub label_y: u32,
+    pub y: u32,
+    pub segments: Vec<Segment>,
+    pub text: String,
+    pub text_x: u32,
+    pub text_y: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stacked {
+    pub title: String,
+    pub width: u32,
+    pub height: u32,
+    pub series: Vec<Series>,
+    pub rows: Vec<StackRow>,
+}
+
+/// Lays out stacked horizontal bars: each row is (label, one value per series, the text right
+/// of the bar). Negative values draw nothing; a positive value draws at least one pixel; the
+/// longest stack is `MAX_BAR` pixels.
+pub fn stacked(
+    title: &str,
+    series: Vec<Series>,
+    rows: Vec<(String, Vec<Decimal>, String)>,
+) -> Stacked {
+    let positive = |v: &Decimal| (*v).max(Decimal::ZERO);
+    let max = rows
+        .iter()
+        .map(|r| r.1.iter().map(positive).sum::<Decimal>())
+        .max()
+        .unwrap_or(Decimal::ZERO);
+    let mut y = 0u32;
+    let mut out = Vec::with_capacity(rows.len());
+    for (label, values, text) in rows {
+        let label_y = y + 12;
+        y += LABEL_HEIGHT;
+        let mut x = 0u32;
+        let segments = values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v > Decimal::ZERO && max > Decimal::ZERO)
+            .map(|(i, v)| {
+                let width = u32::try_from((*v * Decimal::from(MAX_BAR) / max).round().mantissa())
+                    .unwrap_or(0)
+                    .max(1);
+                let seg = Segment {
+                    x,
+                    width,
+                    color: series.get(i).map_or("#0f6cbd", |s| s.color),
+                };
+                x += width;
+                seg
+            })
+            .collect();
+        out.push(StackRow {
+            label,
+            label_y,
+            y,
+            segments,
+            text,
+            text_x: x + 6,
+            text_y: y + BAR_HEIGHT - 3,
+        });
+        y += BAR_HEIGHT + ROW_GAP;
+    }
+    Stacked {
+        title: title.to_string(),
+        width: WIDTH,
+        height: y.max(1),
+        series,
+        rows: out,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stacked_segments_follow_each_other_and_scale_to_the_largest_stack() {
+        let s = |n: &str| Series {
+            name: n.into(),
+            color: "#000000",
+        };
+        let c = stacked(
+            "t",
+            vec![s("licences"), s("voice"), s("sms")],
+            vec![
+                ("2026-09".into(), vec![d(300), d(100), d(60)], "460".into()),
+                ("2026-10".into(), vec![d(200), d(0), d(-5)], "195".into()),
+            ],
+        );
+        let first = &c.rows[0].segments;
+        // 460 is the largest stack: 300, 100 and 60 of 460 pixels
+        assert_eq!(
+            first.iter().map(|g| (g.x, g.width)).collect::<Vec<_>>(),
+            vec![(0, 300), (300, 100), (400, 60)]
+        );
+        assert_eq!(c.rows[0].text_x, 466);
+        // a zero or negative value draws no segment
+        assert_eq!(c.rows[1].segments.len(), 1);
+        assert_eq!(c.rows[1].segments[0].width, 200);
+        assert!(c.rows[1].y > c.rows[0].y + BAR_HEIGHT);
+    }
 
     fn d(n: i64) -> Decimal {
         Decimal::from(n)

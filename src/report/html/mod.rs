@@ -117,6 +117,8 @@ struct BillView {
     net_monthly: String,
     run_rate_months: String,
     lines: Vec<BillLineView>,
+    /// Licences and usage lines by month, stacked; `None` without cost data.
+    chart: Option<charts::Stacked>,
     channels: Vec<ChannelView>,
     pools: Vec<PoolView>,
     pushed: Vec<String>,
@@ -284,6 +286,69 @@ fn user_line(a: &Report, u: &UserRow) -> UserLine {
     }
 }
 
+/// Colours of the usage lines in the stacked bill chart, after the licences' blue.
+const LINE_COLORS: [&str; 9] = [
+    "#e3008c", "#ca5010", "#498205", "#8764b8", "#038387", "#c19c00", "#4f6bed", "#7a7574",
+    "#986f0b",
+];
+
+/// The bill by month: licences (today's seats at today's unit prices, the same each month) and
+/// each usage line's cost in that calendar month, stacked.
+fn bill_chart(a: &Report) -> Option<charts::Stacked> {
+    let b = &a.bill;
+    if !b.cost_data {
+        return None;
+    }
+    let lines: Vec<&super::model::BillLine> = b.lines.iter().filter(|l| l.rows > 0).collect();
+    let months: std::collections::BTreeSet<&String> =
+        lines.iter().flat_map(|l| l.months.keys()).collect();
+    if months.is_empty() {
+        return None;
+    }
+    let licences = b.annual_licences_now.map(|x| x / Decimal::from(12));
+    let mut series = Vec::new();
+    if licences.is_some() {
+        series.push(Series {
+            name: "licences (today's seats and prices)".into(),
+            color: BLUE,
+        });
+    }
+    for (i, l) in lines.iter().enumerate() {
+        series.push(Series {
+            name: l.line.clone(),
+            color: LINE_COLORS[i % LINE_COLORS.len()],
+        });
+    }
+    let rows = months
+        .into_iter()
+        .map(|m| {
+            let mut values: Vec<Decimal> = licences.into_iter().collect();
+            values.extend(lines.iter().map(|l| {
+                l.months
+                    .get(m)
+                    .and_then(|v| v.parse::<Decimal>().ok())
+                    .unwrap_or(Decimal::ZERO)
+            }));
+            let total: Decimal = values.iter().copied().sum();
+            let label = if b.run_rate_months.contains(m) {
+                m.clone()
+            } else {
+                format!("{m} (part of the month)")
+            };
+            (
+                label,
+                values,
+                format!("{} {}", a.currency, grouped(&fmt2(total))),
+            )
+        })
+        .collect();
+    Some(charts::stacked(
+        "The bill by month: licences and usage lines",
+        series,
+        rows,
+    ))
+}
+
 fn bill_view(a: &Report) -> BillView {
     let b = &a.bill;
     let m = |d: Option<Decimal>| grouped(&fmt_opt(d));
@@ -317,6 +382,7 @@ fn bill_view(a: &Report) -> BillView {
         net_annual: m(b.net_annual_saving),
         net_monthly: m(b.net_monthly_saving),
         run_rate_months: b.run_rate_months.join(", "),
+        chart: bill_chart(a),
         lines: b
             .lines
             .iter()
