@@ -117,6 +117,29 @@ pub struct UserChange {
     pub old_reasons: String,
 }
 
+/// One figure of the whole bill then and now (PRODUCT.md section 8): a total a year, a usage
+/// line's run rate a year, or a pool's peak full month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillChange {
+    /// `licences`, `usage`, `overage`, `bill`, `bill after`, `net saving` (a year, today's
+    /// seats where it says so), `usage: LINE`, or `peak: RESOURCE`.
+    pub name: String,
+    /// The currency for money; for a pool's peak, `units` of the resource.
+    pub unit: String,
+    /// `None`: unknown or no data in that report.
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub old: Option<Decimal>,
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub new: Option<Decimal>,
+}
+
+impl BillChange {
+    pub fn change(&self) -> Option<Decimal> {
+        Some(self.new? - self.old?)
+    }
+}
+
 /// The trend between an earlier and a later report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -129,6 +152,9 @@ pub struct Diff {
     #[serde(with = "money_opt")]
     pub new_realisable: Option<Decimal>,
     pub rows: Vec<TrendRow>,
+    /// The whole bill then and now; empty when neither report has cost or capacity data.
+    #[serde(default)]
+    pub bill: Vec<BillChange>,
     pub users: Vec<UserChange>,
     pub warnings: Vec<String>,
 }
@@ -241,9 +267,81 @@ pub fn diff(old: &Report, new: &Report) -> Result<Diff> {
         old_realisable: old.headline.realisable.as_ref().map(|r| r.this_fiscal_year),
         new_realisable: new.headline.realisable.as_ref().map(|r| r.this_fiscal_year),
         rows,
+        bill: bill_changes(old, new),
         users: user_changes(old, new),
         warnings,
     })
+}
+
+/// The bill's totals, each usage line and each pool's peak, then and now. A figure a report
+/// has no data for is `None` there (usage without a cost export, overage and peaks without
+/// capacity data), never 0.
+fn bill_changes(old: &Report, new: &Report) -> Vec<BillChange> {
+    let (o, n) = (&old.bill, &new.bill);
+    if !(o.cost_data || o.capacity_data || n.cost_data || n.capacity_data) {
+        return Vec::new();
+    }
+    let money =
+        |name: &str, f: &dyn Fn(&crate::report::model::Bill) -> Option<Decimal>| BillChange {
+            name: name.to_string(),
+            unit: new.currency.clone(),
+            old: f(o),
+            new: f(n),
+        };
+    let mut out = vec![
+        money("licences", &|b| b.annual_licences_now),
+        money("usage", &|b| b.annual_usage.filter(|_| b.cost_data)),
+        money("overage", &|b| {
+            b.annual_overage_now.filter(|_| b.capacity_data)
+        }),
+        money("bill", &|b| b.annual_total_now),
+        money("bill after", &|b| b.annual_total_after),
+        money("net saving", &|b| b.net_annual_saving),
+    ];
+    let mut lines: Vec<&String> = Vec::new();
+    for b in [n, o] {
+        for l in b.lines.iter().filter(|l| l.rows > 0) {
+            if !lines.contains(&&l.line) {
+                lines.push(&l.line);
+            }
+        }
+    }
+    for line in lines {
+        let annual = |b: &crate::report::model::Bill| -> Option<Decimal> {
+            if !b.cost_data {
+                return None;
+            }
+            // A line a report's export has no rows for costs 0 there.
+            b.lines
+                .iter()
+                .find(|l| &l.line == line)
+                .map_or(Some(Decimal::ZERO), |l| l.annual)
+        };
+        out.push(money(&format!("usage: {line}"), &annual));
+    }
+    let mut resources: Vec<crate::model::Resource> = Vec::new();
+    for b in [n, o] {
+        for p in b.pools.iter().filter(|p| p.peak.is_some()) {
+            if !resources.contains(&p.resource) {
+                resources.push(p.resource);
+            }
+        }
+    }
+    for r in resources {
+        let peak = |b: &crate::report::model::Bill| {
+            b.pools
+                .iter()
+                .find(|p| p.resource == r)
+                .and_then(|p| p.peak)
+        };
+        out.push(BillChange {
+            name: format!("peak: {r}"),
+            unit: "units".into(),
+            old: peak(o),
+            new: peak(n),
+        });
+    }
+    out
 }
 
 fn user_changes(old: &Report, new: &Report) -> Vec<UserChange> {
@@ -406,6 +504,41 @@ mod tests {
         let later = snap("2026-10-31", "USD", vec![], vec![]);
         let d = diff(&later, &usd).expect("diff");
         assert_eq!(d.warnings.len(), 1, "swapped order is flagged");
+    }
+
+    #[test]
+    fn the_bill_is_compared_only_with_data_and_no_data_is_not_zero() {
+        let s = |as_of| snap(as_of, "USD", vec![], vec![]);
+        // Neither report has cost or capacity data: no bill rows.
+        assert!(
+            diff(&s("2026-07-31"), &s("2026-10-31"))
+                .expect("diff")
+                .bill
+                .is_empty()
+        );
+        // Only the later one has a cost export: usage then is unknown, not 0.
+        let mut new = s("2026-10-31");
+        new.bill.cost_data = true;
+        new.bill.annual_usage = Some(Decimal::from(1200));
+        let d = diff(&s("2026-07-31"), &new).expect("diff");
+        let usage = d
+            .bill
+            .iter()
+            .find(|b| b.name == "usage")
+            .expect("usage row");
+        assert_eq!((usage.old, usage.new), (None, Some(Decimal::from(1200))));
+        assert_eq!(usage.change(), None);
+        assert_eq!(usage.unit, "USD");
+        let overage = d
+            .bill
+            .iter()
+            .find(|b| b.name == "overage")
+            .expect("overage");
+        assert_eq!(
+            (overage.old, overage.new),
+            (None, None),
+            "no capacity data either side"
+        );
     }
 
     #[test]

@@ -74,6 +74,8 @@ struct TrendText {
     departed: usize,
     /// (class, users before, users now, annual change)
     classes: Vec<(String, u64, u64, String)>,
+    /// The whole bill a year (before, now, change), when both reports know it.
+    bill: Option<(String, String, String)>,
 }
 
 /// `1234567.5` → `1,234,567.50`: thousands separators for the reader (amounts are already
@@ -152,6 +154,12 @@ fn summary(report: &Report, attachments: &[String]) -> Summary {
                     )
                 })
                 .collect(),
+            bill: t
+                .bill
+                .iter()
+                .find(|b| b.name == "bill")
+                .and_then(|b| Some((b.old?, b.new?, b.change()?)))
+                .map(|(o, n, c)| (grouped(&fmt2(o)), grouped(&fmt2(n)), signed(&fmt2(c)))),
         }
     });
     Summary {
@@ -235,6 +243,11 @@ fn plain_text(x: &Summary) -> String {
             tr.new_users,
             tr.departed
         );
+        if let Some((before, now, change)) = &tr.bill {
+            t += &format!(
+                "The whole bill a year was {c} {before}, is {c} {now} (change {c} {change}).\n"
+            );
+        }
     }
     t += "\nBy class (users, annual saving):\n";
     for (name, users, annual) in &x.classes {

@@ -250,6 +250,20 @@ fn print_trend(w: &mut impl Write, d: &Diff) -> Result<()> {
             change,
         )?;
     }
+    for b in &d.bill {
+        let show = |x: Option<rust_decimal::Decimal>| match x {
+            None => "no data".to_string(),
+            Some(v) if b.unit == *cur => format!("{cur} {}", grouped(&fmt2(v))),
+            Some(v) => grouped(&v.normalize().to_string()),
+        };
+        writeln!(
+            w,
+            "  bill   {:<28} {} -> {}",
+            b.name,
+            show(b.old),
+            show(b.new)
+        )?;
+    }
     writeln!(
         w,
         "users: {} changed class, {} changed flags, {} new, {} departed",

@@ -174,3 +174,75 @@ fn a_previous_report_must_be_earlier() {
         .failure()
         .code(1);
 }
+
+/// Both quarters have a cost export and capacity data: `bill-trend.csv` puts each bill
+/// figure of the earlier report beside the later one's (as their own `bill.csv` state them),
+/// with the change; the XLSX has the same as "Bill trend" and the HTML trend a bill table.
+#[test]
+fn the_whole_bill_is_compared_between_quarters() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let (old, new) = two_quarters(tmp.path());
+    let trend = read_csv(&new.join("bill-trend.csv"));
+    let bill = |dir: &Path, section: &str, name: &str, col: &str| -> String {
+        read_csv(&dir.join("bill.csv"))
+            .into_iter()
+            .find(|r| r["section"] == section && r["name"] == name)
+            .unwrap_or_else(|| panic!("{section} {name}"))[col]
+            .clone()
+    };
+    let row = |name: &str| {
+        trend
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in bill-trend.csv"))
+            .clone()
+    };
+    for (name, section, bill_name, col) in [
+        ("licences", "total", "licences", "annual_now"),
+        ("usage", "total", "usage", "annual_now"),
+        ("overage", "total", "overage", "annual_now"),
+        ("bill", "total", "bill", "annual_now"),
+        ("bill after", "total", "bill", "annual_after"),
+        ("net saving", "total", "net saving", "annual_after"),
+        ("usage: voice", "usage", "voice", "annual_now"),
+        (
+            "peak: copilot-credits",
+            "capacity",
+            "copilot-credits",
+            "peak",
+        ),
+    ] {
+        let r = row(name);
+        let (was, is) = (
+            bill(&old, section, bill_name, col),
+            bill(&new, section, bill_name, col),
+        );
+        assert_eq!(r["old"], was, "{name} before");
+        assert_eq!(r["new"], is, "{name} now");
+        assert_eq!(d(&r["change"]), d(&is) - d(&was), "{name} change");
+        assert_eq!(r["old_as_of"], "2026-07-31");
+    }
+    assert_eq!(row("bill")["unit"], "USD");
+    assert_eq!(row("peak: copilot-credits")["unit"], "units");
+    let html = std::fs::read_to_string(new.join("report.html")).expect("html");
+    assert!(
+        html.contains("<th>the whole bill</th>"),
+        "bill table in the trend"
+    );
+    assert!(html.contains("peak full month: copilot-credits"));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(new.join("report.json")).expect("json"))
+            .expect("parse");
+    assert_eq!(
+        json["trend"]["bill"].as_array().map(Vec::len),
+        Some(trend.len()),
+        "report.json has the same rows"
+    );
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(new.join("report.xlsx")).expect("xlsx");
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "Bill trend").expect("Bill trend");
+    assert_eq!(
+        sheet.height(),
+        trend.len() + 1,
+        "a row per figure and the header"
+    );
+}

@@ -369,11 +369,49 @@ pub fn rejected(a: &Report) -> Result<Vec<u8>> {
 
 /// The trend against the previous report: `trend.csv` (per total, class, flag and SKU) and
 /// `user-changes.csv` (users whose class or flags changed, new and departed users).
+/// and, when either report has cost or capacity data, `bill-trend.csv` (the whole bill then
+/// and now).
 pub fn render_trend(d: &Diff) -> Result<Vec<(String, Vec<u8>)>> {
-    Ok(vec![
+    let mut out = vec![
         ("trend.csv".into(), trend(d)?),
         ("user-changes.csv".into(), user_changes(d)?),
-    ])
+    ];
+    if !d.bill.is_empty() {
+        out.push(("bill-trend.csv".into(), bill_trend(d)?));
+    }
+    Ok(out)
+}
+
+/// `bill-trend.csv`: each bill figure then and now; empty cells where a report has no data.
+pub fn bill_trend(d: &Diff) -> Result<Vec<u8>> {
+    let mut w = writer();
+    w.write_record([
+        "name",
+        "old_as_of",
+        "new_as_of",
+        "old",
+        "new",
+        "change",
+        "unit",
+    ])?;
+    let num = |x: Option<rust_decimal::Decimal>, money: bool| match x {
+        None => String::new(),
+        Some(v) if money => crate::money::fmt2(v),
+        Some(v) => v.normalize().to_string(),
+    };
+    for b in &d.bill {
+        let money = b.unit == d.currency;
+        w.write_record([
+            safe_text(&b.name),
+            d.old_as_of.clone(),
+            d.new_as_of.clone(),
+            num(b.old, money),
+            num(b.new, money),
+            num(b.change(), money),
+            b.unit.clone(),
+        ])?;
+    }
+    finish(w)
 }
 
 pub fn trend(d: &Diff) -> Result<Vec<u8>> {

@@ -46,6 +46,14 @@ pub(super) struct UserLine {
     pub why: String,
 }
 
+/// A bill figure then and now.
+pub(super) struct BillChangeLine {
+    pub name: String,
+    pub before: String,
+    pub now: String,
+    pub change: String,
+}
+
 /// The trend section, as shown.
 pub(super) struct Trend {
     pub previous_as_of: String,
@@ -54,6 +62,7 @@ pub(super) struct Trend {
     pub chart: Chart,
     pub rows: Vec<GroupChange>,
     pub skus: Vec<SkuChange>,
+    pub bill: Vec<BillChangeLine>,
     pub class_changes: usize,
     pub flag_changes: usize,
     pub new_users: usize,
@@ -174,6 +183,28 @@ pub(super) fn trend(d: &Diff, cur: &str, products: &dyn Fn(&str) -> String) -> T
                 }
             })
             .collect(),
+        bill: d
+            .bill
+            .iter()
+            .map(|b| {
+                let money = b.unit == d.currency;
+                let show = |x: Option<Decimal>| match x {
+                    None => "no data".to_string(),
+                    Some(v) if money => grouped(&fmt2(v)),
+                    Some(v) => grouped(&v.normalize().to_string()),
+                };
+                BillChangeLine {
+                    name: bill_label(&b.name),
+                    before: show(b.old),
+                    now: show(b.new),
+                    change: match b.change() {
+                        None => String::new(),
+                        Some(c) if money => signed(&fmt2(c)),
+                        Some(c) => signed(&c.normalize().to_string()),
+                    },
+                }
+            })
+            .collect(),
         class_changes: d.count(ChangeKind::Class),
         flag_changes: d.count(ChangeKind::Flags),
         new_users: d.count(ChangeKind::New),
@@ -181,5 +212,22 @@ pub(super) fn trend(d: &Diff, cur: &str, products: &dyn Fn(&str) -> String) -> T
         users_total: d.users.len(),
         users,
         warnings: d.warnings.clone(),
+    }
+}
+
+/// What a bill figure's name means, for the reader.
+fn bill_label(name: &str) -> String {
+    match name {
+        "licences" => "licences a year (seats held, today's unit prices)".into(),
+        "usage" => "usage a year (run rate)".into(),
+        "overage" => "overage a year".into(),
+        "bill" => "the bill a year".into(),
+        "bill after" => "the bill after the recommendations".into(),
+        "net saving" => "net saving a year".into(),
+        other => match other.split_once(": ") {
+            Some(("usage", line)) => format!("usage a year: {line}"),
+            Some(("peak", r)) => format!("peak full month: {r}"),
+            _ => other.to_string(),
+        },
     }
 }

@@ -178,6 +178,9 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
     if let Some(d) = &a.trend {
         trend::trend(wb.add_worksheet(), d, &f)?;
         trend::user_changes(wb.add_worksheet_with_constant_memory()?, d, &f)?;
+        if !d.bill.is_empty() {
+            trend::bill_trend(wb.add_worksheet(), d, &f)?;
+        }
     }
     wb.save_to_buffer().context("cannot render report.xlsx")
 }

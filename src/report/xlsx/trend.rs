@@ -50,6 +50,45 @@ pub(super) fn trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
     Ok(())
 }
 
+/// The "Bill trend" sheet: the whole bill then and now (only when a report has cost or
+/// capacity data).
+pub(super) fn bill_trend(ws: &mut Worksheet, d: &Diff, f: &Formats) -> Result<()> {
+    let rows: Vec<Vec<Cell>> = d
+        .bill
+        .iter()
+        .map(|b| {
+            let cell = |x: Option<rust_decimal::Decimal>| {
+                if b.unit == d.currency {
+                    Cell::Money(x)
+                } else {
+                    x.map_or(text("no data"), Cell::Num)
+                }
+            };
+            vec![
+                text(b.name.clone()),
+                cell(b.old),
+                cell(b.new),
+                cell(b.change()),
+                text(b.unit.clone()),
+            ]
+        })
+        .collect();
+    table(
+        ws,
+        "Bill trend",
+        &[
+            ("figure", 36.0),
+            (&format!("as of {}", d.old_as_of), 16.0),
+            (&format!("as of {}", d.new_as_of), 16.0),
+            ("change", 16.0),
+            ("unit", 8.0),
+        ],
+        rows,
+        f,
+    )?;
+    Ok(())
+}
+
 fn flags(f: &[crate::model::Flag]) -> String {
     f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" ")
 }
