@@ -23,6 +23,10 @@ ci:
 # Benchmarks at ~1M, 10M and 40M events against the Python Polars floor (see BENCHMARKS.md)
 bench:
     bash bench/run.sh
+# What a 10M-row FOCUS cost export adds to analyze, against the activity reader's speed
+bench-focus:
+    bash bench/focus.sh
+
 # The quarterly routine: analyse DIR against the newest earlier report in reports/, then email
 # it to the given addresses (needs RIGHTSIZE_SMTP_URL and RIGHTSIZE_SMTP_FROM; see README).
 quarterly dir +to:
