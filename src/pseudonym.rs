@@ -135,6 +135,9 @@ impl Pseudonymiser {
                 *u = self.id(u);
             }
         }
+        for t in &mut a.trials {
+            t.user_id = self.id(&t.user_id);
+        }
         for d in a.devices.values_mut() {
             for (u, _) in &mut d.users {
                 *u = self.id(u);

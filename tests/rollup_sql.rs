@@ -93,9 +93,12 @@ fn rolled_folder(root: &Path, raw: &Path, daily: &mut DataFrame, keep: &[&str]) 
     rolled
 }
 
-const STAY: [&str; 5] = [
+const STAY: [&str; 7] = [
     "users.csv",
     "subscribedSkus.csv",
+    "directorySubscriptions.csv",
+    // the access modes: the roll-up carries no accessmode
+    "systemusers.csv",
     "InteractiveSignIns_2026.csv",
     "prices.toml",
     "policy.toml",
