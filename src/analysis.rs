@@ -18,6 +18,7 @@ use crate::prices::PriceBook;
 use crate::profile::{self, Coverage};
 use crate::progress::Progress;
 use crate::savings::{self, DeviceLicence, Priced, Realisable, RenewalRow, SummaryRow};
+use crate::scenarios::Scenarios;
 
 /// What the analysis needs to know before it starts.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub struct Options {
     pub dir: PathBuf,
     pub prices: Option<PathBuf>,
     pub policy: Option<PathBuf>,
+    pub scenarios: Option<PathBuf>,
     pub as_of: Option<NaiveDate>,
     pub encoding: Option<&'static encoding_rs::Encoding>,
 }
@@ -74,6 +76,10 @@ pub struct Analysis {
     pub usage: crate::usage::Usage,
     /// The pooled capacity now and after the recommendations, and the net saving.
     pub capacity: crate::bill::Capacity,
+    /// The what-if scenarios as loaded (none without a file).
+    pub scenarios: Scenarios,
+    /// `current`, `recommended` and every scenario side by side (section 9).
+    pub outcomes: Vec<crate::scenarios::Outcome>,
 }
 
 /// The whole pipeline, one named stage a line; each stage returns a typed result.
@@ -85,6 +91,13 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let mut book = PriceBook::load(opts.prices.as_deref().or(folder.path_of(Kind::Prices)))?;
     let policy = Policy::load(
         opts.policy.as_deref().or(folder.path_of(Kind::Policy)),
+        &book,
+    )?;
+    // Checked before the long read, so a mistake in the file fails fast and writes nothing.
+    let scenarios = Scenarios::load(
+        opts.scenarios
+            .as_deref()
+            .or(folder.path_of(Kind::Scenarios)),
         &book,
     )?;
     let mut rejected = Vec::new();
@@ -120,6 +133,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     );
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     let capacity = pools(&book, &money.renewal, &usage);
+    let outcomes = what_if(&book, &policy, &money, &usage, &activity, &scenarios);
     folder.finish_hashes()?;
     Ok(Analysis {
         folder,
@@ -149,7 +163,47 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         warnings,
         capacity,
         usage,
+        scenarios,
+        outcomes,
     })
+}
+
+/// `current`, `recommended` and every scenario side by side (section 9).
+fn what_if(
+    book: &PriceBook,
+    policy: &Policy,
+    money: &Money,
+    usage: &crate::usage::Usage,
+    activity: &ActivityData,
+    scenarios: &Scenarios,
+) -> Vec<crate::scenarios::Outcome> {
+    let peak = usage
+        .capacity
+        .iter()
+        .filter_map(|c| c.peak.map(|p| (c.resource, p.consumed)))
+        .collect();
+    let annual_usage = usage
+        .cost_data
+        .then(|| {
+            usage
+                .lines
+                .iter()
+                .map(|l| l.annual.or(Some(rust_decimal::Decimal::ZERO)))
+                .sum::<Option<rust_decimal::Decimal>>()
+        })
+        .flatten();
+    let inputs = crate::scenarios::Inputs {
+        priced: &money.priced,
+        licences: &money.licences,
+        renewal: &money.renewal,
+        book,
+        policy,
+        as_of: activity.window.as_of,
+        annual_usage,
+        peak: &peak,
+        covered_days: activity.window.covered_days,
+    };
+    crate::scenarios::evaluate_all(&inputs, &scenarios.list)
 }
 
 /// Each pool's entitlement now and after the recommendations against the peak full month's

@@ -21,6 +21,7 @@ pub mod progress;
 pub mod pseudonym;
 pub mod report;
 pub mod savings;
+pub mod scenarios;
 pub mod skufit;
 pub mod smtp;
 pub mod text;
@@ -320,6 +321,7 @@ fn options(args: &InputArgs) -> Options {
         dir: args.dir.clone(),
         prices: args.prices.clone(),
         policy: args.policy.clone(),
+        scenarios: args.scenarios.clone(),
         as_of: args.as_of,
         encoding: args.encoding,
     }
