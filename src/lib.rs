@@ -387,6 +387,7 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
     for s in r.rows(Group::Flag).filter(|s| s.users > 0) {
         writeln!(w, "  flag {:<15} {:>6} users", s.name, s.users)?;
     }
+    print_scenarios(w, r)?;
     let h = &r.headline;
     if h.rejected_rows > 0 {
         writeln!(
@@ -402,6 +403,32 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
     Ok(())
 }
 
+/// One line per what-if scenario: its annual total, saving against current and this fiscal
+/// year's part (none without a scenarios file).
+fn print_scenarios(w: &mut impl Write, r: &Report) -> Result<()> {
+    use report::scenario_model::{ScenarioKind, shown};
+    let cur = &r.currency;
+    for s in r
+        .scenarios
+        .rows
+        .iter()
+        .filter(|s| s.kind == ScenarioKind::Scenario)
+    {
+        let fy = s
+            .this_fiscal_year
+            .map(|m| format!(" ({cur} {} this fiscal year)", shown(Some(m))))
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "scenario {}: total {cur} {}/year, saving {cur} {}/year against current{fy}",
+            s.name,
+            shown(s.annual_total),
+            shown(s.annual_saving),
+        )?;
+    }
+    Ok(())
+}
+
 fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
     writeln!(w, "files in the input folder:")?;
     for f in &a.folder.files {
@@ -411,7 +438,10 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
             writeln!(w, "  IGNORED: {why}")?;
             continue;
         }
-        if matches!(f.kind, Some(ingest::Kind::Prices | ingest::Kind::Policy)) {
+        if matches!(
+            f.kind,
+            Some(ingest::Kind::Prices | ingest::Kind::Policy | ingest::Kind::Scenarios)
+        ) {
             writeln!(w, "  loaded")?;
             continue;
         }
@@ -429,6 +459,19 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         "price book: {} ({}); policy: {}",
         a.book.origin, a.book.currency, a.policy.origin
     )?;
+    if !a.scenarios.list.is_empty() {
+        writeln!(
+            w,
+            "scenarios: {} from {}",
+            a.scenarios
+                .list
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            a.scenarios.origin
+        )?;
+    }
     writeln!(
         w,
         "as of {}; window {} to {} ({} days, {} covered)",
