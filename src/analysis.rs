@@ -80,6 +80,8 @@ pub struct Analysis {
     pub scenarios: Scenarios,
     /// `current`, `recommended` and every scenario side by side (section 9).
     pub outcomes: Vec<crate::scenarios::Outcome>,
+    /// Today's bot containment per channel, when the conversation export says it.
+    pub containment: Vec<crate::profile::containment::Containment>,
 }
 
 /// The whole pipeline, one named stage a line; each stage returns a typed result.
@@ -134,6 +136,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     let capacity = pools(&book, &money.renewal, &usage);
     let outcomes = what_if(&book, &policy, &money, &usage, &activity, &scenarios);
+    let containment = containment(&folder, &activity.window)?;
     folder.finish_hashes()?;
     Ok(Analysis {
         folder,
@@ -165,7 +168,18 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         usage,
         scenarios,
         outcomes,
+        containment,
     })
+}
+
+/// Today's containment per channel over the window (whole days, as-of included).
+fn containment(
+    folder: &Folder,
+    w: &Window,
+) -> Result<Vec<crate::profile::containment::Containment>> {
+    let ms = |d: NaiveDate| date_to_day(d) * 86_400_000;
+    let sources: Vec<_> = folder.of_kind(Kind::Conversations).collect();
+    crate::profile::containment::read(&sources, ms(w.from), ms(w.as_of) + 86_400_000)
 }
 
 /// `current`, `recommended` and every scenario side by side (section 9).

@@ -186,3 +186,67 @@ fn a_bad_scenarios_file_stops_the_run_naming_file_and_key_and_writes_nothing() {
         }
     }
 }
+
+#[test]
+fn todays_containment_per_channel_comes_from_the_conversation_export() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args([
+            "analyze",
+            "--quiet",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            "csv,json,html",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(common::fixture("containment"))
+        .assert()
+        .success();
+    // See the fixture's README: digital 2 of 4 contained (1 abandoned), voice 1 of 2.
+    let rows: BTreeMap<String, BTreeMap<String, String>> = read_csv(&out.join("scenarios.csv"))
+        .into_iter()
+        .filter(|r| r["section"] == "containment")
+        .map(|r| (r["channel"].clone(), r))
+        .collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (
+            rows["digital"]["conversations"].as_str(),
+            rows["digital"]["contained"].as_str()
+        ),
+        ("4", "2")
+    );
+    assert_eq!(d(&rows["digital"]["share"]), d("0.5"));
+    assert!(rows["digital"]["note"].contains("1 more abandoned"));
+    assert_eq!(
+        (
+            rows["voice"]["conversations"].as_str(),
+            rows["voice"]["contained"].as_str()
+        ),
+        ("2", "1")
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+            .expect("parse");
+    assert_eq!(json["scenarios"]["containment"][1]["channel"], "digital");
+    assert_eq!(json["scenarios"]["containment"][1]["abandoned"], 1);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(html.contains("What the bot contains today"));
+    assert!(html.contains("<td class=\"n\">50.0%</td>"));
+}
+
+#[test]
+fn without_the_accepted_flag_there_is_no_containment() {
+    // The sample's conversations are canonical events: no msdyn_isagentaccepted.
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    analyze(&[], &out).success();
+    assert!(
+        !read_csv(&out.join("scenarios.csv"))
+            .iter()
+            .any(|r| r["section"] == "containment")
+    );
+}

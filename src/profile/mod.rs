@@ -5,6 +5,7 @@
 //! per user, per (user, table) for writes and per (device, user).
 
 mod channels;
+pub mod containment;
 mod kinds;
 mod locate;
 mod prepare;

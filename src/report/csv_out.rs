@@ -299,12 +299,15 @@ struct ScenarioCsvRow {
     monthly_licence_saving: String,
     resource: String,
     added_consumption: String,
+    conversations: String,
+    contained: String,
     currency: String,
     note: String,
 }
 
 /// `scenarios.csv`: `current`, `recommended` and every scenario side by side (annual amounts),
-/// then each scenario's deflection with the model's numbers (monthly).
+/// then each scenario's deflection with the model's numbers (monthly), then today's bot
+/// containment per channel when the conversation export says it.
 pub fn scenarios(a: &Report) -> Result<Vec<u8>> {
     let mut w = writer();
     for r in &a.scenarios.rows {
@@ -360,6 +363,21 @@ pub fn scenarios(a: &Report) -> Result<Vec<u8>> {
                 ..ScenarioCsvRow::default()
             })?;
         }
+    }
+    for c in &a.scenarios.containment {
+        w.serialize(ScenarioCsvRow {
+            section: "containment",
+            name: "today".into(),
+            channel: c.channel.to_string(),
+            share: c.share.to_string(),
+            conversations: c.conversations.to_string(),
+            contained: c.contained.to_string(),
+            note: format!(
+                "no agent accepted and not abandoned; {} more abandoned",
+                c.abandoned
+            ),
+            ..ScenarioCsvRow::default()
+        })?;
     }
     finish(w)
 }

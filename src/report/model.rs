@@ -1363,6 +1363,7 @@ pub(crate) mod fixtures {
             pseudonymised: false,
             renewal: vec![],
             scenarios: crate::report::scenario_model::Scenarios {
+                containment: vec![],
                 file: None,
                 model: String::new(),
                 notes: vec![],

@@ -16,6 +16,9 @@ use crate::model::{Channel, Resource};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenarios {
+    /// Today's bot containment per channel (conversation exports with
+    /// `msdyn_isagentaccepted`), to read a deflection share against; empty without.
+    pub containment: Vec<ContainmentRow>,
     /// The scenarios file; `None` when the run had none (only `current` and `recommended`).
     pub file: Option<String>,
     /// The deflection model, stated as a model.
@@ -23,6 +26,21 @@ pub struct Scenarios {
     /// What the figures lack (no cost export, consumption unknown, no renewal date).
     pub notes: Vec<String>,
     pub rows: Vec<ScenarioRow>,
+}
+
+/// One channel's containment today, over the window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContainmentRow {
+    /// Not accepted by an agent, abandoned by the customer (not contained).
+    pub abandoned: u64,
+    pub channel: Channel,
+    /// Not accepted by an agent and not abandoned: the bot contained them.
+    pub contained: u64,
+    pub conversations: u64,
+    /// contained ÷ conversations (4 places).
+    #[serde(with = "rust_decimal::serde::str")]
+    pub share: Decimal,
 }
 
 /// Which column a row is.
@@ -194,6 +212,21 @@ pub fn build(a: &Analysis) -> Scenarios {
             .to_string(),
     );
     Scenarios {
+        containment: a
+            .containment
+            .iter()
+            .filter(|c| c.conversations > 0)
+            .map(|c| ContainmentRow {
+                abandoned: c.abandoned,
+                channel: c.channel,
+                contained: c.contained,
+                conversations: c.conversations,
+                share: crate::money::round_dp(
+                    Decimal::from(c.contained) / Decimal::from(c.conversations),
+                    4,
+                ),
+            })
+            .collect(),
         file: (!a.scenarios.origin.is_empty()).then(|| a.scenarios.origin.clone()),
         model: MODEL.to_string(),
         notes,

@@ -15,6 +15,7 @@ pub(super) struct ScenariosView {
     pub rows: Vec<ScenarioLine>,
     pub deflections: Vec<DeflectionLine>,
     pub chart: Chart,
+    pub containment: Vec<ContainmentLine>,
     pub model: String,
     pub notes: Vec<String>,
 }
@@ -28,6 +29,14 @@ pub(super) struct ScenarioLine {
     pub total: String,
     pub saving: String,
     pub this_fiscal_year: String,
+}
+
+pub(super) struct ContainmentLine {
+    pub channel: String,
+    pub conversations: u64,
+    pub contained: u64,
+    pub abandoned: u64,
+    pub share: String,
 }
 
 pub(super) struct DeflectionLine {
@@ -158,6 +167,20 @@ pub(super) fn view(a: &Report) -> ScenariosView {
         rows,
         deflections,
         chart,
+        containment: s
+            .containment
+            .iter()
+            .map(|c| ContainmentLine {
+                channel: c.channel.to_string(),
+                conversations: c.conversations,
+                contained: c.contained,
+                abandoned: c.abandoned,
+                share: format!(
+                    "{}%",
+                    crate::money::round_dp(c.share * Decimal::ONE_HUNDRED, 1)
+                ),
+            })
+            .collect(),
         model: s.model.clone(),
         notes: s.notes.clone(),
     }

@@ -64,11 +64,38 @@ pub(super) fn scenarios(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<(
         .iter()
         .flat_map(|r| r.deflection.iter().map(move |d| (r, d)))
         .collect();
+    let mut row = end;
+    if !s.containment.is_empty() {
+        row += 2;
+        let header = [
+            "containment today",
+            "conversations",
+            "contained by the bot",
+            "abandoned without an agent",
+            "share",
+        ];
+        for (c, title) in header.iter().enumerate() {
+            ws.write_string_with_format(row, c as u16, *title, &f.header)?;
+        }
+        for c in &s.containment {
+            row += 1;
+            let cells = [
+                text(c.channel.to_string()),
+                int(c.conversations),
+                int(c.contained),
+                int(c.abandoned),
+                Cell::Num(c.share),
+            ];
+            for (i, cell) in cells.into_iter().enumerate() {
+                write_cell(ws, row, i as u16, cell, f)?;
+            }
+        }
+    }
     if deflections.is_empty() {
         return Ok(());
     }
     // The deflections below the table, after an empty row, with their own header.
-    let mut row = end + 2;
+    row += 2;
     let header = [
         "scenario",
         "channel",
