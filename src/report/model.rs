@@ -1368,6 +1368,7 @@ pub(crate) mod fixtures {
                 model: String::new(),
                 notes: vec![],
                 rows: vec![],
+                sha256: None,
             },
             schema: SCHEMA,
             summary: vec![],

@@ -26,6 +26,8 @@ pub struct Scenarios {
     /// What the figures lack (no cost export, consumption unknown, no renewal date).
     pub notes: Vec<String>,
     pub rows: Vec<ScenarioRow>,
+    /// SHA-256 of the scenarios file's text (for the manifest); `None` without one.
+    pub sha256: Option<String>,
 }
 
 /// One channel's containment today, over the window.
@@ -231,6 +233,8 @@ pub fn build(a: &Analysis) -> Scenarios {
         model: MODEL.to_string(),
         notes,
         rows,
+        sha256: (!a.scenarios.origin.is_empty())
+            .then(|| super::digest(std::slice::from_ref(&a.scenarios.text))),
     }
 }
 
