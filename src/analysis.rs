@@ -80,6 +80,8 @@ pub struct Analysis {
     pub scenarios: Scenarios,
     /// `current`, `recommended` and every scenario side by side (section 9).
     pub outcomes: Vec<crate::scenarios::Outcome>,
+    /// Conversations a month per channel (the deflection model's basis) and the months.
+    pub per_month: crate::scenarios::PerMonth,
     /// Today's bot containment per channel, when the conversation export says it.
     pub containment: Vec<crate::profile::containment::Containment>,
 }
@@ -135,7 +137,14 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     );
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     let capacity = pools(&book, &money.renewal, &usage);
-    let outcomes = what_if(&book, &policy, &money, &usage, &activity, &scenarios);
+    let per_month = crate::scenarios::per_month(
+        &activity.conversations,
+        activity.window.from,
+        activity.window.as_of,
+    );
+    let outcomes = what_if(
+        &book, &policy, &money, &usage, &activity, &scenarios, &per_month,
+    );
     let containment = containment(&folder, &activity.window)?;
     folder.finish_hashes()?;
     Ok(Analysis {
@@ -168,6 +177,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         usage,
         scenarios,
         outcomes,
+        per_month,
         containment,
     })
 }
@@ -190,6 +200,7 @@ fn what_if(
     usage: &crate::usage::Usage,
     activity: &ActivityData,
     scenarios: &Scenarios,
+    per_month: &crate::scenarios::PerMonth,
 ) -> Vec<crate::scenarios::Outcome> {
     let peak = usage
         .capacity
@@ -215,7 +226,7 @@ fn what_if(
         as_of: activity.window.as_of,
         annual_usage,
         peak: &peak,
-        covered_days: activity.window.covered_days,
+        per_month,
     };
     crate::scenarios::evaluate_all(&inputs, &scenarios.list)
 }
@@ -304,6 +315,8 @@ struct ActivityData {
     device_data: bool,
     /// Whether any source carries Dataverse user ids (audit, conversations).
     dataverse_ids: bool,
+    /// Conversations per channel and day inside the window.
+    conversations: BTreeMap<(crate::model::Channel, i64), u64>,
     sources: usize,
 }
 
@@ -385,6 +398,7 @@ fn read_activity(
         dataverse_ids: activity_sources
             .iter()
             .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations)),
+        conversations: activity.conversations,
         sources: prepared.len(),
     })
 }

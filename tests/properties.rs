@@ -380,7 +380,7 @@ proptest! {
             as_of,
             annual_usage,
             peak: &peak,
-            covered_days: 91,
+            per_month: &Default::default(),
         };
         let nothing = Scenario::adopting("nothing", Adopt::none());
         let everything = Scenario::adopting("everything", Adopt::all());

@@ -102,6 +102,26 @@ fn the_sample_scenarios_reconcile_with_the_bill_and_the_users() {
     let after: u64 = voice["seats_after"].parse().expect("seats");
     // ceil(agents × 0.7)
     assert_eq!(after, (agents * 7).div_ceil(10));
+    // Conversations a month: the mean over the window's whole months (October only: the
+    // window starts on 19 September), counted here from the events themselves.
+    let october_calls =
+        read_csv(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/activity.csv"))
+            .iter()
+            .filter(|r| r["timestamp"].starts_with("2026-10") && r["channel"] == "voice")
+            .count();
+    assert_eq!(
+        d(&voice["conversations_per_month"]),
+        Decimal::from(october_calls as u64)
+    );
+    // contained = 0.3 × that, and 3 IVR minutes each
+    assert_eq!(
+        d(&voice["contained_per_month"]),
+        Decimal::from(october_calls as u64) * d("0.3")
+    );
+    assert_eq!(
+        d(&voice["added_consumption"]),
+        Decimal::from(october_calls as u64) * d("0.9")
+    );
     assert_eq!(
         voice["freed_seats"].parse::<u64>().expect("freed"),
         agents - after

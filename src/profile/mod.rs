@@ -113,6 +113,8 @@ pub struct Activity {
     /// Keyed by the activity sources' user id.
     pub profiles: HashMap<String, Profile>,
     pub devices: Vec<DeviceUse>,
+    /// Conversations per channel and day (days since 1970) inside the window.
+    pub conversations: std::collections::BTreeMap<(crate::model::Channel, i64), u64>,
 }
 
 /// The slim schema's columns.

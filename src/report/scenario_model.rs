@@ -127,8 +127,8 @@ pub struct DeflectionRow {
 
 /// The model, in the words the report states it.
 pub const MODEL: &str = "Deflection is a tenant-level model: conversations per month on a \
-     channel = its conversations over the covered days of the window (30.44-day months); \
-     contained = share × that; seats after = ceil(agents × (1 − share)); each freed seat saves \
+     channel = the mean of its conversations over the calendar months wholly inside the window \
+     (agent-handled conversations; Entity Records not counted); contained = share × that; seats after = ceil(agents × (1 − share)); each freed seat saves \
      the mean monthly licence cost of the channel's agents in the scenario and takes the mean \
      of their per-seat entitlements out of the pools; the bot's Copilot credits (digital) or IVR \
      minutes (voice) are added to the peak month's consumption and priced as overage. Usage \
@@ -208,6 +208,23 @@ pub fn build(a: &Analysis) -> Scenarios {
             "no renewal_date (policy or scenario): what falls in this fiscal year is unknown"
                 .to_string(),
         );
+    }
+    if a.outcomes.iter().any(|o| !o.deflection.is_empty()) {
+        notes.push(if a.per_month.months.is_empty() {
+            "conversations a month: the window holds no whole calendar month, so over its days \
+             (30.44-day months)"
+                .to_string()
+        } else {
+            format!(
+                "conversations a month: the mean over {}",
+                a.per_month
+                    .months
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        });
     }
     notes.push(
         "seats bought and assigned to nobody (shelfware) are dropped with the remove class"

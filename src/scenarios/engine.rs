@@ -30,8 +30,8 @@ pub struct Inputs<'a> {
     pub annual_usage: Option<Decimal>,
     /// The peak full month's consumption per resource (only resources with data).
     pub peak: &'a BTreeMap<Resource, Decimal>,
-    /// Days of the window the activity covers (the conversations per month are over them).
-    pub covered_days: u32,
+    /// Conversations a month per channel (`super::per_month`).
+    pub per_month: &'a super::PerMonth,
 }
 
 /// Which column of the side-by-side table.
@@ -256,17 +256,16 @@ fn deflect(
         Channel::Voice => p.rec.voice,
         Channel::Digital => p.rec.digital,
     };
-    let conversations: u64 = inputs.priced.iter().map(on).sum();
     let agents: Vec<usize> = (0..inputs.priced.len())
         .filter(|&i| on(&inputs.priced[i]) > 0)
         .collect();
     let a = agents.len() as u64;
-    // The same basis as the bill's cost per conversation: the covered days of the window, in
-    // months of 30.44 days.
-    let per_month = match inputs.covered_days {
-        0 => Decimal::ZERO,
-        days => Decimal::from(conversations) * Decimal::new(3044, 2) / Decimal::from(days),
-    };
+    let per_month = inputs
+        .per_month
+        .channels
+        .get(&d.channel)
+        .copied()
+        .unwrap_or(Decimal::ZERO);
     let contained = d.share * per_month;
     let seats_after = (Decimal::from(a) * (Decimal::ONE - d.share))
         .ceil()

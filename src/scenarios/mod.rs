@@ -97,5 +97,57 @@ pub struct Deflection {
     pub per_conversation: Decimal,
 }
 
+/// Conversations a month per channel, the deflection model's basis.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PerMonth {
+    pub channels: BTreeMap<Channel, Decimal>,
+    /// The calendar months wholly inside the window the mean is over; empty when there is
+    /// none and the mean is over the window's days instead (30.44-day months).
+    pub months: Vec<crate::usage::Month>,
+}
+
+/// The mean, over the calendar months wholly inside `[from, to]`, of each channel's
+/// conversations (per day, days since 1970); a month without any counts 0. A window holding
+/// no whole month takes its days in 30.44-day months instead.
+pub fn per_month(days: &BTreeMap<(Channel, i64), u64>, from: NaiveDate, to: NaiveDate) -> PerMonth {
+    use crate::usage::Month;
+    let day_of = crate::model::date_to_day;
+    let mut months = Vec::new();
+    let mut m = Month::of(from);
+    while m.first_day().is_some_and(|d| d <= to) {
+        if m.inside(from, to) {
+            months.push(m);
+        }
+        m = m.next();
+    }
+    let ranges: Vec<(i64, i64)> = months
+        .iter()
+        .filter_map(|m| Some((day_of(m.first_day()?), day_of(m.last_day()?))))
+        .collect();
+    let mut channels = BTreeMap::new();
+    for channel in [Channel::Voice, Channel::Digital] {
+        let on = days.iter().filter(|((c, _), _)| *c == channel);
+        let mean = if ranges.is_empty() {
+            let (a, b) = (day_of(from), day_of(to));
+            let total: u64 = on
+                .filter(|((_, d), _)| a <= *d && *d <= b)
+                .map(|(_, n)| n)
+                .sum();
+            let window_days = (to - from).num_days() + 1;
+            Decimal::from(total) * Decimal::new(3044, 2) / Decimal::from(window_days.max(1))
+        } else {
+            let total: u64 = on
+                .filter(|((_, d), _)| ranges.iter().any(|(a, b)| a <= d && d <= b))
+                .map(|(_, n)| n)
+                .sum();
+            Decimal::from(total) / Decimal::from(ranges.len())
+        };
+        if days.keys().any(|(c, _)| *c == channel) {
+            channels.insert(channel, mean);
+        }
+    }
+    PerMonth { channels, months }
+}
+
 #[cfg(test)]
 mod tests;

@@ -153,6 +153,11 @@ fn tenant() -> Tenant {
 /// Evaluates `scenarios` on the tenant with 500 credits used at peak and 1,200.00 of usage.
 fn run(t: &Tenant, scenarios: &[Scenario]) -> Vec<Outcome> {
     let peak = BTreeMap::from([(Resource::CopilotCredits, d("500"))]);
+    // 121.76 chats and 10 calls a month (the mean over the window's whole months).
+    let per_month = PerMonth {
+        channels: BTreeMap::from([(Channel::Digital, d("121.76")), (Channel::Voice, d("10"))]),
+        months: vec![],
+    };
     let inputs = Inputs {
         priced: &t.priced,
         licences: &t.licences,
@@ -162,7 +167,7 @@ fn run(t: &Tenant, scenarios: &[Scenario]) -> Vec<Outcome> {
         as_of: NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
         annual_usage: Some(d("1200")),
         peak: &peak,
-        covered_days: 30,
+        per_month: &per_month,
     };
     evaluate_all(&inputs, scenarios)
 }
@@ -291,7 +296,7 @@ fn another_renewal_date_moves_what_falls_in_this_fiscal_year() {
 
 #[test]
 fn digital_deflection_frees_seats_at_the_agents_mean_cost_and_draws_credits() {
-    // 120 chats over 30 covered days = 120 × 30.44 / 30 = 121.76 a month; 40 % contained =
+    // 121.76 chats a month; 40 % contained =
     // 48.704. Agents u1, u4, u5: ceil(3 × 0.6) = 2 seats stay, 1 freed. Their licences after:
     // 145 + 95 + 145 = 385, mean 128.333…: 1 × 128.333… × 12 = 1,540.00 off 4,716 = 3,176.00.
     // Credits: 500 + 48.704 × 12 = 1,084.448 over an empty pool × 0.01 = 10.84448 a month =
@@ -337,7 +342,7 @@ fn a_deflection_of_zero_changes_nothing() {
 
 #[test]
 fn voice_minutes_without_an_overage_price_make_the_total_unknown() {
-    // u5's 10 calls: 10.1466… a month, half contained × 3 minutes = 15.22 IVR minutes; no
+    // 10 calls a month, half contained × 3 minutes = 15 IVR minutes; no
     // licence left entitles IVR minutes and the book has no IVR price: overage unknown.
     let mut s = named("ivr");
     s.deflection.push(Deflection {
@@ -465,4 +470,32 @@ ivr_minutes_per_call = 4
     assert_eq!(one.renewal_date, NaiveDate::from_ymd_opt(2027, 6, 30));
     assert_eq!(one.deflection.len(), 2);
     assert_eq!(one.deflection[1].per_conversation, d("4"));
+}
+
+#[test]
+fn conversations_a_month_are_the_mean_over_the_whole_months_of_the_window() {
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let day = |s: &str| crate::model::date_to_day(date(s));
+    let days = BTreeMap::from([
+        ((Channel::Digital, day("2026-08-20")), 50), // part month: not counted
+        ((Channel::Digital, day("2026-09-01")), 30),
+        ((Channel::Digital, day("2026-09-30")), 10),
+        ((Channel::Digital, day("2026-10-15")), 20),
+        ((Channel::Voice, day("2026-10-31")), 7),
+    ]);
+    // Window 2026-08-02 to 2026-10-31: September and October are whole. Digital (40 + 20) / 2
+    // = 30; voice 7 / 2 = 3.5 (a month with none counts 0).
+    let m = per_month(&days, date("2026-08-02"), date("2026-10-31"));
+    assert_eq!(m.months.len(), 2);
+    assert_eq!(m.channels.get(&Channel::Digital), Some(&d("30")));
+    assert_eq!(m.channels.get(&Channel::Voice), Some(&d("3.5")));
+    // No whole month (10 to 29 October, 20 days): 20 × 30.44 / 20 = 30.44 for digital.
+    let m = per_month(&days, date("2026-10-10"), date("2026-10-29"));
+    assert!(m.months.is_empty());
+    assert_eq!(m.channels.get(&Channel::Digital), Some(&d("30.44")));
+    assert_eq!(
+        m.channels.get(&Channel::Voice),
+        Some(&d("0")),
+        "the 31st is outside"
+    );
 }
