@@ -499,3 +499,61 @@ fn conversations_a_month_are_the_mean_over_the_whole_months_of_the_window() {
         "the 31st is outside"
     );
 }
+
+#[test]
+fn a_user_with_both_seat_checks_gets_each_one_alone() {
+    // Premium + digital add-on → Enterprise alone (Premium swapped, the add-on unused).
+    let book = book();
+    let policy = Policy::from_toml("", "policy.toml", &book).expect("policy");
+    let recs = vec![rec(
+        "u6",
+        Class::Full,
+        &[Flag::PremiumUnused, Flag::AddonUnused],
+        &[DIG, PREM],
+        &[ENT],
+        (0, 0),
+    )];
+    let (priced, licences) = savings::price_all(recs, &book, &policy);
+    let renewal = savings::renewal(&priced, &licences, &BTreeMap::new(), &book);
+    let peak = BTreeMap::new();
+    let per_month = PerMonth::default();
+    let inputs = Inputs {
+        priced: &priced,
+        licences: &licences,
+        renewal: &renewal,
+        book: &book,
+        policy: &policy,
+        as_of: NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+        annual_usage: None,
+        peak: &peak,
+        per_month: &per_month,
+    };
+    let out = evaluate_all(
+        &inputs,
+        &[
+            adopting(&["premium-unused"]),
+            adopting(&["addon-unused"]),
+            adopting(&["premium-unused", "addon-unused"]),
+            adopting(&["full"]),
+        ],
+    );
+    let seats = |o: &Outcome| -> Vec<String> {
+        o.seats
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, _)| k.clone())
+            .collect()
+    };
+    // Current 195 + 40 = 235.00 a month.
+    assert_eq!(out[0].annual_licences, Some(d("2820")));
+    // Premium swapped alone: Enterprise 105 + the held add-on 40 = 145.00 (1,740.00 a year).
+    assert_eq!(seats(&out[2]), vec![ENT, DIG]);
+    assert_eq!(out[2].annual_licences, Some(d("1740")));
+    // Add-on dropped alone: Premium grants the channel, 195.00 (2,340.00).
+    assert_eq!(seats(&out[3]), vec![PREM]);
+    assert_eq!(out[3].annual_licences, Some(d("2340")));
+    // Both flags, or the class: the recommendation, Enterprise 105.00 (1,260.00).
+    assert_eq!(seats(&out[4]), vec![ENT]);
+    assert_eq!(seats(&out[5]), vec![ENT]);
+    assert_eq!(out[5].annual_licences, Some(d("1260")));
+}
