@@ -270,3 +270,50 @@ fn without_the_accepted_flag_there_is_no_containment() {
             .any(|r| r["section"] == "containment")
     );
 }
+
+#[test]
+fn generated_microsoft_exports_show_the_bots_containment() {
+    // The generator's bot contains 5 chats on the first day; 3 calls nobody picked up were
+    // abandoned; every other conversation was accepted by an agent.
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("ms");
+    rightsize()
+        .args([
+            "generate",
+            "--users",
+            "40",
+            "--days",
+            "20",
+            "--seed",
+            "5",
+            "--format",
+            "microsoft",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    let agent_chats = read_csv(&dir.join("msdyn_ocliveworkitems.csv"))
+        .iter()
+        .filter(|r| r["msdyn_channel"] == "192360000" && r["msdyn_isagentaccepted"] == "true")
+        .count() as u64;
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "csv", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let rows: BTreeMap<String, BTreeMap<String, String>> = read_csv(&out.join("scenarios.csv"))
+        .into_iter()
+        .filter(|r| r["section"] == "containment")
+        .map(|r| (r["channel"].clone(), r))
+        .collect();
+    assert_eq!(rows["digital"]["contained"], "5");
+    assert_eq!(
+        rows["digital"]["conversations"],
+        (agent_chats + 5).to_string()
+    );
+    assert_eq!(rows["voice"]["contained"], "0");
+    assert!(rows["voice"]["note"].contains("3 more abandoned"));
+}
