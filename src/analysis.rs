@@ -18,6 +18,7 @@ use crate::prices::PriceBook;
 use crate::profile::{self, Coverage};
 use crate::progress::Progress;
 use crate::savings::{self, DeviceLicence, Priced, Realisable, RenewalRow, SummaryRow};
+use crate::scenarios::Scenarios;
 
 /// What the analysis needs to know before it starts.
 #[derive(Debug, Clone)]
@@ -25,6 +26,7 @@ pub struct Options {
     pub dir: PathBuf,
     pub prices: Option<PathBuf>,
     pub policy: Option<PathBuf>,
+    pub scenarios: Option<PathBuf>,
     pub as_of: Option<NaiveDate>,
     pub encoding: Option<&'static encoding_rs::Encoding>,
 }
@@ -77,6 +79,14 @@ pub struct Analysis {
     /// Capacity SKUs bought (credit packs, Dataverse add-ons) → units, from the subscriptions:
     /// the same before and after the recommendations.
     pub capacity_packs: BTreeMap<String, u64>,
+    /// The what-if scenarios as loaded (none without a file).
+    pub scenarios: Scenarios,
+    /// `current`, `recommended` and every scenario side by side (section 9).
+    pub outcomes: Vec<crate::scenarios::Outcome>,
+    /// Conversations a month per channel (the deflection model's basis) and the months.
+    pub per_month: crate::scenarios::PerMonth,
+    /// Today's bot containment per channel, when the conversation export says it.
+    pub containment: Vec<crate::profile::containment::Containment>,
 }
 
 /// The whole pipeline, one named stage a line; each stage returns a typed result.
@@ -88,6 +98,13 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let mut book = PriceBook::load(opts.prices.as_deref().or(folder.path_of(Kind::Prices)))?;
     let policy = Policy::load(
         opts.policy.as_deref().or(folder.path_of(Kind::Policy)),
+        &book,
+    )?;
+    // Checked before the long read, so a mistake in the file fails fast and writes nothing.
+    let scenarios = Scenarios::load(
+        opts.scenarios
+            .as_deref()
+            .or(folder.path_of(Kind::Scenarios)),
         &book,
     )?;
     let mut rejected = Vec::new();
@@ -124,6 +141,22 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     let capacity_packs = tenant.subs.capacity_units.clone();
     let capacity = pools(&book, &money.renewal, &capacity_packs, &usage);
+    let per_month = crate::scenarios::per_month(
+        &activity.conversations,
+        activity.window.from,
+        activity.window.as_of,
+    );
+    let outcomes = what_if(
+        &book,
+        &policy,
+        &money,
+        &usage,
+        &activity,
+        &scenarios,
+        &per_month,
+        &capacity_packs,
+    );
+    let containment = containment(&folder, &activity.window)?;
     folder.finish_hashes()?;
     Ok(Analysis {
         folder,
@@ -154,7 +187,62 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         capacity,
         capacity_packs,
         usage,
+        scenarios,
+        outcomes,
+        per_month,
+        containment,
     })
+}
+
+/// Today's containment per channel over the window (whole days, as-of included).
+fn containment(
+    folder: &Folder,
+    w: &Window,
+) -> Result<Vec<crate::profile::containment::Containment>> {
+    let ms = |d: NaiveDate| date_to_day(d) * 86_400_000;
+    let sources: Vec<_> = folder.of_kind(Kind::Conversations).collect();
+    crate::profile::containment::read(&sources, ms(w.from), ms(w.as_of) + 86_400_000)
+}
+
+/// `current`, `recommended` and every scenario side by side (section 9).
+fn what_if(
+    book: &PriceBook,
+    policy: &Policy,
+    money: &Money,
+    usage: &crate::usage::Usage,
+    activity: &ActivityData,
+    scenarios: &Scenarios,
+    per_month: &crate::scenarios::PerMonth,
+    capacity_packs: &BTreeMap<String, u64>,
+) -> Vec<crate::scenarios::Outcome> {
+    let peak = usage
+        .capacity
+        .iter()
+        .filter_map(|c| c.peak.map(|p| (c.resource, p.consumed)))
+        .collect();
+    let annual_usage = usage
+        .cost_data
+        .then(|| {
+            usage
+                .lines
+                .iter()
+                .map(|l| l.annual.or(Some(rust_decimal::Decimal::ZERO)))
+                .sum::<Option<rust_decimal::Decimal>>()
+        })
+        .flatten();
+    let inputs = crate::scenarios::Inputs {
+        priced: &money.priced,
+        licences: &money.licences,
+        renewal: &money.renewal,
+        book,
+        policy,
+        as_of: activity.window.as_of,
+        annual_usage,
+        peak: &peak,
+        per_month,
+        capacity_packs,
+    };
+    crate::scenarios::evaluate_all(&inputs, &scenarios.list)
 }
 
 /// Each pool's entitlement now and after the recommendations against the peak full month's
@@ -248,6 +336,8 @@ struct ActivityData {
     device_data: bool,
     /// Whether any source carries Dataverse user ids (audit, conversations).
     dataverse_ids: bool,
+    /// Conversations per channel and day inside the window.
+    conversations: BTreeMap<(crate::model::Channel, i64), u64>,
     sources: usize,
 }
 
@@ -329,6 +419,7 @@ fn read_activity(
         dataverse_ids: activity_sources
             .iter()
             .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations)),
+        conversations: activity.conversations,
         sources: prepared.len(),
     })
 }

@@ -59,7 +59,7 @@ pub struct Capacity {
 
 /// A pool's entitlement for a set of seat counts: per-seat entitlements of every SKU, plus the
 /// tenant's once when it keeps any base licence.
-fn entitlement(book: &PriceBook, seats: &[(String, u64)], resource: Resource) -> Decimal {
+pub fn entitlement(book: &PriceBook, seats: &[(String, u64)], resource: Resource) -> Decimal {
     let mut total = Decimal::ZERO;
     let mut any_base = false;
     for (sku, n) in seats {

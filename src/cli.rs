@@ -40,6 +40,9 @@ pub struct InputArgs {
     /// Policy overriding the built-in one (default: policy.toml in DIR, if present).
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
+    /// What-if scenarios (default: scenarios.toml in DIR, if present).
+    #[arg(long, value_name = "FILE")]
+    pub scenarios: Option<PathBuf>,
     /// End of the analysis window (default: the latest activity timestamp).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,

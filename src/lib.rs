@@ -21,6 +21,7 @@ pub mod progress;
 pub mod pseudonym;
 pub mod report;
 pub mod savings;
+pub mod scenarios;
 pub mod skufit;
 pub mod smtp;
 pub mod text;
@@ -334,6 +335,7 @@ fn options(args: &InputArgs) -> Options {
         dir: args.dir.clone(),
         prices: args.prices.clone(),
         policy: args.policy.clone(),
+        scenarios: args.scenarios.clone(),
         as_of: args.as_of,
         encoding: args.encoding,
     }
@@ -399,6 +401,7 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
     for s in r.rows(Group::Flag).filter(|s| s.users > 0) {
         writeln!(w, "  flag {:<15} {:>6} users", s.name, s.users)?;
     }
+    print_scenarios(w, r)?;
     let h = &r.headline;
     if h.rejected_rows > 0 {
         writeln!(
@@ -414,6 +417,32 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
     Ok(())
 }
 
+/// One line per what-if scenario: its annual total, saving against current and this fiscal
+/// year's part (none without a scenarios file).
+fn print_scenarios(w: &mut impl Write, r: &Report) -> Result<()> {
+    use report::scenario_model::{ScenarioKind, shown};
+    let cur = &r.currency;
+    for s in r
+        .scenarios
+        .rows
+        .iter()
+        .filter(|s| s.kind == ScenarioKind::Scenario)
+    {
+        let fy = s
+            .this_fiscal_year
+            .map(|m| format!(" ({cur} {} this fiscal year)", shown(Some(m))))
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "scenario {}: total {cur} {}/year, saving {cur} {}/year against current{fy}",
+            s.name,
+            shown(s.annual_total),
+            shown(s.annual_saving),
+        )?;
+    }
+    Ok(())
+}
+
 fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
     writeln!(w, "files in the input folder:")?;
     for f in &a.folder.files {
@@ -423,7 +452,10 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
             writeln!(w, "  IGNORED: {why}")?;
             continue;
         }
-        if matches!(f.kind, Some(ingest::Kind::Prices | ingest::Kind::Policy)) {
+        if matches!(
+            f.kind,
+            Some(ingest::Kind::Prices | ingest::Kind::Policy | ingest::Kind::Scenarios)
+        ) {
             writeln!(w, "  loaded")?;
             continue;
         }
@@ -441,6 +473,19 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
         "price book: {} ({}); policy: {}",
         a.book.origin, a.book.currency, a.policy.origin
     )?;
+    if !a.scenarios.list.is_empty() {
+        writeln!(
+            w,
+            "scenarios: {} from {}",
+            a.scenarios
+                .list
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            a.scenarios.origin
+        )?;
+    }
     writeln!(
         w,
         "as of {}; window {} to {} ({} days, {} covered)",

@@ -293,6 +293,26 @@ impl PriceBook {
         self.seats = seats;
     }
 
+    /// This book with a what-if scenario's terms (PRODUCT.md section 9): `discount` replaces
+    /// the contract's, and each id of `negotiated` gets that negotiated monthly price; term,
+    /// billing, uplifts and seat counts stay as they are. The ids are checked on load.
+    pub fn with_terms(
+        &self,
+        discount: Option<Decimal>,
+        negotiated: &BTreeMap<String, Decimal>,
+    ) -> PriceBook {
+        let mut book = self.clone();
+        if let Some(d) = discount {
+            book.contract.discount = d;
+        }
+        for (id, price) in negotiated {
+            if let Some(sku) = book.skus.get_mut(id) {
+                sku.terms.negotiated = Some(*price);
+            }
+        }
+        book
+    }
+
     /// Seats the book prices a SKU at (0 for a SKU nobody holds yet).
     pub fn seats(&self, id: &str) -> u64 {
         self.seats.get(id).copied().unwrap_or(0)
@@ -446,7 +466,7 @@ fn entitlements(
 }
 
 /// An exact decimal from a TOML string or integer; a float would pass through f64.
-fn decimal(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
+pub(crate) fn decimal(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
     match v {
         toml::Value::String(s) => Decimal::from_str(s.trim())
             .map_err(|_| anyhow::anyhow!("{at}: {key}: \"{s}\" is not a decimal number")),
@@ -460,7 +480,7 @@ fn decimal(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
 }
 
 /// A price: a string decimal, zero or more.
-fn price(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
+pub(crate) fn price(at: &str, key: &str, v: &toml::Value) -> Result<Decimal> {
     if !matches!(v, toml::Value::String(_)) {
         bail!(
             "{at}: {key} must be a string such as \"105.00\", not {} {v} (a TOML number would \

@@ -205,6 +205,7 @@ fn the_analysis_lists_trial_users_with_the_cost_when_the_trial_ends() {
             dir: fixture("trials"),
             prices: None,
             policy: None,
+            scenarios: None,
             as_of: NaiveDate::from_ymd_opt(2026, 10, 31),
             encoding: None,
         },

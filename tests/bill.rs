@@ -147,6 +147,22 @@ fn a_capacity_sku_from_the_subscriptions_adds_to_the_pool_and_the_bill() {
     // Only the log pool is over, the same both ways: net = the licence saving, 153,504.00.
     assert_eq!(get("total", "overage", "annual_after"), "86.40");
     assert_eq!(get("total", "net saving", "annual_after"), "153504.00");
+    // The scenarios keep the pack whatever they adopt: current is today's bill, recommended
+    // saves the net saving.
+    let scenarios = read_csv(&out.join("scenarios.csv"));
+    let scenario = |name: &str, col: &str| -> String {
+        scenarios
+            .iter()
+            .find(|r| r["section"] == "scenario" && r["name"] == name)
+            .unwrap_or_else(|| panic!("scenario {name}"))[col]
+            .clone()
+    };
+    assert_eq!(scenario("current", "annual_licences"), "255132.00");
+    assert_eq!(
+        scenario("current", "annual_total"),
+        get("total", "bill", "annual_now")
+    );
+    assert_eq!(scenario("recommended", "annual_saving"), "153504.00");
     // A capacity SKU is not a seat: no renewal line for it.
     let renewal = read_csv(&out.join("renewal.csv"));
     assert!(renewal.iter().all(|r| r["sku"] != "VIRTUAL_AGENT_BASE"));

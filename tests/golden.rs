@@ -35,6 +35,7 @@ fn the_sample_report_is_unchanged() {
         "bill.csv",
         "deployment.csv",
         "trials.csv",
+        "scenarios.csv",
     ] {
         let text =
             std::fs::read_to_string(report.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));

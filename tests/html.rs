@@ -105,9 +105,10 @@ fn the_page_has_its_structure() {
             "Annual saving by class",
             "Annual saving by department",
             "Seats now and recommended per licence",
+            "Annual total and saving against current, per scenario",
         ]
     );
-    assert_eq!(count(&html, "<svg "), 4);
+    assert_eq!(count(&html, "<svg "), 5);
     // Sections in reading order.
     let mut at = 0;
     for h in [
@@ -115,6 +116,7 @@ fn the_page_has_its_structure() {
         "<h2>Savings by class</h2>",
         "<h2>By department</h2>",
         "<h2>Renewal by licence</h2>",
+        "<h2>What-if scenarios</h2>",
         "<h2>Remove the licence",
         "<h2>Users who changed",
         "<h2>Occasional full users",
@@ -135,7 +137,8 @@ fn without_a_previous_report_there_is_no_trend_section() {
     let html = analyze(&tmp.path().join("r"), &[]);
     assert!(!html.contains("Since the previous report"));
     assert!(!html.contains("Users who changed"));
-    assert_eq!(count(&html, "<svg "), 3);
+    // Savings by class, by department, seats per licence, and the scenarios.
+    assert_eq!(count(&html, "<svg "), 4);
 }
 
 #[test]
@@ -203,6 +206,45 @@ fn a_past_renewal_date_is_rolled_forward_and_said() {
         html.contains("renewal_date 2026-03-01 had passed: the next renewal"),
         "the headline says so"
     );
+}
+
+#[test]
+fn the_scenarios_section_shows_every_column_escaped_with_its_chart() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = copy_fixture("classes", tmp.path());
+    std::fs::write(
+        dir.join("scenarios.toml"),
+        "[[scenario]]\nname = \"<b>only</b> remove\"\nadopt = [\"remove\"]\n\
+         [[scenario]]\nname = \"10% off\"\ndiscount = \"0.10\"\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "html", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let at = html.find("<h2>What-if scenarios</h2>").expect("section");
+    let section = &html[at..at + html[at..].find("<h2>Deployment").unwrap_or(html.len() - at)];
+    assert!(
+        section.contains("&#60;b&#62;only&#60;/b&#62; remove")
+            || section.contains("&lt;b&gt;only&lt;/b&gt; remove"),
+        "the name is escaped"
+    );
+    assert!(!section.contains("<b>only</b>"));
+    for row in [
+        "<td>current</td>",
+        "<td>recommended</td>",
+        "<td>10% off</td>",
+    ] {
+        assert!(section.contains(row), "{row}");
+    }
+    assert!(section.contains("10% off list"));
+    // One bar label per column in the chart.
+    let svg = &section[section.find("<svg ").expect("chart")..section.find("</svg>").expect("end")];
+    assert_eq!(count(svg, "<text x=\"0\""), 4);
 }
 
 /// With a cost export, the bill section draws the licences and every usage line by month as

@@ -16,6 +16,7 @@ use rightsize::policy::Policy;
 use rightsize::prices::PriceBook;
 use rightsize::profile::DeviceUse;
 use rightsize::savings::{price_all, renewal, summary};
+use rightsize::scenarios::{Adopt, Inputs, Outcome, Scenario, evaluate_all};
 
 const SKUS: [(&str, &str, &str, bool); 12] = [
     ("DYN365_ENTERPRISE_CUSTOMER_SERVICE", "base", "[]", false),
@@ -334,5 +335,86 @@ proptest! {
             let total = summary(&priced).into_iter().find(|r| r.group == "total").expect("total");
             prop_assert_eq!(total.monthly_saving, users_total);
         }
+    }
+
+    #[test]
+    fn a_scenario_adopting_nothing_is_current_and_everything_is_recommended(
+        users in prop::collection::vec(user_strategy(), 1..40),
+        cents in prop::collection::vec(prop::option::weighted(0.9, 0u32..30_000), SKUS.len()),
+        spare in prop::collection::vec(prop::option::weighted(0.5, 0u64..20), SKUS.len()),
+        usage in prop::option::of(0u32..5_000_000),
+    ) {
+        let book = book_of(&cents);
+        let policy = Policy::from_toml("renewal_date = \"2027-03-01\"", "generated", &book).expect("policy");
+        let (people, profiles, uses) = tenant(&users);
+        let devices = analyse(&uses, &policy.device);
+        let as_of = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+        let ctx = Context {
+            policy: &policy,
+            book: &book,
+            as_of,
+            window_days: 91,
+            covered_days: 91,
+            operation_level: true,
+            devices: &devices,
+            device_data: true,
+        };
+        let recs: Vec<_> = people.iter().map(|u| classify(u, profiles.get(&u.id), &ctx)).collect();
+        let (priced, licences) = price_all(recs, &book, &policy);
+        let mut seats = BTreeMap::new();
+        for ((id, ..), extra) in SKUS.iter().zip(&spare) {
+            let held = people.iter().filter(|u| u.holdings.iter().any(|h| h.sku == *id)).count() as u64;
+            if let Some(extra) = extra {
+                seats.insert(id.to_string(), Seats { purchased: held + extra, assigned: Some(held) });
+            }
+        }
+        let table = renewal(&priced, &licences, &seats, &book);
+        let annual_usage = usage.map(|c| Decimal::new(i64::from(c), 2));
+        let peak = BTreeMap::new();
+        let inputs = Inputs {
+            priced: &priced,
+            licences: &licences,
+            renewal: &table,
+            book: &book,
+            policy: &policy,
+            as_of,
+            annual_usage,
+            peak: &peak,
+            per_month: &Default::default(),
+            capacity_packs: &BTreeMap::new(),
+        };
+        let nothing = Scenario::adopting("nothing", Adopt::none());
+        let everything = Scenario::adopting("everything", Adopt::all());
+        let out = evaluate_all(&inputs, &[nothing, everything]);
+        let twelve = Decimal::from(12);
+        // The bill's figures, from the renewal table: seats held × today's price, and the
+        // recommended seats × the price for that count (a SKU with no seat costs nothing).
+        let now: Option<Decimal> = table.iter().map(|r| {
+            let held = r.bought.unwrap_or(r.assigned);
+            if held == 0 { Some(Decimal::ZERO) } else { r.monthly_price.map(|p| p * Decimal::from(held)) }
+        }).sum();
+        let after: Option<Decimal> = table.iter().map(|r| {
+            if r.recommended == 0 { Some(Decimal::ZERO) } else { r.monthly_price_recommended.map(|p| p * Decimal::from(r.recommended)) }
+        }).sum();
+        let u = annual_usage.unwrap_or(Decimal::ZERO);
+        prop_assert_eq!(out[0].annual_licences, now.map(|m| m * twelve));
+        prop_assert_eq!(out[0].annual_total, now.map(|m| m * twelve + u));
+        prop_assert_eq!(out[1].annual_licences, after.map(|m| m * twelve));
+        prop_assert_eq!(out[1].annual_total, after.map(|m| m * twelve + u));
+        let at_renewal: Option<Decimal> = table.iter().map(|r| r.annual_saving_at_renewal).sum();
+        if let (Some(_), Some(_), Some(s)) = (now, after, at_renewal) {
+            prop_assert_eq!(out[1].annual_saving, Some(s));
+        }
+        for r in &table {
+            prop_assert_eq!(out[0].seats.get(&r.sku).copied().unwrap_or(0), r.bought.unwrap_or(r.assigned), "current {}", r.sku);
+            prop_assert_eq!(out[1].seats.get(&r.sku).copied().unwrap_or(0), r.recommended, "recommended {}", r.sku);
+        }
+        // adopt = [] is current, the default (every class) is recommended, field by field
+        let same = |a: &Outcome, b: &Outcome| {
+            (a.seats == b.seats, a.annual_licences == b.annual_licences, a.annual_total == b.annual_total,
+             a.annual_saving == b.annual_saving, a.this_fiscal_year == b.this_fiscal_year)
+        };
+        prop_assert_eq!(same(&out[2], &out[0]), (true, true, true, true, true));
+        prop_assert_eq!(same(&out[3], &out[1]), (true, true, true, true, true));
     }
 }

@@ -103,6 +103,7 @@ fn check_message(m: &Message, report: &Path) {
         "rejected.csv",
         "renewal.csv",
         "report.xlsx",
+        "scenarios.csv",
         "summary.csv",
         "trials.csv",
     ]

@@ -58,6 +58,7 @@ fn analyse(dir: &Path) -> Analysis {
         dir: dir.to_path_buf(),
         prices: None,
         policy: None,
+        scenarios: None,
         as_of: Some(chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date")),
         encoding: None,
     };

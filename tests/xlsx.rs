@@ -46,6 +46,7 @@ fn sheets_money_and_user_text_are_typed() {
             "Renewal",
             "Devices",
             "Bill",
+            "Scenarios",
             "Deployment model",
             "Trials",
             "Data quality",
@@ -104,7 +105,7 @@ fn sheets_money_and_user_text_are_typed() {
         .iter()
         .filter(|(k, _)| k.starts_with("xl/worksheets/sheet"))
         .collect();
-    assert_eq!(sheets.len(), 9);
+    assert_eq!(sheets.len(), 10);
     for (name, body) in sheets {
         assert!(
             !body.contains("<f>") && !body.contains("<f "),
@@ -131,4 +132,59 @@ fn the_workbook_is_byte_identical_across_runs() {
     let x = std::fs::read(a.join("report.xlsx")).expect("a");
     let y = std::fs::read(b.join("report.xlsx")).expect("b");
     assert!(x == y, "report.xlsx differs between runs");
+}
+
+#[test]
+fn the_scenarios_sheet_holds_the_json_totals_as_numbers() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let out = tmp.path().join("r");
+    rightsize()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "analyze",
+            "sample-data",
+            "--quiet",
+            "--format",
+            "xlsx,json",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("json"))
+            .expect("parse");
+    let mut wb: Xlsx<_> = open_workbook(out.join("report.xlsx")).expect("open");
+    let sheet = wb.worksheet_range("Scenarios").expect("sheet");
+    let rows: Vec<_> = sheet.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let expected = json["scenarios"]["rows"].as_array().expect("rows");
+    assert_eq!(
+        expected.len(),
+        5,
+        "current, recommended and the sample's three"
+    );
+    for (i, want) in expected.iter().enumerate() {
+        let row = rows[i + 1];
+        assert_eq!(
+            row[col("scenario")].to_string(),
+            want["name"].as_str().expect("name")
+        );
+        for (column, key) in [
+            ("total a year", "annual_total"),
+            ("saving against current", "annual_saving"),
+        ] {
+            let want: f64 = want[key].as_str().expect("amount").parse().expect("number");
+            match &row[col(column)] {
+                Data::Float(x) => assert!((x - want).abs() < 0.005, "{column}: {x} vs {want}"),
+                other => panic!("{column} is not a number: {other:?}"),
+            }
+        }
+    }
+    // Below the table, the deflections with their own header.
+    assert!(
+        rows.iter().any(|r| r[0] == "scenario" && r[1] == "channel"),
+        "deflection header"
+    );
 }

@@ -78,7 +78,7 @@ impl Microsoft {
         )?;
         writeln!(
             conversations,
-            "activityid,msdyn_channel,_msdyn_activeagentid_value,msdyn_createdon,msdyn_startedon,msdyn_closedon,msdyn_isoutbound,statecode,statuscode"
+            "activityid,msdyn_channel,_msdyn_activeagentid_value,msdyn_createdon,msdyn_startedon,msdyn_closedon,msdyn_isoutbound,statecode,statuscode,msdyn_isagentaccepted,msdyn_isabandoned"
         )?;
         writeln!(
             systemusers,
@@ -228,7 +228,7 @@ impl Microsoft {
             let id = guid(&mut self.rng);
             writeln!(
                 self.conversations,
-                "{id},{code},{dv},{ts},{ts},{ts},false,1,4"
+                "{id},{code},{dv},{ts},{ts},{ts},false,1,4,true,false"
             )?;
         }
         Ok(())
@@ -240,7 +240,8 @@ impl Microsoft {
         start: NaiveDate,
         as_of: NaiveDate,
     ) -> Result<()> {
-        // A bot agent and its conversations, and conversations nobody picked up.
+        // A bot agent and the conversations it contained (no agent accepted them), and calls
+        // nobody picked up (abandoned).
         let bot = guid(&mut self.rng);
         writeln!(
             self.systemusers,
@@ -251,14 +252,14 @@ impl Microsoft {
             let id = guid(&mut self.rng);
             writeln!(
                 self.conversations,
-                "{id},192360000,{bot},{start}T0{k}:00:00Z,{start}T0{k}:00:00Z,,false,1,4"
+                "{id},192360000,{bot},{start}T0{k}:00:00Z,{start}T0{k}:00:00Z,,false,1,4,false,false"
             )?;
         }
         for _ in 0..3 {
             let id = guid(&mut self.rng);
             writeln!(
                 self.conversations,
-                "{id},192440000,,{start}T10:00:00Z,,,false,1,4"
+                "{id},192440000,,{start}T10:00:00Z,,,false,1,4,false,true"
             )?;
         }
         for w in [

@@ -344,11 +344,17 @@ pub fn generate(spec: &Spec, out: &Path, format: Format) -> Result<Written> {
         m.finish(&held, start, spec.as_of)?;
     }
     bill::write(out, &tally, spec.seed, start, spec.as_of, spec.cost_schema)?;
+    let path = out.join("scenarios.toml");
+    std::fs::write(&path, SCENARIOS).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Written {
         users: n_users,
         events: n_events,
     })
 }
+
+/// The what-if scenarios written beside every generated tenant (PRODUCT.md section 9): three
+/// questions finance asks before a renewal.
+pub const SCENARIOS: &str = include_str!("scenarios.toml");
 
 /// Seats bought per SKU: what is held plus some shelfware.
 pub(crate) fn purchased(sku: &str, held: u64) -> u64 {
@@ -781,6 +787,15 @@ fn pick<'a>(rng: &mut Rng, from: &[&'a str]) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_generated_scenarios_are_valid_against_the_built_in_book() {
+        let book = crate::prices::PriceBook::load(None).expect("book");
+        let s = crate::scenarios::Scenarios::from_toml(SCENARIOS, "scenarios.toml", &book)
+            .expect("valid scenarios");
+        assert_eq!(s.list.len(), 3);
+        assert!(s.list.iter().any(|x| !x.deflection.is_empty()));
+    }
 
     fn spec(seed: u64, as_of: &str, roster_as_of: Option<&str>) -> Spec {
         let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");

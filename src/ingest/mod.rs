@@ -35,6 +35,8 @@ pub enum Kind {
     ActivityDaily,
     Prices,
     Policy,
+    /// What-if scenarios (`scenarios.toml`).
+    Scenarios,
     SignIns,
     Audit,
     Conversations,
@@ -55,6 +57,7 @@ impl Kind {
             Kind::ActivityDaily => "activity-daily",
             Kind::Prices => "prices",
             Kind::Policy => "policy",
+            Kind::Scenarios => "scenarios",
             Kind::SignIns => "sign-ins",
             Kind::Audit => "audit",
             Kind::Conversations => "conversations",
@@ -280,6 +283,9 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
             "toml" if name.eq_ignore_ascii_case("policy.toml") => {
                 Some((Kind::Policy, None, vec![]))
             }
+            "toml" if name.eq_ignore_ascii_case("scenarios.toml") => {
+                Some((Kind::Scenarios, None, vec![]))
+            }
             "csv" | "tsv" | "txt" => {
                 // decode's errors name the file and line already
                 let dec = decode::open(&path, forced_encoding)?;
@@ -317,7 +323,9 @@ pub fn scan(dir: &Path, forced_encoding: Option<&'static encoding_rs::Encoding>)
                     "csv" | "tsv" | "txt" | "parquet" => {
                         "header matches no known input kind".to_string()
                     }
-                    "toml" => "only prices.toml and policy.toml are read".to_string(),
+                    "toml" => {
+                        "only prices.toml, policy.toml and scenarios.toml are read".to_string()
+                    }
                     _ => "not a .csv, .parquet or .toml file".to_string(),
                 })
             }

@@ -5,6 +5,7 @@
 //! per user, per (user, table) for writes and per (device, user).
 
 mod channels;
+pub mod containment;
 mod kinds;
 mod locate;
 mod prepare;
@@ -112,6 +113,8 @@ pub struct Activity {
     /// Keyed by the activity sources' user id.
     pub profiles: HashMap<String, Profile>,
     pub devices: Vec<DeviceUse>,
+    /// Conversations per channel and day (days since 1970) inside the window.
+    pub conversations: std::collections::BTreeMap<(crate::model::Channel, i64), u64>,
 }
 
 /// The slim schema's columns.

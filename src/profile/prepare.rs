@@ -298,7 +298,7 @@ fn read(
                     .alias(c::OWN),
             );
     }
-    let (users, writes, devices) =
+    let [users, writes, devices, conversations] =
         super::rollup::plans(checked.cache(), window, words, spec.checks.len());
     // One scan of the file feeds every result (Polars shares the common subplan).
     let out = LazyFrame::collect_all_with_engine(
@@ -306,12 +306,13 @@ fn read(
             users.logical_plan,
             writes.logical_plan,
             devices.logical_plan,
+            conversations.logical_plan,
         ],
         Engine::Streaming,
         OptFlags::default(),
     )
     .map_err(|e| locate_polars_error(shape, &raw.src.name, e))?;
-    let [users, writes, devices]: [DataFrame; 3] = out.try_into().map_err(|_| {
+    let [users, writes, devices, conversations]: [DataFrame; 4] = out.try_into().map_err(|_| {
         anyhow!(
             "{}: the query returned an unexpected number of results",
             raw.src.name
@@ -321,6 +322,7 @@ fn read(
         users,
         writes,
         devices,
+        conversations,
         window,
         words,
     })

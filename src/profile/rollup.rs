@@ -5,7 +5,8 @@
 //!   timestamp) and the window's activity (events, first, last, reads, writes, voice, digital,
 //!   premium) with the active days as a bitmask (`w0…`: bit `d mod 64·words` of each day `d`);
 //! - per user, table and own flag: writes;
-//! - per device and user: events.
+//! - per device and user: events;
+//! - per channel and day: conversations (the deflection model's conversations a month).
 //!
 //! Active days must be counted once across sources (a user who signs in and writes on the same
 //! day was active one day), which is why they are a bitmask, OR-ed across sources: exact as long
@@ -16,7 +17,9 @@
 //! `aggregate` reads the source again with the window only if some of its activity lies before
 //! the window (an export longer than the lookback).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+
+use crate::model::Channel;
 
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
@@ -57,6 +60,8 @@ pub(super) struct Parts {
     pub writes: DataFrame,
     /// dev, uid, n
     pub devices: DataFrame,
+    /// chan, day, n: conversations per channel and day (days since 1970)
+    pub conversations: DataFrame,
     /// The window the activity was limited to (`None`: all of it).
     pub window: Option<Window>,
     /// Words of the active-day bitmask.
@@ -87,14 +92,15 @@ fn word(k: usize) -> String {
     format!("w{k}")
 }
 
-/// The three lazy results over a source's checked frame (every row, with `reason`, `keep` and
-/// the slim columns). Every result branches from that one frame, so a single scan feeds them.
+/// The lazy results over a source's checked frame (every row, with `reason`, `keep` and the
+/// slim columns): per user, per write table, per device, per channel and day. Every result
+/// branches from that one frame, so a single scan feeds them.
 pub(super) fn plans(
     checked: LazyFrame,
     window: Option<Window>,
     words: usize,
     checks: usize,
-) -> (LazyFrame, LazyFrame, LazyFrame) {
+) -> [LazyFrame; 4] {
     let ok = col("reason").eq(lit(0u8));
     let mut act = ok.clone().and(col("keep"));
     if let Some(w) = window {
@@ -150,10 +156,21 @@ pub(super) fn plans(
         .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
         .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
     let devices = checked
-        .filter(act.and(col(c::DEVICE).is_not_null()))
+        .clone()
+        .filter(act.clone().and(col(c::DEVICE).is_not_null()))
         .group_by([col(c::DEVICE), col(c::UID)])
         .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
-    (users, writes, devices)
+    let on_channel = col(c::CHAN)
+        .eq(lit(CH_VOICE))
+        .or(col(c::CHAN).eq(lit(CH_DIGITAL)));
+    let conversations = checked
+        .filter(act.and(on_channel))
+        .group_by([
+            col(c::CHAN),
+            col(c::TS).floor_div(lit(MS_PER_DAY)).alias("day"),
+        ])
+        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
+    [users, writes, devices, conversations]
 }
 
 /// Earliest and latest activity in a per-user frame.
@@ -191,6 +208,7 @@ pub fn aggregate(
     let mut users = Vec::with_capacity(prepared.len());
     let mut writes = Vec::with_capacity(prepared.len());
     let mut devices = Vec::with_capacity(prepared.len());
+    let mut conversations = Vec::with_capacity(prepared.len());
     for (p, src) in prepared.iter().zip(sources) {
         let fits = match activity_span(&p.parts.users)? {
             None => true,
@@ -200,11 +218,13 @@ pub fn aggregate(
             users.push(p.parts.users.clone());
             writes.push(p.parts.writes.clone());
             devices.push(p.parts.devices.clone());
+            conversations.push(p.parts.conversations.clone());
         } else {
             let again = super::prepare::read_window(src, ctx, window, words)?;
             users.push(again.users);
             writes.push(again.writes);
             devices.push(again.devices);
+            conversations.push(again.conversations);
         }
     }
     let sum = |n: &str| col(n).sum().cast(DataType::UInt64).alias(n);
@@ -247,17 +267,49 @@ pub fn aggregate(
     let devices = stack(devices, None)?
         .group_by([col(c::DEVICE), col(c::UID)])
         .agg([sum("n")]);
+    // A source read without the window (it fitted inside) still holds only window days; one
+    // read with it too: the days are the window's either way.
+    let conversations = stack(conversations, None)?
+        .filter(
+            col("day")
+                .gt_eq(lit(window.from_day))
+                .and(col("day").lt_eq(lit(window.to_day))),
+        )
+        .group_by([col(c::CHAN), col("day")])
+        .agg([sum("n")]);
     let out = LazyFrame::collect_all_with_engine(
         vec![
             users.logical_plan,
             writes.logical_plan,
             devices.logical_plan,
+            conversations.logical_plan,
         ],
         Engine::InMemory,
         OptFlags::default(),
     )
     .map_err(|e| anyhow!("aggregating activity: {e}"))?;
-    profiles_from(&out[0], &out[1], &out[2], words)
+    let mut activity = profiles_from(&out[0], &out[1], &out[2], words)?;
+    activity.conversations = conversations_from(&out[3])?;
+    Ok(activity)
+}
+
+/// Conversations per (channel, day) from the aggregated frame.
+fn conversations_from(frame: &DataFrame) -> Result<BTreeMap<(Channel, i64), u64>> {
+    let chan = frame.column(c::CHAN)?.u8()?;
+    let day = frame.column("day")?.i64()?;
+    let n = frame.column("n")?.u64()?;
+    let mut out = BTreeMap::new();
+    for i in 0..frame.height() {
+        let channel = match chan.get(i) {
+            Some(CH_VOICE) => Channel::Voice,
+            Some(CH_DIGITAL) => Channel::Digital,
+            _ => continue,
+        };
+        if let Some(d) = day.get(i) {
+            *out.entry((channel, d)).or_default() += n.get(i).unwrap_or(0);
+        }
+    }
+    Ok(out)
 }
 
 fn profiles_from(
@@ -361,6 +413,7 @@ fn profiles_from(
     Ok(Activity {
         profiles,
         devices: device_use,
+        conversations: BTreeMap::new(),
     })
 }
 
@@ -424,7 +477,7 @@ mod tests {
                 "keep" => [true],
             )
             .expect("frame");
-            let (users, w, _) = plans(frame.lazy(), None, 1, 0);
+            let [users, w, _, _] = plans(frame.lazy(), None, 1, 0);
             let users = users.collect().expect("users");
             let w = w.collect().expect("writes");
             let get = |n: &str| {

@@ -33,6 +33,7 @@ pub fn render(a: &Report) -> Result<Vec<(String, Vec<u8>)>> {
         ("recommendations.csv".into(), recommendations(a)?),
         ("rejected.csv".into(), rejected(a)?),
         ("renewal.csv".into(), renewal(a)?),
+        ("scenarios.csv".into(), scenarios(a)?),
         ("summary.csv".into(), summary(a)?),
         ("trials.csv".into(), trials(a)?),
     ])
@@ -265,6 +266,117 @@ pub fn bill(a: &Report) -> Result<Vec<u8>> {
             currency: a.currency.clone(),
             note: safe_text(&p.note),
             ..BillRow::default()
+        })?;
+    }
+    finish(w)
+}
+
+/// One row of `scenarios.csv`: a scenario (section `scenario`) or one of its deflections
+/// (section `deflection`, named after its scenario); cells a row does not use stay empty.
+#[derive(Default, serde::Serialize)]
+struct ScenarioCsvRow {
+    section: &'static str,
+    name: String,
+    kind: &'static str,
+    adopt: String,
+    discount: String,
+    prices: String,
+    renewal_date: String,
+    annual_licences: String,
+    annual_usage: String,
+    annual_overage: String,
+    annual_total: String,
+    annual_saving: String,
+    this_fiscal_year: String,
+    channel: String,
+    share: String,
+    conversations_per_month: String,
+    contained_per_month: String,
+    agents: String,
+    seats_after: String,
+    freed_seats: String,
+    mean_monthly_cost: String,
+    monthly_licence_saving: String,
+    resource: String,
+    added_consumption: String,
+    conversations: String,
+    contained: String,
+    currency: String,
+    note: String,
+}
+
+/// `scenarios.csv`: `current`, `recommended` and every scenario side by side (annual amounts),
+/// then each scenario's deflection with the model's numbers (monthly), then today's bot
+/// containment per channel when the conversation export says it.
+pub fn scenarios(a: &Report) -> Result<Vec<u8>> {
+    let mut w = writer();
+    for r in &a.scenarios.rows {
+        let mut note = Vec::new();
+        if r.annual_usage.is_none() {
+            note.push("usage: no data");
+        }
+        if !r.consumption_known {
+            note.push("consumption unknown");
+        }
+        w.serialize(ScenarioCsvRow {
+            section: "scenario",
+            name: safe_text(&r.name),
+            kind: r.kind.as_str(),
+            adopt: r.adopt.join(" "),
+            discount: opt(r.discount),
+            prices: r
+                .prices
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            renewal_date: opt(r.renewal_date),
+            annual_licences: fmt_opt(r.annual_licences),
+            annual_usage: fmt_opt(r.annual_usage.or(Some(rust_decimal::Decimal::ZERO))),
+            annual_overage: fmt_opt(r.annual_overage),
+            annual_total: fmt_opt(r.annual_total),
+            annual_saving: fmt_opt(r.annual_saving),
+            this_fiscal_year: fmt_opt(r.this_fiscal_year),
+            currency: a.currency.clone(),
+            note: note.join("; "),
+            ..ScenarioCsvRow::default()
+        })?;
+    }
+    for r in &a.scenarios.rows {
+        for d in &r.deflection {
+            w.serialize(ScenarioCsvRow {
+                section: "deflection",
+                name: safe_text(&r.name),
+                kind: r.kind.as_str(),
+                channel: d.channel.to_string(),
+                share: d.share.to_string(),
+                conversations_per_month: d.conversations_per_month.to_string(),
+                contained_per_month: d.contained_per_month.to_string(),
+                agents: d.agents.to_string(),
+                seats_after: d.seats_after.to_string(),
+                freed_seats: d.freed_seats.to_string(),
+                mean_monthly_cost: fmt_opt(d.mean_monthly_cost),
+                monthly_licence_saving: fmt_opt(d.monthly_licence_saving),
+                resource: d.resource.to_string(),
+                added_consumption: d.added_consumption.to_string(),
+                currency: a.currency.clone(),
+                ..ScenarioCsvRow::default()
+            })?;
+        }
+    }
+    for c in &a.scenarios.containment {
+        w.serialize(ScenarioCsvRow {
+            section: "containment",
+            name: "today".into(),
+            channel: c.channel.to_string(),
+            share: c.share.to_string(),
+            conversations: c.conversations.to_string(),
+            contained: c.contained.to_string(),
+            note: format!(
+                "no agent accepted and not abandoned; {} more abandoned",
+                c.abandoned
+            ),
+            ..ScenarioCsvRow::default()
         })?;
     }
     finish(w)

@@ -1,5 +1,5 @@
 //! `report.json` (the report model, money as strings) and `manifest.json` (tool version,
-//! window, digests of policy, price book, every input and every output). Keys are sorted and no
+//! window, digests of policy, price book, scenarios, every input and every output). Keys are sorted and no
 //! wall-clock time is written, so reruns are byte-identical.
 
 use anyhow::{Context, Result};
@@ -25,6 +25,7 @@ pub fn manifest(r: &Report, outputs: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
         "currency": r.currency,
         "policy": {"origin": p.origin, "sha256": p.sha256},
         "price_book": {"origin": p.price_book_origin, "sha256": p.price_book_sha256},
+        "scenarios": {"origin": r.scenarios.file, "sha256": r.scenarios.sha256},
         "inputs": r.data_quality.files.iter().map(|f| json!({
             "file": f.file, "size": f.size, "sha256": f.sha256,
             "kind": f.kind, "format": f.format, "rows_read": f.rows_read,

@@ -7,6 +7,7 @@ pub mod csv_out;
 pub mod html;
 pub mod json;
 pub mod model;
+pub mod scenario_model;
 pub mod xlsx;
 
 use std::path::{Path, PathBuf};

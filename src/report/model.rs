@@ -19,7 +19,7 @@ use crate::model::{Class, Confidence, Flag, Tier};
 
 /// The version of the `report.json` layout; bumped when a field is added, renamed or removed,
 /// so that reading an older report fails with a clear message instead of a silent default.
-pub const SCHEMA: u32 = 3;
+pub const SCHEMA: u32 = 4;
 
 /// Money as text with two places (rounded half away from zero), read back exactly.
 pub mod money {
@@ -78,6 +78,8 @@ pub struct Report {
     pub products: BTreeMap<String, String>,
     pub pseudonymised: bool,
     pub renewal: Vec<RenewalRow>,
+    /// `current`, `recommended` and every what-if scenario side by side (section 9).
+    pub scenarios: super::scenario_model::Scenarios,
     pub schema: u32,
     pub summary: Vec<SummaryRow>,
     pub tool: String,
@@ -636,6 +638,7 @@ impl Report {
             products,
             pseudonymised,
             renewal,
+            scenarios: super::scenario_model::build(a),
             schema: SCHEMA,
             summary,
             tool: "rightsize".into(),
@@ -1362,6 +1365,14 @@ pub(crate) mod fixtures {
             products: BTreeMap::new(),
             pseudonymised: false,
             renewal: vec![],
+            scenarios: crate::report::scenario_model::Scenarios {
+                containment: vec![],
+                file: None,
+                model: String::new(),
+                notes: vec![],
+                rows: vec![],
+                sha256: None,
+            },
             schema: SCHEMA,
             summary: vec![],
             tool: "rightsize".into(),

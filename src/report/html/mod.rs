@@ -12,6 +12,7 @@ use crate::email::grouped;
 use crate::model::{Class, Flag};
 use crate::money::{fmt_opt, fmt2};
 
+mod scenarios;
 mod trend;
 
 use trend::{Trend, trend};
@@ -196,6 +197,7 @@ struct Page {
     rejected_users: u64,
     realisable: Option<Realisable>,
     bill: BillView,
+    scenarios: scenarios::ScenariosView,
     deployment: Vec<DeploymentLine>,
     trials: Vec<TrialLine>,
     warnings: Vec<String>,
@@ -585,6 +587,7 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
             monthly_term_from: r.monthly_term_from.map(|d| d.to_string()),
         }),
         bill: bill_view(a),
+        scenarios: scenarios::view(a),
         deployment: a
             .deployment_model
             .iter()

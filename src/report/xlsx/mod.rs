@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, Worksheet};
 
+mod scenarios;
 mod sheets;
 mod trend;
 
@@ -171,6 +172,7 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
     sheets::renewal(wb.add_worksheet(), a, &f)?;
     sheets::devices(wb.add_worksheet_with_constant_memory()?, a, &f)?;
     sheets::bill(wb.add_worksheet(), a, &f)?;
+    scenarios::scenarios(wb.add_worksheet(), a, &f)?;
     sheets::deployment(wb.add_worksheet(), a, &f)?;
     sheets::trials(wb.add_worksheet(), a, &f)?;
     sheets::data_quality(wb.add_worksheet(), a, &f)?;
