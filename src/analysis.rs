@@ -147,14 +147,20 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         activity.window.as_of,
     );
     let outcomes = what_if(
-        &book,
-        &policy,
-        &money,
+        crate::scenarios::Inputs {
+            priced: &money.priced,
+            licences: &money.licences,
+            renewal: &money.renewal,
+            book: &book,
+            policy: &policy,
+            as_of: activity.window.as_of,
+            annual_usage: None,
+            peak: &BTreeMap::new(),
+            per_month: &per_month,
+            capacity_packs: &capacity_packs,
+        },
         &usage,
-        &activity,
         &scenarios,
-        &per_month,
-        &capacity_packs,
     );
     let containment = containment(&folder, &activity.window)?;
     folder.finish_hashes()?;
@@ -206,14 +212,9 @@ fn containment(
 
 /// `current`, `recommended` and every scenario side by side (section 9).
 fn what_if(
-    book: &PriceBook,
-    policy: &Policy,
-    money: &Money,
+    inputs: crate::scenarios::Inputs,
     usage: &crate::usage::Usage,
-    activity: &ActivityData,
     scenarios: &Scenarios,
-    per_month: &crate::scenarios::PerMonth,
-    capacity_packs: &BTreeMap<String, u64>,
 ) -> Vec<crate::scenarios::Outcome> {
     let peak = usage
         .capacity
@@ -231,16 +232,9 @@ fn what_if(
         })
         .flatten();
     let inputs = crate::scenarios::Inputs {
-        priced: &money.priced,
-        licences: &money.licences,
-        renewal: &money.renewal,
-        book,
-        policy,
-        as_of: activity.window.as_of,
         annual_usage,
         peak: &peak,
-        per_month,
-        capacity_packs,
+        ..inputs
     };
     crate::scenarios::evaluate_all(&inputs, &scenarios.list)
 }
