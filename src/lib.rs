@@ -452,11 +452,19 @@ fn print_validation(w: &mut impl Write, a: &Analysis) -> Result<()> {
             writeln!(w, "  IGNORED: {why}")?;
             continue;
         }
-        if matches!(
-            f.kind,
-            Some(ingest::Kind::Prices | ingest::Kind::Policy | ingest::Kind::Scenarios)
-        ) {
-            writeln!(w, "  loaded")?;
+        let origin = match f.kind {
+            Some(ingest::Kind::Prices) => Some(&a.book.origin),
+            Some(ingest::Kind::Policy) => Some(&a.policy.origin),
+            Some(ingest::Kind::Scenarios) => Some(&a.scenarios.origin),
+            _ => None,
+        };
+        if let Some(origin) = origin {
+            // --prices, --policy or --scenarios FILE replaces the folder's own file.
+            if origin.ends_with(&f.path.display().to_string()) {
+                writeln!(w, "  loaded")?;
+            } else {
+                writeln!(w, "  not read: {origin} is used instead")?;
+            }
             continue;
         }
         write!(w, "  rows {} rejected {}", f.rows_read, f.rows_rejected)?;

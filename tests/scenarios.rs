@@ -317,3 +317,36 @@ fn generated_microsoft_exports_show_the_bots_containment() {
     assert_eq!(rows["voice"]["contained"], "0");
     assert!(rows["voice"]["note"].contains("3 more abandoned"));
 }
+
+/// `validate --scenarios FILE` says the folder's own scenarios.toml is not read, and which file
+/// is; without the option the folder's file is loaded.
+#[test]
+fn validate_says_which_scenarios_file_is_read() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let file = tmp.path().join("other.toml");
+    std::fs::write(&file, "[[scenario]]\nname = \"other\"\nadopt = []\n").expect("write");
+    let run = |extra: &[&std::ffi::OsStr]| -> String {
+        let out = rightsize()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["validate", "sample-data"])
+            .args(extra)
+            .output()
+            .expect("run");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let line = |text: &str| -> String {
+        text.lines()
+            .find(|l| l.trim_start().starts_with("scenarios.toml"))
+            .unwrap_or_else(|| panic!("scenarios.toml listed:\n{text}"))
+            .to_string()
+    };
+    let plain = run(&[]);
+    assert!(line(&plain).ends_with("loaded"), "{plain}");
+    let replaced = run(&["--scenarios".as_ref(), file.as_os_str()]);
+    let l = line(&replaced);
+    assert!(
+        l.contains("not read:") && l.contains("other.toml is used instead"),
+        "{l}"
+    );
+    assert!(replaced.contains("scenarios: other from"), "{replaced}");
+}
