@@ -62,6 +62,8 @@ struct Summary {
     /// (product, seats held, recommended, annual saving at renewal)
     skus: Vec<(String, String, u64, String)>,
     trend: Option<TrendText>,
+    /// One line per what-if scenario (as on stdout).
+    scenarios: Vec<String>,
     attachments: Vec<String>,
 }
 
@@ -191,6 +193,7 @@ fn summary(report: &Report, attachments: &[String]) -> Summary {
         classes,
         skus,
         trend,
+        scenarios: crate::report::scenario_model::scenario_lines(report),
         attachments: attachments.to_vec(),
     }
 }
@@ -247,6 +250,12 @@ fn plain_text(x: &Summary) -> String {
             t += &format!(
                 "The whole bill a year was {c} {before}, is {c} {now} (change {c} {change}).\n"
             );
+        }
+    }
+    if !x.scenarios.is_empty() {
+        t += "\nWhat-if scenarios (see scenarios.csv):\n";
+        for line in &x.scenarios {
+            t += &format!("  {line}\n");
         }
     }
     t += "\nBy class (users, annual saving):\n";

@@ -420,25 +420,8 @@ fn print_summary(w: &mut impl Write, r: &Report) -> Result<()> {
 /// One line per what-if scenario: its annual total, saving against current and this fiscal
 /// year's part (none without a scenarios file).
 fn print_scenarios(w: &mut impl Write, r: &Report) -> Result<()> {
-    use report::scenario_model::{ScenarioKind, shown};
-    let cur = &r.currency;
-    for s in r
-        .scenarios
-        .rows
-        .iter()
-        .filter(|s| s.kind == ScenarioKind::Scenario)
-    {
-        let fy = s
-            .this_fiscal_year
-            .map(|m| format!(" ({cur} {} this fiscal year)", shown(Some(m))))
-            .unwrap_or_default();
-        writeln!(
-            w,
-            "scenario {}: total {cur} {}/year, saving {cur} {}/year against current{fy}",
-            s.name,
-            shown(s.annual_total),
-            shown(s.annual_saving),
-        )?;
+    for line in report::scenario_model::scenario_lines(r) {
+        writeln!(w, "{line}")?;
     }
     Ok(())
 }

@@ -298,3 +298,45 @@ fn sending_needs_a_relay_from_the_environment_or_a_file() {
         .failure()
         .code(1);
 }
+
+/// With a scenarios file, the email lists each scenario as stdout does, in both parts.
+#[test]
+fn the_email_lists_the_scenarios() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = common::copy_fixture("classes", tmp.path());
+    std::fs::write(
+        dir.join("scenarios.toml"),
+        "[[scenario]]\nname = \"remove only\"\nadopt = [\"remove\"]\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("report");
+    let run = rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("scenario remove only: total USD "))
+        .unwrap_or_else(|| panic!("a stdout line for the scenario:\n{stdout}"))
+        .to_string();
+    let eml = tmp.path().join("report.eml");
+    rightsize()
+        .arg("send")
+        .arg(&out)
+        .args(["--to", "cfo@contoso.com", "--eml"])
+        .arg(&eml)
+        .env_remove("RIGHTSIZE_SMTP_URL")
+        .env("RIGHTSIZE_SMTP_FROM", "licensing@contoso.com")
+        .assert()
+        .success();
+    let bytes = std::fs::read(&eml).expect("eml written");
+    let m = MessageParser::default().parse(&bytes).expect("MIME");
+    let text = m.body_text(0).expect("plain text");
+    assert!(text.contains("What-if scenarios"), "{text}");
+    assert!(text.contains(&line), "{line} in:\n{text}");
+    let html = m.body_html(0).expect("html");
+    assert!(html.contains("What-if scenarios") && html.contains("remove only"));
+}

@@ -255,6 +255,29 @@ pub fn build(a: &Analysis) -> Scenarios {
     }
 }
 
+/// One line per scenario for people (stdout and the email): its total, its saving against
+/// `current`, and the part in this fiscal year.
+pub fn scenario_lines(r: &super::model::Report) -> Vec<String> {
+    let cur = &r.currency;
+    r.scenarios
+        .rows
+        .iter()
+        .filter(|s| s.kind == ScenarioKind::Scenario)
+        .map(|s| {
+            let fy = s
+                .this_fiscal_year
+                .map(|m| format!(" ({cur} {} this fiscal year)", shown(Some(m))))
+                .unwrap_or_default();
+            format!(
+                "scenario {}: total {cur} {}/year, saving {cur} {}/year against current{fy}",
+                s.name,
+                shown(s.annual_total),
+                shown(s.annual_saving),
+            )
+        })
+        .collect()
+}
+
 /// A money amount for people (grouped, two places) or "unknown".
 pub fn shown(d: Option<Decimal>) -> String {
     d.map_or("unknown".into(), |m| {
