@@ -130,7 +130,8 @@ pub const MODEL: &str = "Deflection is a tenant-level model: conversations per m
      channel = the mean of its conversations over the calendar months wholly inside the window \
      (agent-handled conversations; Entity Records not counted); contained = share × that; seats after = ceil(agents × (1 − share)); each freed seat saves \
      the mean monthly licence cost of the channel's agents in the scenario and takes the mean \
-     of their per-seat entitlements out of the pools; the bot's Copilot credits (digital) or IVR \
+     of their per-seat entitlements out of the pools (an agent of both channels is freed at \
+     most once: the seats freed across channels never exceed the distinct agents); the bot's Copilot credits (digital) or IVR \
      minutes (voice) are added to the peak month's consumption and priced as overage. Usage \
      (ACS) is unchanged.";
 

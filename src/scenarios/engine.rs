@@ -126,11 +126,12 @@ fn evaluate(inputs: &Inputs, s: &Scenario, which: Which, base_total: Option<Deci
             n => unit(sku).map(|p| p * Decimal::from(n)),
         })
         .sum();
-    let deflection: Vec<DeflectionOutcome> = s
+    let mut deflection: Vec<DeflectionOutcome> = s
         .deflection
         .iter()
         .map(|d| deflect(inputs, d, &per_user, &unit))
         .collect();
+    cap_freed(inputs, &mut deflection);
     let freed_saving: Option<Decimal> = deflection.iter().map(|d| d.monthly_licence_saving).sum();
     let monthly_licences = licences.zip(freed_saving).map(|(l, f)| l - f);
     let monthly_overage = overage(inputs, &book, &seats, &deflection, &per_user);
@@ -249,6 +250,34 @@ fn seat_counts(inputs: &Inputs, adopt: &Adopt, per_user: &[Vec<String>]) -> BTre
         seats.insert(sku.clone(), *n);
     }
     seats
+}
+
+/// An agent of both channels is an agent of each, so two deflections could free more seats
+/// than there are people: the seats freed across channels are capped, in the scenario's order,
+/// at the distinct agents of the deflected channels (each later channel frees at most what is
+/// left), and a capped channel's saving is its freed seats × its agents' mean cost.
+fn cap_freed(inputs: &Inputs, deflection: &mut [DeflectionOutcome]) {
+    let channels: Vec<Channel> = deflection.iter().map(|d| d.channel).collect();
+    let distinct = inputs
+        .priced
+        .iter()
+        .filter(|p| {
+            channels.iter().any(|c| match c {
+                Channel::Voice => p.rec.voice > 0,
+                Channel::Digital => p.rec.digital > 0,
+            })
+        })
+        .count() as u64;
+    let mut left = distinct;
+    for d in deflection.iter_mut() {
+        let freed = d.freed.min(left);
+        if freed < d.freed {
+            d.freed = freed;
+            d.seats_after = d.agents - freed;
+            d.monthly_licence_saving = d.mean_monthly_cost.map(|m| m * Decimal::from(freed));
+        }
+        left -= freed;
+    }
 }
 
 /// The deflection model for one channel (section 9), on the scenario's licences and prices.

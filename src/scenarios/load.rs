@@ -193,30 +193,35 @@ fn deflect(at: &str, d: RawDeflection) -> Result<Deflection> {
         bail!("{at}: share: {share} is outside [0, 1) (a fraction: \"0.30\" is 30 %)");
     }
     let amount = |key: &str, v: Option<toml::Value>| -> Result<Decimal> {
-        let Some(v) = v else { return Ok(Decimal::ZERO) };
+        // Left out, the bot would cost nothing and the saving be overstated: say it.
+        let Some(v) = v else {
+            bail!(
+                "{at}: {key} is required for the {channel} channel (what the bot uses per \
+                 contained conversation; write \"0\" if it truly uses nothing)"
+            )
+        };
         let x = decimal(at, key, &v)?;
         if x.is_sign_negative() {
             bail!("{at}: {key}: {x} is negative; it must be zero or more");
         }
         Ok(x)
     };
-    let (per, wrong) = match channel {
+    let (own, other, wrong) = match channel {
         Channel::Digital => (
-            amount("credits_per_conversation", d.credits_per_conversation)?,
-            d.ivr_minutes_per_call
-                .is_some()
-                .then_some("ivr_minutes_per_call"),
+            ("credits_per_conversation", d.credits_per_conversation),
+            d.ivr_minutes_per_call.is_some(),
+            "ivr_minutes_per_call",
         ),
         Channel::Voice => (
-            amount("ivr_minutes_per_call", d.ivr_minutes_per_call)?,
-            d.credits_per_conversation
-                .is_some()
-                .then_some("credits_per_conversation"),
+            ("ivr_minutes_per_call", d.ivr_minutes_per_call),
+            d.credits_per_conversation.is_some(),
+            "credits_per_conversation",
         ),
     };
-    if let Some(key) = wrong {
-        bail!("{at}: {key} does not apply to the {channel} channel");
+    if other {
+        bail!("{at}: {wrong} does not apply to the {channel} channel");
     }
+    let per = amount(own.0, own.1)?;
     Ok(Deflection {
         channel,
         share,

@@ -394,6 +394,11 @@ fn scenario_files_are_validated_naming_file_scenario_and_key() {
             "channel: \"email\"",
         ),
         (
+            "the bot's use left out",
+            "[[scenario]]\nname='a'\n[[scenario.deflection]]\nchannel='digital'\nshare='0.3'",
+            "credits_per_conversation is required for the digital channel",
+        ),
+        (
             "credits on voice",
             "[[scenario]]\nname='a'\n[[scenario.deflection]]\nchannel='voice'\nshare='0.1'\ncredits_per_conversation='2'",
             "credits_per_conversation does not apply",
@@ -558,4 +563,48 @@ fn a_user_with_both_seat_checks_gets_each_one_alone() {
     assert_eq!(seats(&out[4]), vec![ENT]);
     assert_eq!(seats(&out[5]), vec![ENT]);
     assert_eq!(out[5].annual_licences, Some(d("1260")));
+}
+
+#[test]
+fn agents_of_both_channels_are_freed_at_most_once() {
+    // Three agents who each take calls and chats, each on Enterprise + digital add-on (145.00).
+    // Voice 90 %: ceil(3 × 0.1) = 1 stays, 2 freed. Digital 90 % would free 2 more, but only
+    // 3 people are agents: it frees 1 (2 seats stay). Saving 2 × 145 + 1 × 145 = 435.00 a
+    // month, never more than the three licences (435.00).
+    let mut book = book();
+    let policy = Policy::from_toml("", "policy.toml", &book).expect("policy");
+    let recs: Vec<Recommendation> = ["b1", "b2", "b3"]
+        .iter()
+        .map(|id| rec(id, Class::Keep, &[], &[ENT, DIG], &[ENT, DIG], (10, 10)))
+        .collect();
+    book.set_seats(BTreeMap::from([(ENT.to_string(), 3), (DIG.to_string(), 3)]));
+    let (priced, licences) = savings::price_all(recs, &book, &policy);
+    let renewal = savings::renewal(&priced, &licences, &BTreeMap::new(), &book);
+    let t = Tenant {
+        book,
+        policy,
+        priced,
+        licences,
+        renewal,
+    };
+    let mut s = named("bots everywhere");
+    for channel in [Channel::Voice, Channel::Digital] {
+        s.deflection.push(Deflection {
+            channel,
+            share: d("0.90"),
+            per_conversation: Decimal::ZERO,
+        });
+    }
+    let out = run(&t, &[s]);
+    let o = &out[2];
+    let freed: Vec<(u64, u64, u64)> = o
+        .deflection
+        .iter()
+        .map(|x| (x.agents, x.seats_after, x.freed))
+        .collect();
+    assert_eq!(freed, vec![(3, 1, 2), (3, 2, 1)]);
+    let saving: Option<Decimal> = o.deflection.iter().map(|x| x.monthly_licence_saving).sum();
+    assert_eq!(saving.map(crate::money::round2), Some(d("435.00")));
+    // Licences: 3 × 145 − 435 = 0 a month, not below.
+    assert_eq!(o.annual_licences.map(crate::money::round2), Some(d("0.00")));
 }
