@@ -71,6 +71,16 @@ impl Raw<'_> {
             .unwrap_or(DataType::String)
     }
 
+    /// A column as it is typed.
+    pub fn typed(&self, i: usize) -> Expr {
+        col(internal(i))
+    }
+
+    /// Whether a column is typed boolean (Parquet), not text.
+    pub fn is_boolean(&self, i: usize) -> bool {
+        self.dtype(i) == DataType::Boolean
+    }
+
     /// Whether a timestamp column is typed (a Parquet datetime or date), not text.
     pub fn typed_timestamp(&self, i: usize) -> bool {
         is_typed_timestamp(&self.dtype(i))
