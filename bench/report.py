@@ -23,11 +23,12 @@ def machine() -> str:
 def svg(rows) -> str:
     """Two panels: wall time and peak RSS against events, one line per tool and format."""
     series = defaultdict(list)
-    for label, events, fmt, wall, rss in rows:
-        series[f"{label} {fmt}"].append((events, wall, rss / 1024))
+    for label, events, fmt, wall, rss, shape in rows:
+        if shape == "ours":
+            series[f"{label} {fmt}"].append((events, wall, rss / 1024))
     colours = {"rightsize csv": "#0f6cbd", "floor csv": "#7fb2e5", "rightsize parquet": "#c0392b", "floor parquet": "#e6a19a"}
     w, h, pad = 360, 240, 50
-    max_e = max(r[1] for r in rows)
+    max_e = max(r[1] for r in rows if r[5] == "ours")
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="800" height="300" font-family="Arial" font-size="11">']
     for p, (title, idx, unit) in enumerate([("wall time", 1, "s"), ("peak RSS", 2, "MiB")]):
         x0 = 20 + p * 400
@@ -53,23 +54,25 @@ def svg(rows) -> str:
 def main(path: str) -> None:
     rows = []
     for line in open(path):
-        label, events, fmt, wall, rss = line.rstrip("\n").split("\t")
-        rows.append((label, int(events), fmt, float(wall), int(rss)))
-    by = {(r[0], r[1], r[2]): r for r in rows}
-    sizes = sorted({r[1] for r in rows})
+        label, events, fmt, wall, rss, *rest = line.rstrip("\n").split("\t")
+        rows.append((label, int(events), fmt, float(wall), int(rss), rest[0] if rest else "ours"))
+    by = {(r[5], r[0], r[1], r[2]): r for r in rows}
+    keys = sorted({(r[5] != "ours", r[5], r[1]) for r in rows})
     lines = [
-        "| events | format | rightsize wall (s) | floor wall (s) | ratio | rightsize peak RSS (MiB) | floor peak RSS (MiB) |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| tenant | events | format | rightsize wall (s) | floor wall (s) | ratio | rightsize peak RSS (MiB) | floor peak RSS (MiB) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for n in sizes:
+    names = {"ours": "ours (90 days)", "wide": "wide (180 days, 3% rejected)"}
+    for _, shape, n in keys:
         for fmt in ("csv", "parquet"):
-            r, f = by.get(("rightsize", n, fmt)), by.get(("floor", n, fmt))
+            r, f = by.get((shape, "rightsize", n, fmt)), by.get((shape, "floor", n, fmt))
             if not r or not f:
                 continue
             lines.append(
-                f"| {n:,} | {fmt} | {r[3]:.2f} | {f[3]:.2f} | {r[3] / f[3]:.2f}× | {r[4] / 1024:.0f} | {f[4] / 1024:.0f} |"
+                f"| {names.get(shape, shape)} | {n:,} | {fmt} | {r[3]:.2f} | {f[3]:.2f} | {r[3] / f[3]:.2f}× | {r[4] / 1024:.0f} | {f[4] / 1024:.0f} |"
             )
-    open("bench/plot.svg", "w").write(svg(rows))
+    if any(r[5] == "ours" for r in rows):
+        open("bench/plot.svg", "w").write(svg(rows))
     table = "\n".join(lines)
     print(table)
     with open("bench/latest-table.md", "w") as fh:

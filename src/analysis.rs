@@ -364,20 +364,31 @@ fn read_activity(
         })
         .collect();
     // With --as-of the window is known before reading, and each source is read once for it;
-    // without, the window ends at the latest activity and a source with activity before the
-    // window is read a second time (see `profile::aggregate`).
+    // without, the window ends at the latest activity, guessed from a sample of each source:
+    // a source is read a second time only when the guess was wrong in a way that matters
+    // (see `profile::aggregate`).
     let window_of = |as_of: NaiveDate| profile::Window {
         from_day: date_to_day(as_of - Duration::days(policy.lookback_days)),
         to_day: date_to_day(as_of),
     };
     let words = profile::words_for(policy.lookback_days);
+    let limit = match opts.as_of {
+        Some(d) => profile::Limit::Window(window_of(d)),
+        None => activity_sources
+            .iter()
+            .filter_map(|s| profile::latest_guess(s, &source_ctx))
+            .max()
+            .map_or(profile::Limit::All, |ms| {
+                profile::Limit::From(window_of(ms_to_date(ms)).from_day)
+            }),
+    };
     let mut prepared = Vec::with_capacity(activity_sources.len());
     for src in &activity_sources {
         let one = progress.rows(format!("reading {}", src.name));
         prepared.push(profile::prepare(
             src,
             &source_ctx,
-            opts.as_of.map(window_of),
+            limit,
             words,
             &one.counter(),
             rejected,

@@ -174,7 +174,11 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     let own = if daily && i_rule.is_none() {
         lit(0u8)
     } else {
-        udf_code(raw.opt(i_own), own_code)
+        match i_own {
+            // A typed flag (Parquet) needs no parsing: true 1, false or missing 0.
+            Some(i) if raw.is_boolean(i) => raw.typed(i).fill_null(lit(false)),
+            _ => udf_code(raw.opt(i_own), own_code),
+        }
     };
     let chan = udf_channel(raw.opt(i_chan), ChannelMap::builtin()?);
     let mut checks = vec![uid_check(raw, i_uid), ts_check(raw, i_ts, fmt, false)];

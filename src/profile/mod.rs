@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::model::{Profile, TableWrites};
 
-pub use prepare::prepare;
+pub use prepare::{latest_guess, prepare};
 
 /// ISO 8601 text → epoch milliseconds (UTC), as every source parses it.
 pub fn iso_epoch_ms(e: polars::prelude::Expr) -> polars::prelude::Expr {
@@ -133,4 +133,4 @@ mod c {
     pub const N: &str = "n_events";
 }
 
-pub use rollup::{Window, aggregate, words_for};
+pub use rollup::{Limit, Window, aggregate, words_for};

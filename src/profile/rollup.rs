@@ -13,9 +13,11 @@
 //! as every counted day lies in one span of at most `64·words` days, which the window is.
 //!
 //! The window is known before the pass when `--as-of` is given. Otherwise it ends at the latest
-//! activity, which the pass itself finds: the pass then counts all of a source's activity, and
-//! `aggregate` reads the source again with the window only if some of its activity lies before
-//! the window (an export longer than the lookback).
+//! activity, which only the pass itself finds: the pass then counts the activity from the start
+//! of the window of a guessed latest day (`Limit::From`, the guess from a sample of each source,
+//! see `prepare::latest_guess`), and `aggregate` reads a source again with the window only when
+//! the guess was wrong in a way that matters (activity before the true window was counted, or
+//! activity of it was not).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -33,6 +35,17 @@ use crate::ingest::Source;
 pub struct Window {
     pub from_day: i64,
     pub to_day: i64,
+}
+
+/// Which activity of a source a pass counts (its row statistics always count every row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// All of it.
+    All,
+    /// The days of the window.
+    Window(Window),
+    /// The days from this one on (the start of a guessed window, whose end is not known).
+    From(i64),
 }
 
 impl Window {
@@ -62,8 +75,8 @@ pub(super) struct Parts {
     pub devices: DataFrame,
     /// chan, day, n: conversations per channel and day (days since 1970)
     pub conversations: DataFrame,
-    /// The window the activity was limited to (`None`: all of it).
-    pub window: Option<Window>,
+    /// The activity the pass counted.
+    pub limit: Limit,
     /// Words of the active-day bitmask.
     pub words: usize,
 }
@@ -97,17 +110,20 @@ fn word(k: usize) -> String {
 /// branches from that one frame, so a single scan feeds them.
 pub(super) fn plans(
     checked: LazyFrame,
-    window: Option<Window>,
+    limit: Limit,
     words: usize,
     checks: usize,
 ) -> [LazyFrame; 4] {
     let ok = col("reason").eq(lit(0u8));
-    let mut act = ok.clone().and(col("keep"));
-    if let Some(w) = window {
-        act = act
+    let all = ok.clone().and(col("keep"));
+    let act = match limit {
+        Limit::All => all.clone(),
+        Limit::Window(w) => all
+            .clone()
             .and(col(c::TS).gt_eq(lit(w.from_day * MS_PER_DAY)))
-            .and(col(c::TS).lt(lit((w.to_day + 1) * MS_PER_DAY)));
-    }
+            .and(col(c::TS).lt(lit((w.to_day + 1) * MS_PER_DAY))),
+        Limit::From(day) => all.clone().and(col(c::TS).gt_eq(lit(day * MS_PER_DAY))),
+    };
     let when_ts = |cond: Expr| when(cond).then(col(c::TS)).otherwise(lit(NULL));
     let mut aggs = vec![
         len().cast(DataType::UInt64).alias("rows"),
@@ -132,6 +148,10 @@ pub(super) fn plans(
         weighted(act.clone().and(col(c::CHAN).eq(lit(CH_DIGITAL)))).alias("digital"),
         weighted(act.clone().and(col(c::PREMIUM))).alias("premium"),
     ];
+    if matches!(limit, Limit::From(_)) {
+        // Events of the whole source, for its user ids (as when all activity is counted).
+        aggs.push(weighted(all).alias("all_events"));
+    }
     // Rejected rows per check (`rej0…`), for the per-column counts of the file.
     aggs.extend((0..checks).map(|k| {
         col("reason")
@@ -214,7 +234,21 @@ pub fn aggregate(
             None => true,
             Some((first, last)) => window.contains_ms(first, last),
         };
-        if fits && p.parts.window.is_none_or(|w| w == window) {
+        // Whether the pass counted exactly the window's activity.
+        let exact = match p.parts.limit {
+            Limit::Window(w) => w == window,
+            Limit::All => fits,
+            // Everything counted lies in the window, and nothing of the window was left out:
+            // the window starts no earlier than the pass did, or the source has no valid row
+            // before the pass's start.
+            Limit::From(day) => {
+                fits && (day <= window.from_day
+                    || p.coverage
+                        .first_ms
+                        .is_none_or(|ms| ms.div_euclid(MS_PER_DAY) >= day))
+            }
+        };
+        if exact {
             users.push(p.parts.users.clone());
             writes.push(p.parts.writes.clone());
             devices.push(p.parts.devices.clone());
@@ -477,7 +511,7 @@ mod tests {
                 "keep" => [true],
             )
             .expect("frame");
-            let [users, w, _, _] = plans(frame.lazy(), None, 1, 0);
+            let [users, w, _, _] = plans(frame.lazy(), Limit::All, 1, 0);
             let users = users.collect().expect("users");
             let w = w.collect().expect("writes");
             let get = |n: &str| {

@@ -56,7 +56,11 @@ fn timestamp_ms(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
                 TimeUnit::Microseconds => 1_000,
                 TimeUnit::Milliseconds => 1,
             };
-            udf_div(e.cast(DataType::Int64), per_ms)
+            if per_ms == 1 {
+                e.cast(DataType::Int64)
+            } else {
+                udf_div(e.cast(DataType::Int64), per_ms)
+            }
         }
         DataType::Date => e.cast(DataType::Int64) * lit(MS_PER_DAY),
         _ => {
