@@ -9,7 +9,8 @@
 --
 -- Inputs (column names as Dataverse writes them):
 --   audit                 createdon, operation, action, objecttypecode, _userid_value, _objectid_value
---   msdyn_ocliveworkitem  msdyn_channel, _msdyn_activeagentid_value, msdyn_startedon
+--   msdyn_ocliveworkitem  msdyn_channel, _msdyn_activeagentid_value, msdyn_startedon,
+--                         msdyn_isagentaccepted
 --   systemuser            systemuserid, azureactivedirectoryobjectid, msdyn_botapplicationid
 -- Columns are read as text (createdon as ISO 8601 text in UTC); the date is its first ten
 -- characters. Where a column is a timestamp instead, run with the session time zone UTC
@@ -79,6 +80,8 @@ conversation_events AS (
     WHERE w._msdyn_activeagentid_value IS NOT NULL
       AND w.msdyn_startedon IS NOT NULL
       AND b.dataverse_id IS NULL
+      -- a conversation the agent did not accept is not their work
+      AND LOWER(TRIM(COALESCE(CAST(w.msdyn_isagentaccepted AS STRING), ''))) NOT IN ('false', '0')
 ),
 events AS (
     SELECT * FROM audit_events

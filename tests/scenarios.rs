@@ -350,3 +350,41 @@ fn validate_says_which_scenarios_file_is_read() {
     );
     assert!(replaced.contains("scenarios: other from"), "{replaced}");
 }
+
+/// A conversation row that names an agent who did not accept it (`msdyn_isagentaccepted`
+/// false: declined or transferred) is not that agent's conversation work: it neither makes
+/// them an agent of the channel nor counts in the deflection basis (PRODUCT.md section 9).
+#[test]
+fn a_conversation_the_agent_did_not_accept_is_not_theirs() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = common::copy_fixture("containment", tmp.path());
+    let path = dir.join("msdyn_ocliveworkitems.csv");
+    let mut text = std::fs::read_to_string(&path).expect("read");
+    // a3 is offered two chats in the window and accepts neither.
+    text.push_str("c10,Live chat,a3,2026-10-09T09:00:00Z,false,false\n");
+    text.push_str("c11,Live chat,a3,2026-10-10T09:00:00Z,0,false\n");
+    std::fs::write(&path, text).expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args([
+            "analyze",
+            "--quiet",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            "csv",
+            "--out",
+        ])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let users: BTreeMap<String, BTreeMap<String, String>> =
+        read_csv(&out.join("recommendations.csv"))
+            .into_iter()
+            .map(|r| (r["user_id"].clone(), r))
+            .collect();
+    // a1: c1 (accepted) and c9 (flag empty: kept); a3: nothing in the window.
+    assert_eq!(users["a1"]["digital_conversations"], "2");
+    assert_eq!(users["a3"]["digital_conversations"], "0");
+}

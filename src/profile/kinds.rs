@@ -378,8 +378,30 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     let (ts, fmt) = raw.timestamp(i_ts)?;
     let is_bot = udf_in_set(raw.text(i_agent), ctx.bots.clone());
     let started = raw.text(i_ts).is_not_null();
-    // A conversation never picked up has no agent or start: valid, but nobody's activity.
-    let keep = uid.clone().is_not_null().and(started).and(is_bot.not());
+    // A conversation no agent accepted (`msdyn_isagentaccepted` false: a bot contained it, or
+    // an offer was declined) is nobody's conversation work (spec section 9), like one never
+    // picked up (no agent or start): valid rows, but nobody's activity.
+    let not_accepted = match raw.find(&["msdyn_isagentaccepted"]) {
+        Some(i) => {
+            let v = raw
+                .text(i)
+                .str()
+                .strip_chars(lit(NULL))
+                .str()
+                .to_lowercase();
+            v.clone()
+                .eq(lit("false"))
+                .or(v.eq(lit("0")))
+                .fill_null(lit(false))
+        }
+        None => lit(false),
+    };
+    let keep = uid
+        .clone()
+        .is_not_null()
+        .and(started)
+        .and(is_bot.not())
+        .and(not_accepted.not());
     let mut checks = vec![ts_check(raw, i_ts, fmt, true)];
     checks.extend(code_check(raw, Some(i_chan), c::CHAN, NOT_A_CHANNEL));
     Ok(SlimSpec {
