@@ -632,6 +632,15 @@ fn warnings(
     let coverage = &activity.coverage;
     let (covered_days, window_days) = (activity.window.covered_days, activity.window.days);
     let mut warnings = Vec::new();
+    for (sku, (used, left)) in &tenant.subs.overlaps {
+        warnings.push(format!(
+            "{} and {} both list {sku}: they describe the same seats, so the seats bought are \
+             taken from {} only (not added)",
+            used.join(", "),
+            left.join(", "),
+            used.join(", ")
+        ));
+    }
     if !quality.unknown_skus.is_empty() {
         warnings.push(format!(
             "{} SKU name(s) are not in the price book and were not analysed: {}",

@@ -38,6 +38,22 @@ pub struct Subscriptions {
     /// `directory/subscriptions` row flags `isTrial` and no Enabled or Warning paid row buys.
     pub trials: BTreeMap<String, Option<NaiveDate>>,
     pub rows: BTreeMap<usize, u64>,
+    /// SKUs that two kinds of subscription export both list (Graph `subscribedSkus` and
+    /// `directory/subscriptions` describe the same seats): id → (the files whose seats were
+    /// used, the files left out for it).
+    pub overlaps: BTreeMap<String, (Vec<String>, Vec<String>)>,
+}
+
+/// Which kind of export a subscriptions file is: files of one kind add up; two kinds listing
+/// one SKU describe the same seats, so only one kind's count is used (the first here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Flavour {
+    /// Graph `directory/subscriptions`: one row per subscription with its status.
+    Directory,
+    /// Graph `subscribedSkus` or the admin center: one row per SKU.
+    SubscribedSkus,
+    /// rightsize's `sku, purchased, assigned`.
+    Canonical,
 }
 
 /// A `directory/subscriptions` status: only Enabled and Warning seats are bought.
@@ -68,6 +84,8 @@ pub fn read(
 ) -> Result<Subscriptions> {
     let mut out = Subscriptions::default();
     let mut trial_rows: BTreeMap<String, TrialRows> = BTreeMap::new();
+    // (SKU, kind of export) → seats and the files they came from.
+    let mut by_flavour: BTreeMap<(String, Flavour), (Seats, Vec<String>)> = BTreeMap::new();
     for src in sources {
         let t = Table::from_source(src, "subscriptions", rejected)?;
         let (Some(c_sku), Some(c_bought)) = (
@@ -81,6 +99,13 @@ pub fn read(
         let c_status = t.col(&["status"]);
         let c_trial = t.col(&["istrial"]);
         let c_next = t.col(&["nextlifecycledatetime"]);
+        let flavour = if t.col(&["totallicenses"]).is_some() {
+            Flavour::Directory
+        } else if t.col(&["prepaidunits.enabled"]).is_some() {
+            Flavour::SubscribedSkus
+        } else {
+            Flavour::Canonical
+        };
         let mut n = 0;
         for row in &t.rows {
             let get = |c: usize| row.record.get(c).unwrap_or("").trim();
@@ -168,12 +193,15 @@ pub fn read(
                     *out.out_of_scope.entry(sku.id.clone()).or_default() += purchased
                 }
                 Some(sku) => {
-                    let e = out.seats.entry(sku.id.clone()).or_default();
+                    let (e, files) = by_flavour.entry((sku.id.clone(), flavour)).or_default();
                     e.purchased += purchased;
                     e.assigned = match (e.assigned, assigned) {
                         (Some(a), Some(b)) => Some(a + b),
                         (a, b) => a.or(b),
                     };
+                    if !files.contains(&src.name) {
+                        files.push(src.name.clone());
+                    }
                 }
                 None if super::assignments::looks_like_dynamics(text) => {
                     *out.unknown_skus.entry(text.to_string()).or_default() += 1
@@ -183,6 +211,29 @@ pub fn read(
             }
         }
         out.rows.insert(src.index, n);
+    }
+    // Per SKU, the seats of one kind of export: the directory's subscriptions (statuses per
+    // subscription) before subscribedSkus before the canonical file; the assigned count from
+    // the first kind that has one.
+    let mut used_files: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for ((sku, _), (seats, files)) in by_flavour {
+        match out.seats.get_mut(&sku) {
+            None => {
+                out.seats.insert(sku.clone(), seats);
+                used_files.insert(sku, files);
+            }
+            Some(kept) => {
+                if kept.assigned.is_none() {
+                    kept.assigned = seats.assigned;
+                }
+                let used = used_files.get(&sku).cloned().unwrap_or_default();
+                out.overlaps
+                    .entry(sku)
+                    .or_insert_with(|| (used, Vec::new()))
+                    .1
+                    .extend(files);
+            }
+        }
     }
     // A SKU the tenant also pays for (an Enabled or Warning row without isTrial) is not a
     // trial: its trial rows are a past trial, and marking it would price paid seats at 0.
@@ -222,6 +273,68 @@ mod tests {
         let mut rejected = Vec::new();
         let out = read(&[&src], &book, &policy, &mut rejected).expect("read");
         (out, rejected)
+    }
+
+    fn read_texts(files: &[(&str, &str)]) -> Subscriptions {
+        let dir = tempfile::tempdir().expect("temp");
+        let srcs: Vec<Source> = files
+            .iter()
+            .enumerate()
+            .map(|(index, (name, text))| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, text).expect("write");
+                let dec = decode::open(&path, None).expect("decode");
+                Source {
+                    index,
+                    kind: super::super::Kind::Subscriptions,
+                    name: (*name).into(),
+                    path,
+                    columns: dec.header.clone(),
+                    decoded: Some(dec),
+                }
+            })
+            .collect();
+        let refs: Vec<&Source> = srcs.iter().collect();
+        let book = PriceBook::load(None).expect("book");
+        let policy = Policy::load(None, &book).expect("policy");
+        read(&refs, &book, &policy, &mut Vec::new()).expect("read")
+    }
+
+    #[test]
+    fn two_kinds_of_export_listing_one_sku_are_not_added() {
+        let directory = "id,skuId,skuPartNumber,isTrial,status,totalLicenses,nextLifecycleDateTime\n\
+                         1,,DYN365_ENTERPRISE_CUSTOMER_SERVICE,false,Enabled,10,\n\
+                         2,,DYN365_ENTERPRISE_CUSTOMER_SERVICE,false,Suspended,5,\n";
+        let subscribed = "skuId,skuPartNumber,prepaidUnits.enabled,consumedUnits\n\
+                          x,DYN365_ENTERPRISE_CUSTOMER_SERVICE,10,8\n\
+                          y,DYN365_TEAM_MEMBERS,4,4\n";
+        let subs = read_texts(&[("dir.csv", directory), ("skus.csv", subscribed)]);
+        // Enterprise: the directory's 10 enabled seats, not 10 + 10; the assigned count from
+        // subscribedSkus, which has one.
+        assert_eq!(
+            subs.seats.get(ENT),
+            Some(&Seats {
+                purchased: 10,
+                assigned: Some(8)
+            })
+        );
+        assert_eq!(
+            subs.seats.get("DYN365_TEAM_MEMBERS").map(|s| s.purchased),
+            Some(4)
+        );
+        assert_eq!(
+            subs.overlaps,
+            BTreeMap::from([(
+                ENT.to_string(),
+                (vec!["dir.csv".to_string()], vec!["skus.csv".to_string()])
+            )])
+        );
+        // Two files of one kind (a split export) still add up.
+        let a = "sku,purchased,assigned\nDYN365_ENTERPRISE_CUSTOMER_SERVICE,3,3\n";
+        let b = "sku,purchased,assigned\nDYN365_ENTERPRISE_CUSTOMER_SERVICE,2,1\n";
+        let subs = read_texts(&[("a.csv", a), ("b.csv", b)]);
+        assert_eq!(subs.seats.get(ENT).map(|s| s.purchased), Some(5));
+        assert!(subs.overlaps.is_empty());
     }
 
     fn date(s: &str) -> Option<NaiveDate> {
