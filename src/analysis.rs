@@ -146,21 +146,20 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         activity.window.from,
         activity.window.as_of,
     );
-    let outcomes = what_if(
-        crate::scenarios::Inputs {
+    let outcomes = crate::scenarios::evaluate_all(
+        &crate::scenarios::Inputs {
             priced: &money.priced,
             licences: &money.licences,
             renewal: &money.renewal,
             book: &book,
             policy: &policy,
             as_of: activity.window.as_of,
-            annual_usage: None,
-            peak: &BTreeMap::new(),
+            annual_usage: usage.annual(),
+            peak: &usage.peaks(),
             per_month: &per_month,
             capacity_packs: &capacity_packs,
         },
-        &usage,
-        &scenarios,
+        &scenarios.list,
     );
     let containment = containment(&folder, &activity.window)?;
     folder.finish_hashes()?;
@@ -210,35 +209,6 @@ fn containment(
     crate::profile::containment::read(&sources, ms(w.from), ms(w.as_of) + 86_400_000)
 }
 
-/// `current`, `recommended` and every scenario side by side (section 9).
-fn what_if(
-    inputs: crate::scenarios::Inputs,
-    usage: &crate::usage::Usage,
-    scenarios: &Scenarios,
-) -> Vec<crate::scenarios::Outcome> {
-    let peak = usage
-        .capacity
-        .iter()
-        .filter_map(|c| c.peak.map(|p| (c.resource, p.consumed)))
-        .collect();
-    let annual_usage = usage
-        .cost_data
-        .then(|| {
-            usage
-                .lines
-                .iter()
-                .map(|l| l.annual.or(Some(rust_decimal::Decimal::ZERO)))
-                .sum::<Option<rust_decimal::Decimal>>()
-        })
-        .flatten();
-    let inputs = crate::scenarios::Inputs {
-        annual_usage,
-        peak: &peak,
-        ..inputs
-    };
-    crate::scenarios::evaluate_all(&inputs, &scenarios.list)
-}
-
 /// Each pool's entitlement now and after the recommendations against the peak full month's
 /// consumption, and the net saving (section 8).
 fn pools(
@@ -261,11 +231,7 @@ fn pools(
             after: *n,
         }))
         .collect();
-    let peak = usage
-        .capacity
-        .iter()
-        .filter_map(|c| c.peak.map(|p| (c.resource, p.consumed)))
-        .collect();
+    let peak = usage.peaks();
     // The licence saving is the renewal table's; unknown when any SKU's is.
     let licence_saving = renewal.iter().map(|r| r.annual_saving_at_renewal).sum();
     crate::bill::capacity(book, &seats, &peak, licence_saving)

@@ -898,10 +898,7 @@ fn bill(a: &Analysis) -> Bill {
     };
     let annual_overage_now = known(|p| p.monthly_overage_now);
     let annual_overage_after = known(|p| p.monthly_overage_after);
-    let annual_usage = u
-        .cost_data
-        .then(|| all_known(u.lines.iter().map(|l| l.annual.or(Some(Decimal::ZERO)))))
-        .flatten();
+    let annual_usage = u.annual();
     let total = |lic: Option<Decimal>, over: Option<Decimal>| -> Option<Decimal> {
         Some(lic? + annual_usage.unwrap_or(Decimal::ZERO) + over?)
     };

@@ -263,6 +263,26 @@ impl Usage {
         }
     }
 
+    /// The peak full month's consumption of each resource that has one.
+    pub fn peaks(&self) -> BTreeMap<Resource, Decimal> {
+        self.capacity
+            .iter()
+            .filter_map(|c| c.peak.map(|p| (c.resource, p.consumed)))
+            .collect()
+    }
+
+    /// Usage a year over every bill line (a line without a run rate counts 0); `None` without
+    /// a cost export.
+    pub fn annual(&self) -> Option<Decimal> {
+        if !self.cost_data {
+            return None;
+        }
+        self.lines
+            .iter()
+            .map(|l| l.annual.or(Some(Decimal::ZERO)))
+            .sum()
+    }
+
     /// The usage of one bill line.
     pub fn line(&self, name: &str) -> Option<&LineUsage> {
         self.lines.iter().find(|l| l.line == name)
