@@ -140,25 +140,26 @@ fn evaluate(inputs: &Inputs, s: &Scenario, which: Which, base_total: Option<Deci
         .zip(monthly_overage)
         .map(|(l, o)| l * twelve + usage + o * twelve);
     let annual_saving = base_total.zip(annual_total).map(|(b, t)| b - t);
+    let realisable = this_fiscal_year(inputs, s, &book, &seats, annual_saving.map(|a| a / twelve));
     Outcome {
         name: s.name.clone(),
         which,
         adopt: s.adopt.names(),
         discount: s.discount,
-        renewal_date: s.renewal_date.or(inputs.policy.renewal_date),
+        // The date the saving this fiscal year is counted from: a past date is rolled
+        // forward to the next renewal, as for the headline.
+        renewal_date: realisable
+            .as_ref()
+            .map(|r| r.renewal_date)
+            .or(s.renewal_date)
+            .or(inputs.policy.renewal_date),
         annual_licences: monthly_licences.map(|m| m * twelve),
         annual_usage: inputs.annual_usage,
         annual_overage: monthly_overage.map(|m| m * twelve),
         consumption_known: !inputs.peak.is_empty(),
         annual_total,
         annual_saving,
-        this_fiscal_year: this_fiscal_year(
-            inputs,
-            s,
-            &book,
-            &seats,
-            annual_saving.map(|a| a / twelve),
-        ),
+        this_fiscal_year: realisable.as_ref().map(|r| r.this_fiscal_year),
         seats,
         deflection,
     }
@@ -407,7 +408,7 @@ fn this_fiscal_year(
     book: &PriceBook,
     seats: &BTreeMap<String, u64>,
     monthly_saving: Option<Decimal>,
-) -> Option<Decimal> {
+) -> Option<crate::savings::Realisable> {
     let monthly_saving = monthly_saving?;
     let mut monthly_term = Decimal::ZERO;
     for r in inputs
@@ -435,5 +436,4 @@ fn this_fiscal_year(
         monthly_saving - monthly_term,
         monthly_term,
     )
-    .map(|r| r.this_fiscal_year)
 }

@@ -293,6 +293,13 @@ fn another_renewal_date_moves_what_falls_in_this_fiscal_year() {
     assert_eq!(out[2].annual_saving, Some(d("4824")));
     assert_eq!(out[2].this_fiscal_year, Some(d("804")));
     assert_eq!(out[2].renewal_date, NaiveDate::from_ymd_opt(2027, 5, 1));
+    // A date already past (as of 2026-10-31) is rolled forward a year, as for the headline,
+    // and the row shows the date it counts from: 1 May 2027 again, the same 804.00.
+    let mut s = named("past renewal");
+    s.renewal_date = NaiveDate::from_ymd_opt(2026, 5, 1);
+    let out = run(&tenant(), &[s]);
+    assert_eq!(out[2].this_fiscal_year, Some(d("804")));
+    assert_eq!(out[2].renewal_date, NaiveDate::from_ymd_opt(2027, 5, 1));
 }
 
 #[test]
