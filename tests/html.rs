@@ -292,3 +292,27 @@ fn the_bill_is_charted_by_month_with_licences_and_usage_lines() {
     }
     assert!(count(svg, "<rect ") >= 4, "{svg}");
 }
+
+/// A scenario's negotiated prices are named by product, with the currency and the period.
+#[test]
+fn scenario_prices_name_the_product() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = copy_fixture("classes", tmp.path());
+    std::fs::write(
+        dir.join("scenarios.toml"),
+        "[[scenario]]\nname = \"deal\"\n[scenario.prices]\nDYN365_ENTERPRISE_CUSTOMER_SERVICE = \"90.00\"\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("r");
+    rightsize()
+        .args(["analyze", "--quiet", "--format", "html", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    assert!(
+        html.contains("Customer Service Enterprise at USD 90.00 a month"),
+        "product name in the scenario's description"
+    );
+}

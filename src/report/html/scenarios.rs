@@ -62,7 +62,7 @@ fn pct(d: Decimal) -> String {
 }
 
 /// What a scenario changes, in words.
-fn what(r: &crate::report::scenario_model::ScenarioRow) -> String {
+fn what(r: &crate::report::scenario_model::ScenarioRow, a: &Report) -> String {
     use crate::report::scenario_model::ScenarioKind;
     let mut parts = Vec::new();
     match r.kind {
@@ -78,7 +78,12 @@ fn what(r: &crate::report::scenario_model::ScenarioRow) -> String {
         parts.push(format!("{} off list", pct(d)));
     }
     for (id, price) in &r.prices {
-        parts.push(format!("{id} at {}", grouped(price)));
+        parts.push(format!(
+            "{} at {} {} a month",
+            a.product(id),
+            a.currency,
+            grouped(price)
+        ));
     }
     for d in &r.deflection {
         parts.push(format!("bot contains {} of {}", pct(d.share), d.channel));
@@ -94,7 +99,7 @@ pub(super) fn view(a: &Report) -> ScenariosView {
         .iter()
         .map(|r| ScenarioLine {
             name: r.name.clone(),
-            what: what(r),
+            what: what(r, a),
             licences: m(r.annual_licences),
             usage: if r.annual_usage.is_some() {
                 m(r.annual_usage)

@@ -21,7 +21,7 @@ pub(super) fn scenarios(ws: &mut Worksheet, a: &Report, f: &Formats) -> Result<(
                 note.push("consumption unknown".to_string());
             }
             for (id, p) in &r.prices {
-                note.push(format!("{id} at {p}"));
+                note.push(format!("{} at {} {p} a month", a.product(id), a.currency));
             }
             vec![
                 text(r.name.clone()),
