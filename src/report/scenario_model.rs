@@ -85,7 +85,8 @@ pub struct ScenarioRow {
     pub annual_usage: Option<Decimal>,
     pub consumption_known: bool,
     pub deflection: Vec<DeflectionRow>,
-    /// The discount replacing the contract's, when the scenario sets one.
+    /// The discount in effect: the scenario's own, else the contract's (`None` when neither
+    /// has one).
     #[serde(with = "rust_decimal::serde::str_option")]
     pub discount: Option<Decimal>,
     pub kind: ScenarioKind,

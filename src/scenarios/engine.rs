@@ -145,7 +145,10 @@ fn evaluate(inputs: &Inputs, s: &Scenario, which: Which, base_total: Option<Deci
         name: s.name.clone(),
         which,
         adopt: s.adopt.names(),
-        discount: s.discount,
+        // The discount in effect: the scenario's, else the contract's (none when 0).
+        discount: s
+            .discount
+            .or(Some(inputs.book.contract.discount).filter(|d| !d.is_zero())),
         // The date the saving this fiscal year is counted from: a past date is rolled
         // forward to the next renewal, as for the headline.
         renewal_date: realisable

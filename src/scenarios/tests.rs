@@ -615,3 +615,26 @@ fn agents_of_both_channels_are_freed_at_most_once() {
     // Licences: 3 × 145 − 435 = 0 a month, not below.
     assert_eq!(o.annual_licences.map(crate::money::round2), Some(d("0.00")));
 }
+
+#[test]
+fn every_row_shows_the_discount_in_effect() {
+    let mut t = tenant();
+    t.book.contract.discount = d("0.05");
+    let mut own = named("own");
+    own.discount = Some(d("0.10"));
+    let out = run(&t, &[named("contract's"), own]);
+    let shown: Vec<Option<Decimal>> = out.iter().map(|o| o.discount).collect();
+    // current, recommended and a scenario without one: the contract's; else its own.
+    assert_eq!(
+        shown,
+        vec![
+            Some(d("0.05")),
+            Some(d("0.05")),
+            Some(d("0.05")),
+            Some(d("0.10"))
+        ]
+    );
+    // Without a contract discount, none is shown.
+    let out = run(&tenant(), &[named("plain")]);
+    assert!(out.iter().all(|o| o.discount.is_none()));
+}
