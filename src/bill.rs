@@ -185,6 +185,13 @@ currency = "USD"
         PriceBook::from_toml(BOOK, "p.toml").expect("book")
     }
 
+    fn pool(c: &Capacity, resource: Resource) -> &Pool {
+        c.pools
+            .iter()
+            .find(|p| p.resource == resource)
+            .unwrap_or_else(|| panic!("{resource} pool"))
+    }
+
     fn seats(premium: (u64, u64), ent: (u64, u64)) -> Vec<Seats> {
         vec![
             Seats {
@@ -207,11 +214,7 @@ currency = "USD"
         // 43,200.00 a year; net 43,200 − 12 × 150 = 41,400.00.
         let peak = BTreeMap::from([(Resource::CopilotCredits, d("35000"))]);
         let c = capacity(&book(), &seats((60, 20), (0, 40)), &peak, Some(d("43200")));
-        let credits = c
-            .pools
-            .iter()
-            .find(|p| p.resource == Resource::CopilotCredits)
-            .expect("credit pool");
+        let credits = pool(&c, Resource::CopilotCredits);
         assert_eq!(credits.entitlement_now, d("60000"));
         assert_eq!(credits.entitlement_after, d("20000"));
         assert_eq!(credits.overage_now, Some(Decimal::ZERO));
@@ -226,11 +229,7 @@ currency = "USD"
     #[test]
     fn storage_counts_per_seat_plus_the_tenant_default_once() {
         let c = capacity(&book(), &seats((60, 20), (0, 40)), &BTreeMap::new(), None);
-        let file = c
-            .pools
-            .iter()
-            .find(|p| p.resource == Resource::DataverseFileGb)
-            .expect("file pool");
+        let file = pool(&c, Resource::DataverseFileGb);
         // now 60 × 35 + 40 = 2,140 GB; after 20 × 35 + 40 × 2 + 40 = 820 GB
         assert_eq!(file.entitlement_now, d("2140"));
         assert_eq!(file.entitlement_after, d("820"));
@@ -247,11 +246,7 @@ currency = "USD"
         // 1,000 GB of files in use against 820 GB after: 180 GB over, and no file price.
         let peak = BTreeMap::from([(Resource::DataverseFileGb, d("1000"))]);
         let c = capacity(&book(), &seats((60, 20), (0, 40)), &peak, Some(d("43200")));
-        let file = c
-            .pools
-            .iter()
-            .find(|p| p.resource == Resource::DataverseFileGb)
-            .expect("file pool");
+        let file = pool(&c, Resource::DataverseFileGb);
         assert_eq!(file.overage_now, Some(Decimal::ZERO));
         assert_eq!(file.overage_after, Some(d("180")));
         assert_eq!(file.monthly_overage_after, None);

@@ -3,7 +3,17 @@
 
 mod common;
 
+use std::collections::BTreeMap;
+
 use common::{read_csv, rightsize};
+
+/// One cell of `bill.csv`: the row of `section` and `name`, column `col`.
+fn cell(rows: &[BTreeMap<String, String>], section: &str, name: &str, col: &str) -> String {
+    rows.iter()
+        .find(|r| r["section"] == section && r["name"] == name)
+        .unwrap_or_else(|| panic!("{section} {name} in bill.csv"))[col]
+        .clone()
+}
 
 #[test]
 fn the_sample_net_saving_takes_the_new_overage_off_the_licence_saving() {
@@ -23,12 +33,7 @@ fn the_sample_net_saving_takes_the_new_overage_off_the_licence_saving() {
         .assert()
         .success();
     let rows = read_csv(&out.join("bill.csv"));
-    let get = |section: &str, name: &str, col: &str| -> String {
-        rows.iter()
-            .find(|r| r["section"] == section && r["name"] == name)
-            .unwrap_or_else(|| panic!("{section} {name} in bill.csv"))[col]
-            .clone()
-    };
+    let get = |section: &str, name: &str, col: &str| cell(&rows, section, name, col);
     // Licences a month at today's unit prices, now: Premium 16 × 195 + Enterprise 155 × 105
     // + Team Members 2 × 8 + digital add-on 3 × 50 + voice add-on 30 × 50 + the trial's 25
     // seats × 0 = 21,061.00; after: Device 4 × 95 + Professional 29 × 50 + Enterprise
@@ -125,12 +130,7 @@ fn a_capacity_sku_from_the_subscriptions_adds_to_the_pool_and_the_bill() {
         .assert()
         .success();
     let rows = read_csv(&out.join("bill.csv"));
-    let get = |section: &str, name: &str, col: &str| -> String {
-        rows.iter()
-            .find(|r| r["section"] == section && r["name"] == name)
-            .unwrap_or_else(|| panic!("{section} {name} in bill.csv"))[col]
-            .clone()
-    };
+    let get = |section: &str, name: &str, col: &str| cell(&rows, section, name, col);
     // Pool: 16 Premium × 1,000 + 25,000 = 41,000 now, 25,000 after; peak 8,050: no overage.
     assert_eq!(
         get("capacity", "copilot-credits", "entitlement_now"),

@@ -6,26 +6,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use chrono::NaiveDate;
 use common::*;
-
-fn analyze(dir: &Path, out: &Path, as_of: Option<&str>) {
-    let mut cmd = rightsize();
-    cmd.args(["analyze", "--quiet", "--out"]).arg(out).arg(dir);
-    if let Some(d) = as_of {
-        cmd.args(["--as-of", d]);
-    }
-    cmd.assert().success();
-}
-
-fn report_as_of(report: &Path) -> String {
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report.join("report.json")).expect("report.json"))
-            .expect("json");
-    json["as_of"].as_str().expect("as_of").to_string()
-}
 
 #[test]
 fn a_latest_day_the_sample_misses_still_gives_the_true_window() {
@@ -59,11 +41,11 @@ fn a_latest_day_the_sample_misses_still_gives_the_true_window() {
     std::fs::write(&path, lines.join("\n") + "\n").expect("write");
 
     let found = tmp.path().join("found");
-    analyze(&dir, &found, None);
+    analyze_as_of(&dir, &found, None);
     let as_of = report_as_of(&found);
     assert_eq!(as_of, next.to_string(), "the window ends at the latest row");
     let given = tmp.path().join("given");
-    analyze(&dir, &given, Some(&as_of));
+    analyze_as_of(&dir, &given, Some(&as_of));
     for file in ["recommendations.csv", "devices.csv", "summary.csv"] {
         let want = read_csv(&given.join(file));
         assert!(!want.is_empty(), "{file} is empty");

@@ -5,26 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use chrono::{Duration, NaiveDate};
 use common::*;
-
-fn analyze(dir: &Path, out: &Path, as_of: Option<&str>) {
-    let mut cmd = rightsize();
-    cmd.args(["analyze", "--quiet", "--out"]).arg(out).arg(dir);
-    if let Some(d) = as_of {
-        cmd.args(["--as-of", d]);
-    }
-    cmd.assert().success();
-}
-
-fn report_as_of(report: &Path) -> String {
-    let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(report.join("report.json")).expect("report.json"))
-            .expect("json");
-    json["as_of"].as_str().expect("as_of").to_string()
-}
 
 #[test]
 fn events_before_the_window_are_left_out_however_the_window_is_found() {
@@ -40,13 +22,13 @@ fn events_before_the_window_are_left_out_however_the_window_is_found() {
         .success();
 
     let found = tmp.path().join("found");
-    analyze(&full, &found, None);
+    analyze_as_of(&full, &found, None);
     let as_of = report_as_of(&found);
     let as_of_date: NaiveDate = as_of.parse().expect("date");
     let window_from = (as_of_date - Duration::days(90)).to_string();
 
     let given = tmp.path().join("given");
-    analyze(&full, &given, Some(&as_of));
+    analyze_as_of(&full, &given, Some(&as_of));
 
     // The oracle: the same folder with the activity cut to the window.
     let cut = tmp.path().join("cut");
@@ -81,7 +63,7 @@ fn events_before_the_window_are_left_out_however_the_window_is_found() {
         "the export must start before the window ({earliest} vs {window_from})"
     );
     let oracle = tmp.path().join("oracle");
-    analyze(&cut, &oracle, Some(&as_of));
+    analyze_as_of(&cut, &oracle, Some(&as_of));
 
     for file in ["recommendations.csv", "devices.csv", "summary.csv"] {
         let want = read_csv(&oracle.join(file));

@@ -59,3 +59,21 @@ pub fn classes(report: &Path) -> BTreeMap<String, (String, String)> {
         })
         .collect()
 }
+
+/// `rightsize analyze --quiet --out OUT DIR`, with `--as-of` when given; must succeed.
+pub fn analyze_as_of(dir: &Path, out: &Path, as_of: Option<&str>) {
+    let mut cmd = rightsize();
+    cmd.args(["analyze", "--quiet", "--out"]).arg(out).arg(dir);
+    if let Some(d) = as_of {
+        cmd.args(["--as-of", d]);
+    }
+    cmd.assert().success();
+}
+
+/// The as-of date a report folder's `report.json` states.
+pub fn report_as_of(report: &Path) -> String {
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("report.json")).expect("report.json"))
+            .expect("json");
+    json["as_of"].as_str().expect("as_of").to_string()
+}
