@@ -65,30 +65,24 @@ pub fn deployment_model(priced: &[Priced], policy: &Policy, book: &PriceBook) ->
         .filter(|p| p.rec.voice + p.rec.digital > 0)
         .collect();
     let users = agents.len() as u64;
-    let enterprise = |p: &Priced| {
+    // The cheapest add-on set covering an agent's channels.
+    let addons_of = |p: &Priced| {
         let profile = Profile {
             voice: p.rec.voice,
             digital: p.rec.digital,
             ..Profile::default()
         };
+        needed_addons(&channels_used(&profile), policy, book)
+    };
+    let enterprise = |p: &Priced| {
         let mut ids = vec![policy.targets.full.clone()];
-        ids.extend(needed_addons(&channels_used(&profile), policy, book));
+        ids.extend(addons_of(p));
         sum_prices(&ids, book)
     };
     let premium_id = premium_sku(policy, book);
     let premium = premium_id.as_deref().and_then(|id| book.monthly(id));
     // The products each option is priced with, for its label.
-    let mut addons: Vec<String> = agents
-        .iter()
-        .flat_map(|p| {
-            let profile = Profile {
-                voice: p.rec.voice,
-                digital: p.rec.digital,
-                ..Profile::default()
-            };
-            needed_addons(&channels_used(&profile), policy, book)
-        })
-        .collect();
+    let mut addons: Vec<String> = agents.iter().flat_map(|p| addons_of(p)).collect();
     addons.sort();
     addons.dedup();
     let mut standalone: Vec<String> = agents
