@@ -10,6 +10,7 @@ mod kinds;
 mod locate;
 mod prepare;
 mod rollup;
+mod split;
 mod udf;
 
 use std::collections::{HashMap, HashSet};

@@ -23,6 +23,8 @@ pub(super) struct Raw<'a> {
     pub src: &'a Source,
     pub lf: LazyFrame,
     schema: SchemaRef,
+    /// The columns the kind's expressions read (for CSV, only these are parsed).
+    used: std::cell::RefCell<std::collections::BTreeSet<usize>>,
 }
 
 impl Raw<'_> {
@@ -40,7 +42,7 @@ impl Raw<'_> {
 
     /// A column as text.
     pub fn text(&self, i: usize) -> Expr {
-        col(internal(i)).cast(DataType::String)
+        self.typed(i).cast(DataType::String)
     }
 
     /// An optional column as text (all null when absent).
@@ -73,6 +75,7 @@ impl Raw<'_> {
 
     /// A column as it is typed.
     pub fn typed(&self, i: usize) -> Expr {
+        self.used.borrow_mut().insert(i);
         col(internal(i))
     }
 
@@ -90,9 +93,7 @@ impl Raw<'_> {
     /// out of chrono's range cannot be formatted as a date.
     pub fn timestamp_text(&self, i: usize) -> Expr {
         if self.typed_timestamp(i) {
-            col(internal(i))
-                .cast(DataType::Int64)
-                .cast(DataType::String)
+            self.typed(i).cast(DataType::Int64).cast(DataType::String)
         } else {
             self.text(i)
         }
@@ -118,7 +119,7 @@ impl Raw<'_> {
                 )
             })?),
         };
-        Ok((timestamp_expr(col(internal(i)), &dtype, fmt), fmt))
+        Ok((timestamp_expr(self.typed(i), &dtype, fmt), fmt))
     }
 }
 
@@ -172,7 +173,12 @@ fn open(src: &Source, with_rows: bool) -> Result<Raw<'_>> {
     };
     let mut lf = lf;
     let schema = lf.collect_schema()?;
-    Ok(Raw { src, lf, schema })
+    Ok(Raw {
+        src,
+        lf,
+        schema,
+        used: Default::default(),
+    })
 }
 
 /// Opens an activity source and reads it once: its row statistics, its rejected rows (located
@@ -189,7 +195,8 @@ pub fn prepare(
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
     let shape = shape_of(src);
-    let parts = read(&raw, &spec, limit, words, Some(rows_read), &shape)?;
+    let pass = read(&raw, &spec, limit, words, Some(rows_read), &shape)?;
+    let parts = pass.parts;
     let users = &parts.users;
     let stat = |name: &str| -> Result<u64> { Ok(users.column(name)?.u64()?.sum().unwrap_or(0)) };
     let mut user_ids: Vec<String> = {
@@ -226,7 +233,9 @@ pub fn prepare(
             .filter(|r| !matches!(r, Ok((_, 0))))
             .collect::<Result<_>>()?,
     };
-    if coverage.rejected > 0 {
+    if let Some(rejects) = pass.rejects.filter(|_| coverage.rejected > 0) {
+        report_rejects(src, &rejects, &spec.checks, rejected)?;
+    } else if coverage.rejected > 0 {
         // A second read, with row numbers, only to locate the first rejected rows: streaming,
         // so that it stops once they are found and holds only them (the in-memory engine
         // held the whole file: +6 GiB for a 4.5 GB export with 3% rejected rows).
@@ -359,6 +368,7 @@ fn sample<'a>(src: &'a Source, dec: &crate::ingest::decode::Decoded) -> Result<R
         src,
         lf: df.lazy(),
         schema,
+        used: Default::default(),
     })
 }
 
@@ -371,14 +381,15 @@ pub(super) fn read_window(
 ) -> Result<Parts> {
     let raw = open(src, false)?;
     let spec = kinds::spec(&raw, ctx)?;
-    read(
+    Ok(read(
         &raw,
         &spec,
         Limit::Window(window),
         words,
         None,
         &shape_of(src),
-    )
+    )?
+    .parts)
 }
 
 fn shape_of(src: &Source) -> Option<CsvShape> {
@@ -391,8 +402,16 @@ fn shape_of(src: &Source) -> Option<CsvShape> {
     })
 }
 
-/// The one streaming pass over a source: per-user (with the row statistics), per-table and
-/// per-device results.
+/// What one pass over a source gives: its results and, when the pass could keep them on the
+/// way, its first rejected rows with their row numbers.
+struct Pass {
+    parts: Parts,
+    rejects: Option<DataFrame>,
+}
+
+/// The one pass over a source: per-user (with the row statistics), per-table and per-device
+/// results. A CSV source is read in blocks parsed on every core (`split`), except when writes
+/// to own records are found by joining creates across the whole source.
 fn read(
     raw: &Raw,
     spec: &SlimSpec,
@@ -400,7 +419,10 @@ fn read(
     words: usize,
     rows_read: Option<&ProgressBar>,
     shape: &Option<CsvShape>,
-) -> Result<Parts> {
+) -> Result<Pass> {
+    if let Some(dec) = raw.src.decoded.as_ref().filter(|_| !spec.own_from_creator) {
+        return read_blocks(raw, dec, spec, limit, words, rows_read, shape);
+    }
     let mut checked = checked_frame(raw.lf.clone(), spec, false);
     if let Some(bar) = rows_read.filter(|b| !b.is_hidden()) {
         // Counts the rows as they stream through (the column passes unchanged).
@@ -440,33 +462,203 @@ fn read(
                     .alias(c::OWN),
             );
     }
+    let (parts, _) = run(checked, spec, limit, words, 0)
+        .map_err(|e| locate_polars_error(shape, &raw.src.name, e))?;
+    Ok(Pass {
+        parts,
+        rejects: None,
+    })
+}
+
+/// The results of a checked frame, and its first `keep_rejects` rejected rows (with the row
+/// numbers, `reason` and the checks' raw values) when asked for.
+fn run(
+    checked: LazyFrame,
+    spec: &SlimSpec,
+    limit: Limit,
+    words: usize,
+    keep_rejects: usize,
+) -> PolarsResult<(Parts, Option<DataFrame>)> {
+    let checked = checked.cache();
     let [users, writes, devices, conversations] =
-        super::rollup::plans(checked.cache(), limit, words, spec.checks.len());
-    // One scan of the file feeds every result (Polars shares the common subplan).
-    let out = LazyFrame::collect_all_with_engine(
-        vec![
-            users.logical_plan,
-            writes.logical_plan,
-            devices.logical_plan,
-            conversations.logical_plan,
-        ],
-        Engine::Streaming,
-        OptFlags::default(),
-    )
-    .map_err(|e| locate_polars_error(shape, &raw.src.name, e))?;
-    let [users, writes, devices, conversations]: [DataFrame; 4] = out.try_into().map_err(|_| {
+        super::rollup::plans(checked.clone(), limit, words, spec.checks.len());
+    // One scan of the source feeds every result (Polars shares the common subplan).
+    let mut plans = vec![
+        users.logical_plan,
+        writes.logical_plan,
+        devices.logical_plan,
+        conversations.logical_plan,
+    ];
+    if keep_rejects > 0 {
+        let mut cols = vec![col(c::ROW), col("reason")];
+        cols.extend((0..spec.checks.len()).map(|k| col(format!("raw{k}"))));
+        let rejects = checked
+            .filter(col("reason").neq(lit(0u8)))
+            .select(cols)
+            .limit(IdxSize::try_from(keep_rejects).unwrap_or(IdxSize::MAX));
+        plans.push(rejects.logical_plan);
+    }
+    let mut out =
+        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())?;
+    let rejects = (keep_rejects > 0).then(|| out.pop()).flatten();
+    let [users, writes, devices, conversations]: [DataFrame; 4] = out.try_into().map_err(
+        |_| polars_err!(ComputeError: "the query returned an unexpected number of results"),
+    )?;
+    Ok((
+        Parts {
+            users,
+            writes,
+            devices,
+            conversations,
+            limit,
+            words,
+        },
+        rejects,
+    ))
+}
+
+/// Parsed blocks per window: each window of a CSV file (about 32 MiB) is one Polars pass, and
+/// the windows' per-user results are merged as they come.
+const WINDOW_BLOCKS: usize = 4;
+
+/// Merged results stay below this many rows between merges, or twice the merged ones.
+const MERGE_ROWS: usize = 1 << 18;
+
+/// `read` for a CSV source: the file in blocks ending at row ends, parsed on every core by
+/// Polars' CSV parser (only the columns the kind reads), one Polars pass per window of blocks
+/// with the row numbers of the file, so the first rejected rows are kept on the way.
+fn read_blocks(
+    raw: &Raw,
+    dec: &crate::ingest::decode::Decoded,
+    spec: &SlimSpec,
+    limit: Limit,
+    words: usize,
+    rows_read: Option<&ProgressBar>,
+    shape: &Option<CsvShape>,
+) -> Result<Pass> {
+    use super::split;
+    let name = &raw.src.name;
+    let located = |e: PolarsError| locate_polars_error(shape, name, e);
+    let width = raw.src.columns.len();
+    let schema: SchemaRef = Arc::new(
+        (0..width)
+            .map(|i| Field::new(internal(i).into(), DataType::String))
+            .collect(),
+    );
+    let with_rows = |df: DataFrame, offset: u64| -> Result<DataFrame> {
+        let offset = IdxSize::try_from(offset)
+            .map_err(|_| anyhow!("{name}: more rows than this build of Polars can index"))?;
+        Ok(df.with_row_index(c::ROW.into(), Some(offset))?)
+    };
+    let used: Vec<usize> = raw
+        .used
+        .borrow()
+        .iter()
+        .copied()
+        .filter(|&i| i < width)
+        .collect();
+    let mut parser = split::Parser::new(dec.delimiter, schema.clone(), used.clone());
+    let reads_only_used = !used.is_empty()
+        && checked_frame(with_rows(parser.empty(), 0)?.lazy(), spec, true)
+            .collect_schema()
+            .is_ok();
+    if !reads_only_used {
+        parser = split::Parser::new(dec.delimiter, schema, (0..width).collect());
+    }
+    let start = split::data_start(&dec.path, dec.lines_before_header + 1)?;
+    let (blocks, _reader) = split::blocks(&dec.path, start, split::BLOCK_BYTES)?;
+    let unclosed = || {
         anyhow!(
-            "{}: the query returned an unexpected number of results",
-            raw.src.name
+            shape
+                .as_ref()
+                .and_then(super::locate::locate_in_csv)
+                .unwrap_or_else(|| format!(
+                    "{name}: a quoted field is never closed (a missing \")"
+                ))
         )
+    };
+    let mut rows = 0u64;
+    let mut merged: Option<Parts> = None;
+    let mut pending: Vec<Parts> = Vec::new();
+    let mut rejects: Vec<DataFrame> = Vec::new();
+    let mut kept = 0usize;
+    std::thread::scope(|scope| -> Result<()> {
+        // Windows are parsed one ahead of the Polars pass, so parsing and the pass overlap.
+        let (windows, parsed) = std::sync::mpsc::sync_channel::<Result<DataFrame>>(1);
+        let parser = &parser;
+        scope.spawn(move || {
+            let mut first = true;
+            loop {
+                let mut window = Vec::with_capacity(WINDOW_BLOCKS);
+                while window.len() < WINDOW_BLOCKS {
+                    match blocks.recv() {
+                        Ok(Ok(b)) => window.push(b),
+                        Ok(Err(split::Stop::Io(e))) => {
+                            let _ = windows.send(Err(anyhow!("{name}: cannot read: {e}")));
+                            return;
+                        }
+                        Ok(Err(split::Stop::Unclosed)) => {
+                            let _ = windows.send(Err(unclosed()));
+                            return;
+                        }
+                        // The file is read.
+                        Err(_) => break,
+                    }
+                }
+                let last = window.len() < WINDOW_BLOCKS;
+                if window.is_empty() && !first {
+                    return;
+                }
+                first = false;
+                let df = split::parse_all(parser, &window)
+                    .map_err(located)
+                    .and_then(|frames| split::stack(frames, parser));
+                drop(window);
+                if windows.send(df).is_err() || last {
+                    return;
+                }
+            }
+        });
+        for df in parsed {
+            let df = df?;
+            let height = df.height() as u64;
+            let df = with_rows(df, rows)?;
+            rows += height;
+            if let Some(bar) = rows_read {
+                bar.inc(height);
+            }
+            let (parts, rej) = run(
+                checked_frame(df.lazy(), spec, true),
+                spec,
+                limit,
+                words,
+                MAX_REJECTS_KEPT - kept,
+            )
+            .map_err(located)?;
+            if let Some(rej) = rej.filter(|r| r.height() > 0) {
+                kept += rej.height();
+                rejects.push(rej);
+            }
+            pending.push(parts);
+            let pending_rows: usize = pending.iter().map(Parts::height).sum();
+            if pending_rows >= MERGE_ROWS.max(merged.as_ref().map_or(0, Parts::height)) {
+                let all = merged.take().into_iter().chain(pending.drain(..)).collect();
+                merged = Some(Parts::merge(all)?);
+            }
+        }
+        Ok(())
     })?;
-    Ok(Parts {
-        users,
-        writes,
-        devices,
-        conversations,
-        limit,
-        words,
+    let parts = Parts::merge(merged.into_iter().chain(pending).collect())?;
+    let rejects = match rejects.len() {
+        0 => None,
+        _ => {
+            let lazies: Vec<LazyFrame> = rejects.into_iter().map(DataFrame::lazy).collect();
+            Some(concat(lazies, UnionArgs::default())?.collect()?)
+        }
+    };
+    Ok(Pass {
+        parts,
+        rejects: rejects.or_else(|| Some(DataFrame::empty())),
     })
 }
 

@@ -193,6 +193,93 @@ pub(super) fn plans(
     [users, writes, devices, conversations]
 }
 
+impl Parts {
+    /// One source's results from the results of its parts (blocks of one file), as if they
+    /// had been one pass: per key, sums of the counts, the earliest of the firsts, the latest
+    /// of the lasts and the OR of the active-day words.
+    pub(super) fn merge(parts: Vec<Parts>) -> Result<Parts> {
+        let Some(first) = parts.first() else {
+            return Err(anyhow!("no results to merge"));
+        };
+        let (limit, words) = (first.limit, first.words);
+        if parts.len() == 1 {
+            return parts
+                .into_iter()
+                .next()
+                .ok_or_else(|| anyhow!("no results"));
+        }
+        let user_aggs: Vec<Expr> = first
+            .users
+            .get_column_names()
+            .into_iter()
+            .filter(|n| n.as_str() != c::UID)
+            .map(|n| {
+                let name = n.as_str();
+                match name {
+                    "ok_first" | "first" => col(name).min(),
+                    "ok_last" | "last" => col(name).max(),
+                    _ if is_word(name) => col(name).bitwise_or(),
+                    _ => col(name).sum().cast(DataType::UInt64),
+                }
+                .alias(name)
+            })
+            .collect();
+        let mut users = Vec::with_capacity(parts.len());
+        let mut writes = Vec::with_capacity(parts.len());
+        let mut devices = Vec::with_capacity(parts.len());
+        let mut conversations = Vec::with_capacity(parts.len());
+        for p in parts {
+            users.push(p.users);
+            writes.push(p.writes);
+            devices.push(p.devices);
+            conversations.push(p.conversations);
+        }
+        let n = || [col("n").sum().cast(DataType::UInt64).alias("n")];
+        let users = stack(users, None)?.group_by([col(c::UID)]).agg(user_aggs);
+        let writes = stack(writes, None)?
+            .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
+            .agg(n());
+        let devices = stack(devices, None)?
+            .group_by([col(c::DEVICE), col(c::UID)])
+            .agg(n());
+        let conversations = stack(conversations, None)?
+            .group_by([col(c::CHAN), col("day")])
+            .agg(n());
+        let out = LazyFrame::collect_all_with_engine(
+            vec![
+                users.logical_plan,
+                writes.logical_plan,
+                devices.logical_plan,
+                conversations.logical_plan,
+            ],
+            Engine::InMemory,
+            OptFlags::default(),
+        )?;
+        let [users, writes, devices, conversations]: [DataFrame; 4] = out
+            .try_into()
+            .map_err(|_| anyhow!("merging results: unexpected number of frames"))?;
+        Ok(Parts {
+            users,
+            writes,
+            devices,
+            conversations,
+            limit,
+            words,
+        })
+    }
+
+    /// Rows of the per-user frame, for deciding when to merge.
+    pub(super) fn height(&self) -> usize {
+        self.users.height() + self.writes.height() + self.devices.height()
+    }
+}
+
+/// Whether a column is an active-day word (`w0`, `w1`, …).
+fn is_word(name: &str) -> bool {
+    name.strip_prefix('w')
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// Earliest and latest activity in a per-user frame.
 fn activity_span(users: &DataFrame) -> Result<Option<(i64, i64)>> {
     let first = users.column("first")?.i64()?.min();
