@@ -240,12 +240,7 @@ pub fn prepare(
         // so that it stops once they are found and holds only them (the in-memory engine
         // held the whole file: +6 GiB for a 4.5 GB export with 3% rejected rows).
         let raw = open(src, true)?;
-        let mut reject_cols = vec![col(c::ROW), col("reason")];
-        reject_cols.extend((0..spec.checks.len()).map(|k| col(format!("raw{k}"))));
-        let rejects = checked_frame(raw.lf, &spec, true)
-            .filter(col("reason").neq(lit(0u8)))
-            .select(reject_cols)
-            .limit(MAX_REJECTS_KEPT as IdxSize);
+        let rejects = first_rejects(checked_frame(raw.lf, &spec, true), &spec, MAX_REJECTS_KEPT);
         let rejects = LazyFrame::collect_all_with_engine(
             vec![rejects.logical_plan],
             Engine::Streaming,
@@ -480,30 +475,11 @@ fn run(
     keep_rejects: usize,
 ) -> PolarsResult<(Parts, Option<DataFrame>)> {
     let checked = checked.cache();
-    let [users, writes, devices, conversations] =
-        super::rollup::plans(checked.clone(), limit, words, spec.checks.len());
+    let plans = super::rollup::plans(checked.clone(), limit, words, spec.checks.len());
+    let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
-    let mut plans = vec![
-        users.logical_plan,
-        writes.logical_plan,
-        devices.logical_plan,
-        conversations.logical_plan,
-    ];
-    if keep_rejects > 0 {
-        let mut cols = vec![col(c::ROW), col("reason")];
-        cols.extend((0..spec.checks.len()).map(|k| col(format!("raw{k}"))));
-        let rejects = checked
-            .filter(col("reason").neq(lit(0u8)))
-            .select(cols)
-            .limit(IdxSize::try_from(keep_rejects).unwrap_or(IdxSize::MAX));
-        plans.push(rejects.logical_plan);
-    }
-    let mut out =
-        LazyFrame::collect_all_with_engine(plans, Engine::Streaming, OptFlags::default())?;
-    let rejects = (keep_rejects > 0).then(|| out.pop()).flatten();
-    let [users, writes, devices, conversations]: [DataFrame; 4] = out.try_into().map_err(
-        |_| polars_err!(ComputeError: "the query returned an unexpected number of results"),
-    )?;
+    let ([users, writes, devices, conversations], rejects) =
+        super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
     Ok((
         Parts {
             users,
@@ -515,6 +491,17 @@ fn run(
         },
         rejects,
     ))
+}
+
+/// The first `keep` rejected rows of a checked frame: row number, `reason` and the checks' raw
+/// values.
+fn first_rejects(checked: LazyFrame, spec: &SlimSpec, keep: usize) -> LazyFrame {
+    let mut cols = vec![col(c::ROW), col("reason")];
+    cols.extend((0..spec.checks.len()).map(|k| col(format!("raw{k}"))));
+    checked
+        .filter(col("reason").neq(lit(0u8)))
+        .select(cols)
+        .limit(IdxSize::try_from(keep).unwrap_or(IdxSize::MAX))
 }
 
 /// Parsed blocks per window: each window of a CSV file (about 32 MiB) is one Polars pass, and

@@ -234,30 +234,16 @@ impl Parts {
             devices.push(p.devices);
             conversations.push(p.conversations);
         }
-        let n = || [col("n").sum().cast(DataType::UInt64).alias("n")];
         let users = stack(users, None)?.group_by([col(c::UID)]).agg(user_aggs);
-        let writes = stack(writes, None)?
-            .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
-            .agg(n());
-        let devices = stack(devices, None)?
-            .group_by([col(c::DEVICE), col(c::UID)])
-            .agg(n());
-        let conversations = stack(conversations, None)?
-            .group_by([col(c::CHAN), col("day")])
-            .agg(n());
-        let out = LazyFrame::collect_all_with_engine(
-            vec![
-                users.logical_plan,
-                writes.logical_plan,
-                devices.logical_plan,
-                conversations.logical_plan,
+        let [users, writes, devices, conversations] = collect_results(
+            [
+                users,
+                summed(writes, &WRITE_KEYS)?,
+                summed(devices, &DEVICE_KEYS)?,
+                summed(conversations, &CONVERSATION_KEYS)?,
             ],
             Engine::InMemory,
-            OptFlags::default(),
         )?;
-        let [users, writes, devices, conversations]: [DataFrame; 4] = out
-            .try_into()
-            .map_err(|_| anyhow!("merging results: unexpected number of frames"))?;
         Ok(Parts {
             users,
             writes,
@@ -268,7 +254,7 @@ impl Parts {
         })
     }
 
-    /// Rows of the per-user frame, for deciding when to merge.
+    /// Rows of the results (per user, table and device), for deciding when to merge.
     pub(super) fn height(&self) -> usize {
         self.users.height() + self.writes.height() + self.devices.height()
     }
@@ -278,6 +264,48 @@ impl Parts {
 fn is_word(name: &str) -> bool {
     name.strip_prefix('w')
         .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The keys of the per-table, per-device and per-conversation-day results, each summing `n`.
+const WRITE_KEYS: [&str; 3] = [c::UID, c::TABLE, c::OWN];
+const DEVICE_KEYS: [&str; 2] = [c::DEVICE, c::UID];
+const CONVERSATION_KEYS: [&str; 2] = [c::CHAN, "day"];
+
+/// Frames of one kind of result, one below the other, with `n` summed per key.
+fn summed(frames: Vec<DataFrame>, keys: &[&str]) -> Result<LazyFrame> {
+    Ok(stack(frames, None)?
+        .group_by(keys.iter().map(|k| col(*k)).collect::<Vec<_>>())
+        .agg([col("n").sum().cast(DataType::UInt64).alias("n")]))
+}
+
+/// The four results (per user, table, device, conversation day) in one query, so that
+/// plans sharing a cached input read it once.
+pub(super) fn collect_results(
+    plans: [LazyFrame; 4],
+    engine: Engine,
+) -> PolarsResult<[DataFrame; 4]> {
+    let (results, _) = collect_with(plans, None, engine)?;
+    Ok(results)
+}
+
+/// `collect_results` with one more plan over the same input, collected in the same query.
+pub(super) fn collect_with(
+    plans: [LazyFrame; 4],
+    extra: Option<LazyFrame>,
+    engine: Engine,
+) -> PolarsResult<([DataFrame; 4], Option<DataFrame>)> {
+    let has_extra = extra.is_some();
+    let plans: Vec<DslPlan> = plans
+        .into_iter()
+        .chain(extra)
+        .map(|lf| lf.logical_plan)
+        .collect();
+    let mut out = LazyFrame::collect_all_with_engine(plans, engine, OptFlags::default())?;
+    let extra = if has_extra { out.pop() } else { None };
+    let results = out.try_into().map_err(
+        |_| polars_err!(ComputeError: "the query returned an unexpected number of results"),
+    )?;
+    Ok((results, extra))
 }
 
 /// Earliest and latest activity in a per-user frame.
@@ -382,31 +410,21 @@ pub fn aggregate(
         )
         .group_by([col(c::UID)])
         .agg(user_aggs);
-    let writes = stack(writes, None)?
-        .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
-        .agg([sum("n")]);
-    let devices = stack(devices, None)?
-        .group_by([col(c::DEVICE), col(c::UID)])
-        .agg([sum("n")]);
     // A source read without the window (it fitted inside) still holds only window days; one
     // read with it too: the days are the window's either way.
-    let conversations = stack(conversations, None)?
-        .filter(
-            col("day")
-                .gt_eq(lit(window.from_day))
-                .and(col("day").lt_eq(lit(window.to_day))),
-        )
-        .group_by([col(c::CHAN), col("day")])
-        .agg([sum("n")]);
-    let out = LazyFrame::collect_all_with_engine(
-        vec![
-            users.logical_plan,
-            writes.logical_plan,
-            devices.logical_plan,
-            conversations.logical_plan,
+    let conversations = summed(conversations, &CONVERSATION_KEYS)?.filter(
+        col("day")
+            .gt_eq(lit(window.from_day))
+            .and(col("day").lt_eq(lit(window.to_day))),
+    );
+    let out = collect_results(
+        [
+            users,
+            summed(writes, &WRITE_KEYS)?,
+            summed(devices, &DEVICE_KEYS)?,
+            conversations,
         ],
         Engine::InMemory,
-        OptFlags::default(),
     )
     .map_err(|e| anyhow!("aggregating activity: {e}"))?;
     let mut activity = profiles_from(&out[0], &out[1], &out[2], words)?;

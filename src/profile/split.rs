@@ -215,9 +215,7 @@ pub(super) fn parse_all(parser: &Parser, blocks: &[Vec<u8>]) -> PolarsResult<Vec
         return blocks.iter().map(|b| parser.parse(b)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut out: Vec<Option<PolarsResult<DataFrame>>> = (0..blocks.len()).map(|_| None).collect();
-    let slots: Vec<std::sync::Mutex<Option<PolarsResult<DataFrame>>>> = out
-        .iter_mut()
+    let slots: Vec<std::sync::Mutex<Option<PolarsResult<DataFrame>>>> = (0..blocks.len())
         .map(|_| std::sync::Mutex::new(None))
         .collect();
     std::thread::scope(|s| {
