@@ -9,9 +9,15 @@
 //! - `POLARS_HOT_TABLE_SIZE`: the streaming group-by aggregates keys in a "hot" table and keeps
 //!   every row whose key does not fit ("cold") until the end, so with more users than slots
 //!   memory grows with events (1.8 GB for a per-user count over 40M events with the default
-//!   4,096 slots, 0.26 GB with 2^20). The table is allocated up front, so it is sized from the
-//!   input: about one slot per KiB of CSV (a Parquet byte counts as 16: columnar compression),
-//!   between 4,096 and 2^20.
+//!   4,096 slots, 0.26 GB with 2^20). The table is allocated (and filled) up front in every
+//!   group-by of every pass, so it is sized from the largest pass: about one slot per KiB of
+//!   it, between 4,096 and 2^20. A Parquet file is one pass (a byte of it counts as 16:
+//!   columnar compression); a CSV activity file is read in windows of
+//!   `profile::CSV_WINDOW_BYTES`, one pass each, so it counts as one window at most. Sized
+//!   from the whole CSV instead (2^20 slots, 12 MiB per table), the tables of the hundred
+//!   passes over a 3 GB export were a third of all CPU time, mostly the kernel faulting in
+//!   their pages. (An audit log read with `audit_own_record = "creator"` is still one pass; its
+//!   cold rows are held until the end of that pass.)
 //!
 //! A variable the user already set is left alone.
 
@@ -52,8 +58,8 @@ pub fn hot_table_size(bytes: u64) -> u64 {
 /// is 17 times smaller than their CSV).
 const PARQUET_FACTOR: u64 = 16;
 
-/// Size of the files directly in `dir`, as CSV bytes (0 when it cannot be read: the run itself
-/// will report that).
+/// The bytes of CSV the largest single pass over a file directly in `dir` reads (0 when the
+/// folder cannot be read: the run itself will report that).
 fn input_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
@@ -66,13 +72,19 @@ fn input_bytes(dir: &Path) -> u64 {
                 .path()
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("parquet"));
-            Some(if parquet {
-                m.len().saturating_mul(PARQUET_FACTOR)
-            } else {
-                m.len()
-            })
+            Some(pass_bytes(m.len(), parquet))
         })
-        .sum()
+        .max()
+        .unwrap_or(0)
+}
+
+/// The bytes of CSV one pass over a file of `len` bytes reads.
+fn pass_bytes(len: u64, parquet: bool) -> u64 {
+    if parquet {
+        len.saturating_mul(PARQUET_FACTOR)
+    } else {
+        len.min(crate::profile::CSV_WINDOW_BYTES as u64)
+    }
 }
 
 #[cfg(test)]
@@ -86,6 +98,29 @@ mod tests {
         assert_eq!(hot_table_size(100 << 20), 131_072);
         assert_eq!(hot_table_size(1 << 30), 1 << 20);
         assert_eq!(hot_table_size(50 << 30), 1 << 20);
+    }
+
+    #[test]
+    fn a_csv_file_counts_one_window_and_parquet_all_of_it() {
+        let window = crate::profile::CSV_WINDOW_BYTES as u64;
+        assert_eq!(pass_bytes(1 << 20, false), 1 << 20);
+        assert_eq!(pass_bytes(3 << 30, false), window);
+        assert_eq!(pass_bytes(1 << 30, true), 16 << 30);
+        assert_eq!(hot_table_size(pass_bytes(3 << 30, false)), 32_768);
+    }
+
+    #[test]
+    fn the_largest_file_sizes_the_table() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        for (name, len) in [
+            ("a.csv", 5 << 10),
+            ("b.parquet", 1 << 10),
+            ("c.csv", 3 << 10),
+        ] {
+            std::fs::write(dir.path().join(name), vec![b'x'; len]).expect("a test file");
+        }
+        assert_eq!(input_bytes(dir.path()), 16 << 10);
+        assert_eq!(input_bytes(&dir.path().join("missing")), 0);
     }
 
     #[test]

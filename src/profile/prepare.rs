@@ -504,9 +504,9 @@ fn first_rejects(checked: LazyFrame, spec: &SlimSpec, keep: usize) -> LazyFrame 
         .limit(IdxSize::try_from(keep).unwrap_or(IdxSize::MAX))
 }
 
-/// Parsed blocks per window: each window of a CSV file (about 32 MiB) is one Polars pass, and
-/// the windows' per-user results are merged as they come.
-const WINDOW_BLOCKS: usize = 4;
+/// Parsed blocks per window: each window of a CSV file (`CSV_WINDOW_BYTES`) is one Polars
+/// pass, and the windows' per-user results are merged as they come.
+const WINDOW_BLOCKS: usize = super::CSV_WINDOW_BYTES / super::split::BLOCK_BYTES;
 
 /// Merged results stay below this many rows between merges, or twice the merged ones.
 const MERGE_ROWS: usize = 1 << 18;
