@@ -4,6 +4,7 @@ import platform
 import subprocess
 import sys
 from collections import defaultdict
+from statistics import median
 
 
 def machine() -> str:
@@ -52,10 +53,16 @@ def svg(rows) -> str:
 
 
 def main(path: str) -> None:
-    rows = []
+    runs = defaultdict(list)
     for line in open(path):
         label, events, fmt, wall, rss, *rest = line.rstrip("\n").split("\t")
-        rows.append((label, int(events), fmt, float(wall), int(rss), rest[0] if rest else "ours"))
+        shape = rest[0] if rest else "ours"
+        runs[(label, int(events), fmt, shape)].append((float(wall), int(rss)))
+    # Every measurement was repeated (RUNS, interleaved): the median of each column.
+    rows = [
+        (label, events, fmt, median(w for w, _ in ms), median(r for _, r in ms), shape)
+        for (label, events, fmt, shape), ms in runs.items()
+    ]
     by = {(r[5], r[0], r[1], r[2]): r for r in rows}
     keys = sorted({(r[5] != "ours", r[5], r[1]) for r in rows})
     lines = [

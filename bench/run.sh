@@ -9,11 +9,13 @@
 # - wide: shaped unlike ours, as the issue-13 tenants: ~586 events per user over 180 days (the
 #   events start 89 days before the window) and 3% of rows (every 33rd) with the channel `fax`,
 #   which is rejected; its Parquet is written from that CSV (bench/to_parquet.py).
-# Every run is the default command, without --as-of, as users run it.
+# Every run is the default command, without --as-of, as users run it. Each measurement is
+# repeated RUNS times (default 3), the rounds interleaved, and the table shows medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${SIZES:-1 10 40}"
 SHAPES="${SHAPES:-ours wide}"
+RUNS="${RUNS:-3}"
 DATA="${BENCH_DATA:-bench-data}"
 RESULTS="$DATA/results.tsv"
 mkdir -p "$DATA"
@@ -36,6 +38,7 @@ measure() { # label events format cmd...
 }
 
 : > "$RESULTS"
+for round in $(seq "$RUNS"); do
 for SHAPE in $SHAPES; do
 for m in $SIZES; do
   if [ "$SHAPE" = ours ]; then
@@ -66,6 +69,7 @@ for m in $SIZES; do
   measure floor "$events" csv python3 bench/floor.py "$csv/activity.csv"
   measure rightsize "$events" parquet "$BIN" analyze --quiet --out "$DATA/report-$tag-pq" "$pq"
   measure floor "$events" parquet python3 bench/floor.py "$pq/activity.parquet"
+done
 done
 done
 python3 bench/report.py "$RESULTS"

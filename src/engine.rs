@@ -16,8 +16,8 @@
 //!   `profile::CSV_WINDOW_BYTES`, one pass each, so it counts as one window at most. Sized
 //!   from the whole CSV instead (2^20 slots, 12 MiB per table), the tables of the hundred
 //!   passes over a 3 GB export were a third of all CPU time, mostly the kernel faulting in
-//!   their pages. (An audit log read with `audit_own_record = "creator"` is still one pass; its
-//!   cold rows are held until the end of that pass.)
+//!   their pages. With `audit_own_record = "creator"` in the policy an audit CSV is read in one
+//!   pass (its creates are joined across the file), so CSV files then count whole.
 //!
 //! A variable the user already set is left alone.
 
@@ -33,17 +33,26 @@ const MAX_HOT: u64 = 1 << 20;
 
 /// The variables to set for this command line, given the variables already set (`is_set`).
 pub fn settings(cli: &Cli, is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, String)> {
-    let dir = match &cli.command {
-        Command::Analyze(a) => &a.input.dir,
-        Command::Validate(i) => &i.dir,
+    let input = match &cli.command {
+        Command::Analyze(a) => &a.input,
+        Command::Validate(i) => i,
         _ => return Vec::new(),
     };
+    let dir = &input.dir;
+    let policy = input
+        .policy
+        .clone()
+        .unwrap_or_else(|| dir.join("policy.toml"));
+    let whole_csv = reads_audit_whole(&policy);
     let mut out = Vec::new();
     if !is_set(FORCE_ASYNC) {
         out.push((FORCE_ASYNC, "1".to_string()));
     }
     if !is_set(HOT_TABLE_SIZE) {
-        out.push((HOT_TABLE_SIZE, hot_table_size(input_bytes(dir)).to_string()));
+        out.push((
+            HOT_TABLE_SIZE,
+            hot_table_size(input_bytes(dir, whole_csv)).to_string(),
+        ));
     }
     out
 }
@@ -58,9 +67,21 @@ pub fn hot_table_size(bytes: u64) -> u64 {
 /// is 17 times smaller than their CSV).
 const PARQUET_FACTOR: u64 = 16;
 
+/// Whether the policy finds own records by their creator (`audit_own_record = "creator"`):
+/// an audit CSV is then read in one pass, joining its creates across the whole file. A policy
+/// that cannot be read counts as not (the run itself reports it).
+fn reads_audit_whole(policy: &Path) -> bool {
+    std::fs::read_to_string(policy)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .and_then(|t| Some(t.get("audit_own_record")?.as_str()? == "creator"))
+        .unwrap_or(false)
+}
+
 /// The bytes of CSV the largest single pass over a file directly in `dir` reads (0 when the
-/// folder cannot be read: the run itself will report that).
-fn input_bytes(dir: &Path) -> u64 {
+/// folder cannot be read: the run itself will report that); `whole_csv` when a CSV file may
+/// be read in one pass.
+fn input_bytes(dir: &Path, whole_csv: bool) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return 0;
     };
@@ -72,7 +93,10 @@ fn input_bytes(dir: &Path) -> u64 {
                 .path()
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("parquet"));
-            Some(pass_bytes(m.len(), parquet))
+            Some(match whole_csv && !parquet {
+                true => m.len(),
+                false => pass_bytes(m.len(), parquet),
+            })
         })
         .max()
         .unwrap_or(0)
@@ -119,8 +143,30 @@ mod tests {
         ] {
             std::fs::write(dir.path().join(name), vec![b'x'; len]).expect("a test file");
         }
-        assert_eq!(input_bytes(dir.path()), 16 << 10);
-        assert_eq!(input_bytes(&dir.path().join("missing")), 0);
+        assert_eq!(input_bytes(dir.path(), false), 16 << 10);
+        assert_eq!(input_bytes(&dir.path().join("missing"), false), 0);
+    }
+
+    #[test]
+    fn an_audit_log_joined_by_creator_counts_whole() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let big = crate::profile::CSV_WINDOW_BYTES + (1 << 20);
+        std::fs::write(dir.path().join("audit.csv"), vec![b'x'; big]).expect("a test file");
+        let policy = dir.path().join("policy.toml");
+        assert!(!reads_audit_whole(&policy));
+        std::fs::write(&policy, "audit_own_record = \"never\"\n").expect("a policy");
+        assert!(!reads_audit_whole(&policy));
+        let cli = Cli::parse_from(["rightsize", "analyze", dir.path().to_str().expect("utf-8")]);
+        let hot = || {
+            settings(&cli, |_| false)
+                .into_iter()
+                .find(|(v, _)| *v == HOT_TABLE_SIZE)
+                .map(|(_, n)| n)
+        };
+        assert_eq!(hot(), Some("32768".to_string()));
+        std::fs::write(&policy, "audit_own_record = \"creator\"\n").expect("a policy");
+        assert!(reads_audit_whole(&policy));
+        assert_eq!(hot(), Some("65536".to_string()));
     }
 
     #[test]

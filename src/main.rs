@@ -9,19 +9,6 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc's options (its `malloc_conf`): freed pages go back to the system from a background
-/// thread, after jemalloc's usual delay, instead of from the thread that happens to allocate
-/// or free next. Without it, the streaming passes' buffers were returned and faulted back in
-/// over and over: on the 10M-event wide CSV tenant 4 of 13 CPU seconds were the kernel's, and
-/// the run took 7.5 s against 6.0 s with it (BENCHMARKS.md). `_RJEM_MALLOC_CONF` in the
-/// environment still overrides it.
-#[allow(unsafe_code)]
-// SAFETY: jemalloc reads this NUL-terminated string (its `const char *malloc_conf`, prefixed
-// `_rjem_` by tikv-jemalloc-sys, and declared weak there so this definition wins) once, when
-// it initialises; nothing writes it.
-#[unsafe(export_name = "_rjem_malloc_conf")]
-static MALLOC_CONF: &[u8; 23] = b"background_thread:true\0";
-
 fn main() {
     let cli = rightsize::cli::Cli::parse();
     apply_engine_settings(&cli);
