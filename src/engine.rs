@@ -93,21 +93,19 @@ fn input_bytes(dir: &Path, whole_csv: bool) -> u64 {
                 .path()
                 .extension()
                 .is_some_and(|x| x.eq_ignore_ascii_case("parquet"));
-            Some(match whole_csv && !parquet {
-                true => m.len(),
-                false => pass_bytes(m.len(), parquet),
-            })
+            Some(pass_bytes(m.len(), parquet, whole_csv))
         })
         .max()
         .unwrap_or(0)
 }
 
-/// The bytes of CSV one pass over a file of `len` bytes reads.
-fn pass_bytes(len: u64, parquet: bool) -> u64 {
-    if parquet {
-        len.saturating_mul(PARQUET_FACTOR)
-    } else {
-        len.min(crate::profile::CSV_WINDOW_BYTES as u64)
+/// The bytes of CSV one pass over a file of `len` bytes reads (`whole_csv`: a CSV file may be
+/// read in one pass).
+fn pass_bytes(len: u64, parquet: bool, whole_csv: bool) -> u64 {
+    match (parquet, whole_csv) {
+        (true, _) => len.saturating_mul(PARQUET_FACTOR),
+        (false, true) => len,
+        (false, false) => len.min(crate::profile::CSV_WINDOW_BYTES as u64),
     }
 }
 
@@ -127,10 +125,11 @@ mod tests {
     #[test]
     fn a_csv_file_counts_one_window_and_parquet_all_of_it() {
         let window = crate::profile::CSV_WINDOW_BYTES as u64;
-        assert_eq!(pass_bytes(1 << 20, false), 1 << 20);
-        assert_eq!(pass_bytes(3 << 30, false), window);
-        assert_eq!(pass_bytes(1 << 30, true), 16 << 30);
-        assert_eq!(hot_table_size(pass_bytes(3 << 30, false)), 32_768);
+        assert_eq!(pass_bytes(1 << 20, false, false), 1 << 20);
+        assert_eq!(pass_bytes(3 << 30, false, false), window);
+        assert_eq!(pass_bytes(3 << 30, false, true), 3 << 30);
+        assert_eq!(pass_bytes(1 << 30, true, false), 16 << 30);
+        assert_eq!(hot_table_size(pass_bytes(3 << 30, false, false)), 32_768);
     }
 
     #[test]

@@ -23,8 +23,8 @@ use polars::prelude::*;
 
 /// Bytes per parsed block (each block is parsed on one thread). Kept well below jemalloc's
 /// 8 MiB `oversize_threshold`: an allocation above it goes to an arena that returns its pages
-/// to the system on every free, so each block (and the frame parsed from it) was faulted in
-/// afresh (a third of all CPU time went to the kernel with 8 MiB blocks; BENCHMARKS.md).
+/// to the system on every free, so each block was faulted in afresh (with 8 MiB blocks, 19% of
+/// all page faults of a run; BENCHMARKS.md, "Round 3").
 pub(super) const BLOCK_BYTES: usize = 1 << 20;
 
 /// A row longer than this is taken for a quote opened and never closed (which would otherwise
