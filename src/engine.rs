@@ -39,11 +39,11 @@ pub fn settings(cli: &Cli, is_set: impl Fn(&str) -> bool) -> Vec<(&'static str, 
         _ => return Vec::new(),
     };
     let dir = &input.dir;
-    let policy = input
+    let whole_csv = input
         .policy
         .clone()
-        .unwrap_or_else(|| dir.join("policy.toml"));
-    let whole_csv = reads_audit_whole(&policy);
+        .or_else(|| policy_in(dir))
+        .is_some_and(|p| reads_audit_whole(&p));
     let mut out = Vec::new();
     if !is_set(FORCE_ASYNC) {
         out.push((FORCE_ASYNC, "1".to_string()));
@@ -66,6 +66,19 @@ pub fn hot_table_size(bytes: u64) -> u64 {
 /// How many bytes of CSV a byte of Parquet stands for, roughly (the benchmark tenants' Parquet
 /// is 17 times smaller than their CSV).
 const PARQUET_FACTOR: u64 = 16;
+
+/// The folder's own policy file, named as `ingest` recognises it (any case).
+fn policy_in(dir: &Path) -> Option<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.eq_ignore_ascii_case("policy.toml"))
+        })
+}
 
 /// Whether the policy finds own records by their creator (`audit_own_record = "creator"`):
 /// an audit CSV is then read in one pass, joining its creates across the whole file. A policy
@@ -151,21 +164,37 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let big = crate::profile::CSV_WINDOW_BYTES + (1 << 20);
         std::fs::write(dir.path().join("audit.csv"), vec![b'x'; big]).expect("a test file");
-        let policy = dir.path().join("policy.toml");
+        let policy = dir.path().join("Policy.toml");
         assert!(!reads_audit_whole(&policy));
         std::fs::write(&policy, "audit_own_record = \"never\"\n").expect("a policy");
         assert!(!reads_audit_whole(&policy));
         let cli = Cli::parse_from(["rightsize", "analyze", dir.path().to_str().expect("utf-8")]);
-        let hot = || {
-            settings(&cli, |_| false)
-                .into_iter()
-                .find(|(v, _)| *v == HOT_TABLE_SIZE)
-                .map(|(_, n)| n)
-        };
+        let hot = || hot_of(&cli);
         assert_eq!(hot(), Some("32768".to_string()));
         std::fs::write(&policy, "audit_own_record = \"creator\"\n").expect("a policy");
         assert!(reads_audit_whole(&policy));
         assert_eq!(hot(), Some("65536".to_string()));
+        // `--policy` overrides the folder's own.
+        std::fs::write(&policy, "audit_own_record = \"never\"\n").expect("a policy");
+        let elsewhere = tempfile::tempdir().expect("a temporary folder");
+        let given = elsewhere.path().join("mine.toml");
+        std::fs::write(&given, "audit_own_record = \"creator\"\n").expect("a policy");
+        let cli = Cli::parse_from([
+            "rightsize",
+            "analyze",
+            dir.path().to_str().expect("utf-8"),
+            "--policy",
+            given.to_str().expect("utf-8"),
+        ]);
+        assert_eq!(hot_of(&cli), Some("65536".to_string()));
+    }
+
+    /// The hot table size `settings` sets for a command line.
+    fn hot_of(cli: &Cli) -> Option<String> {
+        settings(cli, |_| false)
+            .into_iter()
+            .find(|(v, _)| *v == HOT_TABLE_SIZE)
+            .map(|(_, n)| n)
     }
 
     #[test]
