@@ -10,7 +10,7 @@ use polars::prelude::*;
 use super::channels::ChannelMap;
 use super::*;
 use crate::ingest::timeparse::TimeFormat;
-use crate::text::{is_lower, lower, normalise_id, normalise_id_cow, parse_bool};
+use crate::text::{is_lower, lower, normalise_id_cow, parse_bool};
 
 /// Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps
 /// the date arithmetic downstream can take (a typed Parquet column can hold any 64-bit value).
@@ -266,7 +266,7 @@ pub(super) fn udf_in_set(e: Expr, set: Arc<HashSet<String>>) -> Expr {
             let out = BooleanChunked::from_iter_values(
                 ca.name().clone(),
                 ca.iter()
-                    .map(|v| v.is_some_and(|s| set.contains(&normalise_id(s)))),
+                    .map(|v| v.is_some_and(|s| set.contains(normalise_id_cow(s).as_ref()))),
             );
             Ok(out.into_column())
         },
