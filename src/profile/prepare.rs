@@ -478,19 +478,8 @@ fn run(
     let plans = super::rollup::plans(checked.clone(), limit, words, spec.checks.len());
     let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
-    let ([users, writes, devices, conversations], rejects) =
-        super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
-    Ok((
-        Parts {
-            users,
-            writes,
-            devices,
-            conversations,
-            limit,
-            words,
-        },
-        rejects,
-    ))
+    let (results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
+    Ok((Parts::new(results, limit, words), rejects))
 }
 
 /// The first `keep` rejected rows of a checked frame: row number, `reason` and the checks' raw
@@ -636,16 +625,16 @@ fn read_blocks(
         Ok(())
     })?;
     let parts = Parts::merge(merged.into_iter().chain(pending).collect())?;
-    let rejects = match rejects.len() {
-        0 => None,
-        _ => {
-            let lazies: Vec<LazyFrame> = rejects.into_iter().map(DataFrame::lazy).collect();
-            Some(concat(lazies, UnionArgs::default())?.collect()?)
-        }
+    // Kept on the way, even when there were none (so no second read looks for them).
+    let rejects = if rejects.is_empty() {
+        DataFrame::empty()
+    } else {
+        let lazies: Vec<LazyFrame> = rejects.into_iter().map(DataFrame::lazy).collect();
+        concat(lazies, UnionArgs::default())?.collect()?
     };
     Ok(Pass {
         parts,
-        rejects: rejects.or_else(|| Some(DataFrame::empty())),
+        rejects: Some(rejects),
     })
 }
 

@@ -194,20 +194,32 @@ pub(super) fn plans(
 }
 
 impl Parts {
+    /// The four results of a pass (`plans`, in their order), with what the pass counted.
+    pub(super) fn new(results: [DataFrame; 4], limit: Limit, words: usize) -> Parts {
+        let [users, writes, devices, conversations] = results;
+        Parts {
+            users,
+            writes,
+            devices,
+            conversations,
+            limit,
+            words,
+        }
+    }
+
     /// One source's results from the results of its parts (blocks of one file), as if they
     /// had been one pass: per key, sums of the counts, the earliest of the firsts, the latest
     /// of the lasts and the OR of the active-day words.
-    pub(super) fn merge(parts: Vec<Parts>) -> Result<Parts> {
+    pub(super) fn merge(mut parts: Vec<Parts>) -> Result<Parts> {
+        if parts.len() == 1
+            && let Some(only) = parts.pop()
+        {
+            return Ok(only);
+        }
         let Some(first) = parts.first() else {
             return Err(anyhow!("no results to merge"));
         };
         let (limit, words) = (first.limit, first.words);
-        if parts.len() == 1 {
-            return parts
-                .into_iter()
-                .next()
-                .ok_or_else(|| anyhow!("no results"));
-        }
         let user_aggs: Vec<Expr> = first
             .users
             .get_column_names()
@@ -235,7 +247,7 @@ impl Parts {
             conversations.push(p.conversations);
         }
         let users = stack(users, None)?.group_by([col(c::UID)]).agg(user_aggs);
-        let [users, writes, devices, conversations] = collect_results(
+        let results = collect_results(
             [
                 users,
                 summed(writes, &WRITE_KEYS)?,
@@ -244,14 +256,7 @@ impl Parts {
             ],
             Engine::InMemory,
         )?;
-        Ok(Parts {
-            users,
-            writes,
-            devices,
-            conversations,
-            limit,
-            words,
-        })
+        Ok(Parts::new(results, limit, words))
     }
 
     /// Rows of the results (per user, table and device), for deciding when to merge.
