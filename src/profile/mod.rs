@@ -11,6 +11,7 @@ mod locate;
 mod prepare;
 mod rollup;
 mod split;
+mod statistics;
 mod udf;
 
 use std::collections::{HashMap, HashSet};

@@ -25,6 +25,8 @@ pub(super) struct Raw<'a> {
     schema: SchemaRef,
     /// The columns the kind's expressions read (for CSV, only these are parsed).
     used: std::cell::RefCell<std::collections::BTreeSet<usize>>,
+    /// The column the kind's timestamp comes from, once asked for (`timestamp`).
+    ts_column: std::cell::Cell<Option<usize>>,
 }
 
 impl Raw<'_> {
@@ -101,6 +103,7 @@ impl Raw<'_> {
 
     /// Epoch milliseconds of a timestamp column, in the file's one format.
     pub fn timestamp(&self, i: usize) -> Result<(Expr, Option<TimeFormat>)> {
+        self.ts_column.set(Some(i));
         let dtype = self.dtype(i);
         let sample = match &self.src.decoded {
             Some(dec) => first_csv_value(dec, i)?,
@@ -178,6 +181,7 @@ fn open(src: &Source, with_rows: bool) -> Result<Raw<'_>> {
         lf,
         schema,
         used: Default::default(),
+        ts_column: Default::default(),
     })
 }
 
@@ -261,7 +265,8 @@ const SAMPLE_BYTES: u64 = 64 << 10;
 /// A guess of the source's latest valid timestamp (epoch ms) without reading it whole, for the
 /// window's end when no `--as-of` is given: for CSV the latest valid row of a sample of its
 /// lines (64 runs of 64 KiB spread over the file, and its end), for Parquet the latest
-/// timestamp of any row (one column). `None` when nothing can be guessed. A wrong guess costs
+/// timestamp of any row: from the footer's statistics when the column is typed, else by
+/// reading that one column. `None` when nothing can be guessed. A wrong guess costs
 /// a second read (see `aggregate`), never a different result.
 pub fn latest_guess(src: &Source, ctx: &SourceContext) -> Option<i64> {
     guess(src, ctx).ok().flatten()
@@ -279,6 +284,13 @@ fn guess(src: &Source, ctx: &SourceContext) -> Result<Option<i64>> {
         None => {
             let raw = open(src, false)?;
             let spec = kinds::spec(&raw, ctx)?;
+            // A typed timestamp's latest value is in the file's footer: no read at all.
+            let stated = raw.ts_column.get().and_then(|i| {
+                super::statistics::latest_timestamp(&src.path, &src.columns[i], &raw.dtype(i))
+            });
+            if stated.is_some() {
+                return Ok(stated);
+            }
             raw.lf.select(spec.slim.clone()).select([col(c::TS).max()])
         }
     };
@@ -364,6 +376,7 @@ fn sample<'a>(src: &'a Source, dec: &crate::ingest::decode::Decoded) -> Result<R
         lf: df.lazy(),
         schema,
         used: Default::default(),
+        ts_column: Default::default(),
     })
 }
 

@@ -14,8 +14,8 @@ use crate::text::{is_lower, lower, normalise_id_cow, parse_bool};
 
 /// Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps
 /// the date arithmetic downstream can take (a typed Parquet column can hold any 64-bit value).
-const MIN_MS: i64 = -62_135_596_800_000;
-const MAX_MS: i64 = 253_402_300_799_999;
+pub(super) const MIN_MS: i64 = -62_135_596_800_000;
+pub(super) const MAX_MS: i64 = 253_402_300_799_999;
 
 /// Epoch milliseconds of a timestamp column; a value out of range is null (a rejected row).
 pub(super) fn timestamp_expr(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
@@ -31,9 +31,8 @@ fn in_range(e: Expr) -> Expr {
     e.map(
         |c: Column| {
             let ca = c.i64()?;
-            if ca
-                .iter()
-                .all(|v| v.is_none_or(|ms| (MIN_MS..=MAX_MS).contains(&ms)))
+            // Almost always in range: the column's minimum and maximum (vectorised) say so.
+            if ca.min().is_none_or(|min| min >= MIN_MS) && ca.max().is_none_or(|max| max <= MAX_MS)
             {
                 return Ok(c);
             }
@@ -126,10 +125,7 @@ pub(super) fn udf_trim(e: Expr) -> Expr {
         |c: Column| {
             let ca = c.str()?;
             // Most columns are clean: keep them as they are, without copying a byte.
-            if ca
-                .iter()
-                .all(|v| v.is_none_or(|s| !s.is_empty() && s.trim() == s))
-            {
+            if all_distinct(ca, |s| !s.is_empty() && s.trim() == s) {
                 return Ok(c);
             }
             let out: StringChunked = ca
@@ -146,10 +142,7 @@ pub(super) fn udf_lower(e: Expr) -> Expr {
     e.map(
         |c: Column| {
             let ca = c.str()?;
-            if ca
-                .iter()
-                .all(|v| v.is_none_or(|s| !s.is_empty() && s.trim() == s && is_lower(s)))
-            {
+            if all_distinct(ca, |s| !s.is_empty() && s.trim() == s && is_lower(s)) {
                 return Ok(c);
             }
             let out: StringChunked = ca
@@ -166,30 +159,64 @@ pub(super) fn udf_code(e: Expr, f: impl Fn(Option<&str>) -> u8 + Send + Sync + '
     e.map(
         move |c: Column| {
             let ca = c.str()?;
-            let out: UInt8Chunked = UInt8Chunked::from_iter_values(
-                ca.name().clone(),
-                ca.iter()
-                    .map(|v| f(v.map(str::trim).filter(|s| !s.is_empty()))),
-            );
-            Ok(out.into_column())
+            let codes = per_distinct(ca, |v| f(v.map(str::trim).filter(|s| !s.is_empty())));
+            Ok(UInt8Chunked::from_vec(ca.name().clone(), codes).into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::UInt8)),
     )
+}
+
+/// Slots of the memo `per_distinct` keeps per chunk (a power of two).
+const MEMO_SLOTS: usize = 64;
+
+/// `f` of every value of a string column (`None` for a null), computed once per distinct
+/// value as far as a small memo per chunk, keyed by the value's view, remembers it. A view
+/// determines its value within one chunk: a value of up to 12 bytes is held in the view itself,
+/// a longer one is a place in the chunk's buffers. So the low-cardinality columns (operations,
+/// channels, flags, features) cost one lookup a row, not a parse; in Parquet, dictionary-decoded
+/// values share views whatever their length.
+fn per_distinct<T: Copy>(ca: &StringChunked, f: impl Fn(Option<&str>) -> T) -> Vec<T> {
+    let null = f(None);
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        let mut memo: [Option<(u128, T)>; MEMO_SLOTS] = [None; MEMO_SLOTS];
+        out.extend(arr.views().iter().zip(arr.iter()).map(|(view, v)| {
+            let Some(v) = v else { return null };
+            let key = view.as_u128();
+            let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            let slot = (mixed >> 58) as usize % MEMO_SLOTS;
+            match memo[slot] {
+                Some((k, hit)) if k == key => hit,
+                _ => {
+                    let value = f(Some(v));
+                    memo[slot] = Some((key, value));
+                    value
+                }
+            }
+        }));
+    }
+    out
+}
+
+/// Whether every non-null value of a string column passes `ok`, asked once per distinct
+/// value as far as `per_distinct`'s memo remembers (for columns of few values: tables,
+/// devices).
+fn all_distinct(ca: &StringChunked, ok: impl Fn(&str) -> bool) -> bool {
+    per_distinct(ca, |v| v.is_none_or(&ok))
+        .into_iter()
+        .all(|b| b)
 }
 
 pub(super) fn udf_premium(e: Expr, features: Arc<Vec<String>>) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.str()?;
-            let out: BooleanChunked = BooleanChunked::from_iter_values(
-                ca.name().clone(),
-                ca.iter().map(|v| {
-                    v.map(str::trim).is_some_and(|s| {
-                        !s.is_empty() && features.iter().any(|f| f.eq_ignore_ascii_case(s))
-                    })
-                }),
-            );
-            Ok(out.into_column())
+            let flags = per_distinct(ca, |v| {
+                v.map(str::trim).is_some_and(|s| {
+                    !s.is_empty() && features.iter().any(|f| f.eq_ignore_ascii_case(s))
+                })
+            });
+            Ok(BooleanChunked::from_slice(ca.name().clone(), &flags).into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
     )
@@ -323,6 +350,34 @@ mod tests {
         for (name, v, want) in cases {
             assert_eq!(op_code(v), want, "{name}");
         }
+    }
+
+    /// The memo gives every row its own value's result, whatever the values' lengths (inline
+    /// views up to 12 bytes, buffer views beyond), nulls and repeats.
+    #[test]
+    fn per_distinct_values_match_a_parse_of_each_row() {
+        let mut values: Vec<Option<String>> = Vec::new();
+        for i in 0..1_000 {
+            values.push(match i % 7 {
+                0 => None,
+                1 => Some("read".into()),
+                2 => Some("RetrieveMultiple".into()),
+                3 => Some(format!("retrievemultiple-{}", i % 100)),
+                4 => Some(format!("update{}", i % 3)),
+                5 => Some("  Create ".into()),
+                _ => Some(format!("a value long enough for a buffer {i}")),
+            });
+        }
+        let ca = StringChunked::from_iter_options("v".into(), values.iter().map(|v| v.as_deref()));
+        let f = |v: Option<&str>| v.map_or(0, |s| (s.len() as u8) ^ op_code(Some(s.trim())));
+        let got = per_distinct(&ca, f);
+        let want: Vec<u8> = values.iter().map(|v| f(v.as_deref())).collect();
+        assert_eq!(got, want);
+        assert!(all_distinct(&ca, |s| !s.is_empty()));
+        assert!(
+            !all_distinct(&ca, |s| s.trim() == s),
+            "\"  Create \" is not trimmed"
+        );
     }
 
     #[test]
