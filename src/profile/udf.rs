@@ -2,7 +2,6 @@
 //! channel and own-record codes, trimmed and lower-cased strings. Each is a plain Rust closure
 //! over a string column, so a value is parsed exactly once and the same way in every source.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -255,7 +254,7 @@ pub(super) fn udf_channel(e: Expr, map: &'static ChannelMap) -> Expr {
 
 /// Maps ids through a table (Dataverse systemuser id → Entra object id); ids not in the table
 /// are kept as they are (lower-cased, braces removed).
-pub(super) fn udf_map_id(e: Expr, map: Arc<HashMap<String, String>>) -> Expr {
+pub(super) fn udf_map_id(e: Expr, map: Arc<IdMap>) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.str()?;
@@ -286,7 +285,7 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<HashMap<String, String>>) -> Expr {
 }
 
 /// Whether an id (normalised) is in a set, e.g. the bots among systemusers.
-pub(super) fn udf_in_set(e: Expr, set: Arc<HashSet<String>>) -> Expr {
+pub(super) fn udf_in_set(e: Expr, set: Arc<IdSet>) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.str()?;
