@@ -59,7 +59,7 @@ const CH_VOICE: u8 = 1;
 const CH_DIGITAL: u8 = 2;
 
 /// Maps and sets of ids looked up once per event: with foldhash, since the standard hasher
-/// (SipHash) of a 36-character id per row was a twentieth of the CPU time of a 40M-event pass.
+/// (SipHash), with the channel map's, was 3% of the samples of a 40M-event Parquet run.
 pub type IdMap = HashMap<String, String, foldhash::fast::RandomState>;
 pub type IdSet = HashSet<String, foldhash::fast::RandomState>;
 
