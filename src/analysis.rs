@@ -311,7 +311,11 @@ fn read_activity(
 ) -> Result<ActivityData> {
     let source_ctx = profile::SourceContext {
         premium_features: std::sync::Arc::new(policy.premium_features.clone()),
-        user_map: std::sync::Arc::new(tenant.system_users.to_entra.clone().into_iter().collect()),
+        user_map: std::sync::Arc::new(
+            (tenant.system_users.to_entra.iter())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
         bots: std::sync::Arc::new(tenant.system_users.bots.iter().cloned().collect()),
         own_from_creator: policy.audit_own_from_creator,
     };

@@ -7,7 +7,7 @@ use polars::io::parquet::read::ParquetReader;
 use polars::prelude::*;
 
 use super::MS_PER_DAY;
-use super::udf::{MAX_MS, MIN_MS};
+use super::udf::{MAX_MS, MIN_MS, per_ms};
 
 /// The latest value of a typed timestamp column (a datetime or a date) in epoch milliseconds,
 /// from the statistics of every row group; `None` when the column is text, a row group has no
@@ -16,9 +16,7 @@ use super::udf::{MAX_MS, MIN_MS};
 pub(super) fn latest_timestamp(path: &Path, column: &str, dtype: &DataType) -> Option<i64> {
     let to_ms = |v: i64| -> Option<i64> {
         match dtype {
-            DataType::Datetime(TimeUnit::Milliseconds, _) => Some(v),
-            DataType::Datetime(TimeUnit::Microseconds, _) => Some(v.div_euclid(1_000)),
-            DataType::Datetime(TimeUnit::Nanoseconds, _) => Some(v.div_euclid(1_000_000)),
+            DataType::Datetime(unit, _) => Some(v.div_euclid(per_ms(*unit))),
             DataType::Date => v.checked_mul(MS_PER_DAY),
             _ => None,
         }

@@ -49,11 +49,7 @@ fn in_range(e: Expr) -> Expr {
 fn timestamp_ms(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
     match dtype {
         DataType::Datetime(unit, _) => {
-            let per_ms: i64 = match unit {
-                TimeUnit::Nanoseconds => 1_000_000,
-                TimeUnit::Microseconds => 1_000,
-                TimeUnit::Milliseconds => 1,
-            };
+            let per_ms = per_ms(*unit);
             if per_ms == 1 {
                 e.cast(DataType::Int64)
             } else {
@@ -75,6 +71,15 @@ fn timestamp_ms(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
                 |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
             )
         }
+    }
+}
+
+/// Values of a datetime unit in a millisecond.
+pub(super) fn per_ms(unit: TimeUnit) -> i64 {
+    match unit {
+        TimeUnit::Nanoseconds => 1_000_000,
+        TimeUnit::Microseconds => 1_000,
+        TimeUnit::Milliseconds => 1,
     }
 }
 
@@ -183,7 +188,7 @@ fn per_distinct<T: Copy>(ca: &StringChunked, f: impl Fn(Option<&str>) -> T) -> V
             let Some(v) = v else { return null };
             let key = view.as_u128();
             let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            let slot = (mixed >> 58) as usize % MEMO_SLOTS;
+            let slot = (mixed >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
             match memo[slot] {
                 Some((k, hit)) if k == key => hit,
                 _ => {
