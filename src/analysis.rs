@@ -108,7 +108,9 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         &book,
     )?;
     let mut rejected = Vec::new();
+    let t = progress.timing("reading the tenant");
     let tenant = read_tenant(opts, &folder, &book, &policy, &mut rejected)?;
+    drop(t);
     book.mark_trials(&tenant.subs.trials);
     // From here on the book prices at the tenant's seat counts (contract tiers).
     book.set_seats(seat_counts(&tenant.assigned.users, &tenant.subs.seats));
@@ -120,9 +122,13 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         &mut rejected,
     )?;
     let activity = read_activity(opts, &folder, &policy, &tenant, progress, &mut rejected)?;
+    let t = progress.timing("classifying users");
     let joined = classify_users(&tenant, &activity, &policy, &book)?;
+    drop(t);
     check_source_joins(&activity.coverage, &folder, &tenant.assigned.users)?;
+    let t = progress.timing("pricing");
     let money = price(joined.recs, &book, &policy, &tenant, activity.window.as_of);
+    drop(t);
     let deployment = crate::skufit::deployment_model(&money.priced, &policy, &book);
     let quality = record_file_facts(
         &mut folder,
@@ -146,6 +152,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         activity.window.from,
         activity.window.as_of,
     );
+    let t = progress.timing("scenarios");
     let outcomes = crate::scenarios::evaluate_all(
         &crate::scenarios::Inputs {
             priced: &money.priced,
@@ -161,8 +168,11 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         },
         &scenarios.list,
     );
+    drop(t);
     let containment = containment(&folder, &activity.window)?;
+    let t = progress.timing("waiting for the input hashes");
     folder.finish_hashes()?;
+    drop(t);
     Ok(Analysis {
         folder,
         book,

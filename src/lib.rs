@@ -159,7 +159,9 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     if let Some(p) = &mut pseudonymiser {
         p.apply(&mut a);
     }
+    let t = progress.timing("building the report model");
     let mut model = Report::build(&a, pseudonymiser.is_some());
+    drop(t);
     if let Some(old) = &previous {
         if old.as_of >= model.as_of {
             usage!(
@@ -172,8 +174,7 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
         model.trend = Some(diff::diff(old, &model)?);
     }
     let step = progress.step("writing the report");
-    let files = report::render(&model, &args.format, &progress)?;
-    report::write_atomic(&out, &files)?;
+    report::write(&model, &args.format, &progress, &out)?;
     step.finish_and_clear();
     if let (Some(p), Some(map)) = (&pseudonymiser, &args.pseudonym_map) {
         std::fs::write(map, p.mapping_csv()?)

@@ -7,14 +7,13 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::model::Report;
-use crate::ingest::sha256_hex;
 use crate::money::fmt2;
 
 pub fn report(r: &Report) -> Result<Vec<u8>> {
     r.to_json()
 }
 
-pub fn manifest(r: &Report, outputs: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
+pub fn manifest(r: &Report, outputs: &[super::Written]) -> Result<Vec<u8>> {
     let p = &r.policy;
     let known: rust_decimal::Decimal = r.users.iter().filter_map(|u| u.monthly_saving).sum();
     let doc = json!({
@@ -32,7 +31,7 @@ pub fn manifest(r: &Report, outputs: &[(String, Vec<u8>)]) -> Result<Vec<u8>> {
             "rows_rejected": f.rows_rejected, "ignored": f.ignored,
             "covers_from": f.covers_from, "covers_to": f.covers_to,
         })).collect::<Vec<_>>(),
-        "outputs": outputs.iter().map(|(n, b)| json!({"file": n, "size": b.len(), "sha256": sha256_hex(b)})).collect::<Vec<_>>(),
+        "outputs": outputs.iter().map(|o| json!({"file": o.name, "size": o.size, "sha256": o.sha256})).collect::<Vec<_>>(),
         "rejected_rows": r.headline.rejected_rows,
         "users": r.users.len(),
         "unknown_monthly_savings": r.users.iter().filter(|u| u.monthly_saving.is_none()).count(),

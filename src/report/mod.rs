@@ -51,12 +51,15 @@ impl Format {
     }
 }
 
-/// Renders every requested format, then the manifest over them.
-pub fn render(
+/// Renders every requested format into `dir`, then the manifest over them, completely or not
+/// at all (`Staging`). Each format renders on its own thread and writes its files as soon as
+/// they are rendered, so writing overlaps the slower formats and no format's bytes outlive it.
+pub fn write(
     a: &Report,
     formats: &[Format],
     progress: &crate::progress::Progress,
-) -> Result<Vec<(String, Vec<u8>)>> {
+    dir: &Path,
+) -> Result<()> {
     type Rendered = Result<Vec<(String, Vec<u8>)>>;
     let one = |name: &str, bytes: Result<Vec<u8>>| -> Rendered { Ok(vec![(name.into(), bytes?)]) };
     let mut jobs: Vec<Box<dyn FnOnce() -> Rendered + Send + '_>> = Vec::new();
@@ -88,10 +91,22 @@ pub fn render(
             one("report.xlsx", xlsx::render(a))
         }));
     }
+    let staging = Staging::new(dir)?;
     // The formats are independent: each renders on its own thread (for a 100k-user tenant the
     // XLSX and JSON take seconds each).
-    let results: Vec<Rendered> = std::thread::scope(|scope| {
-        let handles: Vec<_> = jobs.into_iter().map(|job| scope.spawn(job)).collect();
+    let results: Vec<Result<Vec<Written>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .into_iter()
+            .map(|job| {
+                let staging = &staging;
+                scope.spawn(move || -> Result<Vec<Written>> {
+                    job()?
+                        .into_iter()
+                        .map(|(name, bytes)| staging.write(&name, &bytes))
+                        .collect()
+                })
+            })
+            .collect();
         handles
             .into_iter()
             .map(|h| {
@@ -100,70 +115,114 @@ pub fn render(
             })
             .collect()
     });
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut written: Vec<Written> = Vec::new();
     for r in results {
-        files.extend(r?);
+        written.extend(r?);
     }
-    files.sort_by(|x, y| x.0.cmp(&y.0));
-    let manifest = json::manifest(a, &files)?;
-    files.push(("manifest.json".into(), manifest));
-    Ok(files)
+    written.sort_by(|x, y| x.name.cmp(&y.name));
+    staging.write("manifest.json", &json::manifest(a, &written)?)?;
+    staging.commit()
 }
 
-/// Writes `files` into `dir` completely or not at all: a temporary sibling folder is filled,
-/// then renamed into place (an earlier folder of that name is replaced).
+/// A written file, as the manifest lists it.
+pub struct Written {
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Writes `files` into `dir` completely or not at all (`Staging`).
 pub fn write_atomic(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    if dir.exists() && !dir.is_dir() {
-        bail!("{} exists and is not a folder", dir.display());
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix(".rightsize-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    let staging = Staging::new(dir)?;
     for (name, bytes) in files {
-        std::fs::write(tmp.path().join(name), bytes)
-            .with_context(|| format!("cannot write {name} in {}", tmp.path().display()))?;
+        staging.write(name, bytes)?;
     }
-    let old = if dir.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".rightsize-old-")
-            .tempdir_in(&parent)
-            .context("cannot create a temporary folder")?;
-        let old_path = old.path().join("previous");
-        std::fs::rename(dir, &old_path)
-            .with_context(|| format!("cannot move the earlier {} aside", dir.display()))?;
-        Some((old, old_path))
-    } else {
-        None
-    };
-    if let Err(e) = commit(tmp.path(), dir) {
-        // Put the earlier report back: a failed run must leave what was there.
-        let restored = match &old {
-            Some((_, old_path)) => std::fs::rename(old_path, dir).is_ok(),
-            None => true,
+    staging.commit()
+}
+
+/// A report folder being filled: files go into a temporary sibling folder, which `commit`
+/// renames into place (an earlier folder of that name is replaced). Dropped without a commit,
+/// the temporary folder goes and `dir` is as it was.
+pub struct Staging {
+    dir: PathBuf,
+    parent: PathBuf,
+    tmp: tempfile::TempDir,
+}
+
+impl Staging {
+    pub fn new(dir: &Path) -> Result<Staging> {
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
         };
-        if !restored && let Some((old, _)) = old {
-            let kept = old.keep();
-            return Err(e).with_context(|| {
-                format!(
-                    "cannot move the report into {}; the earlier report is kept in {}",
-                    dir.display(),
-                    kept.join("previous").display()
-                )
-            });
+        std::fs::create_dir_all(&parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+        if dir.exists() && !dir.is_dir() {
+            bail!("{} exists and is not a folder", dir.display());
         }
-        return Err(e).with_context(|| format!("cannot move the report into {}", dir.display()));
+        let tmp = tempfile::Builder::new()
+            .prefix(".rightsize-")
+            .tempdir_in(&parent)
+            .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+        Ok(Staging {
+            dir: dir.to_path_buf(),
+            parent,
+            tmp,
+        })
     }
-    // The new folder is in place: the temporary one is now empty and the earlier report goes.
-    drop(tmp);
-    drop(old);
-    Ok(())
+
+    /// Writes one file (from any thread) and says what the manifest lists of it.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<Written> {
+        std::fs::write(self.tmp.path().join(name), bytes)
+            .with_context(|| format!("cannot write {name} in {}", self.tmp.path().display()))?;
+        Ok(Written {
+            name: name.to_string(),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        })
+    }
+
+    /// Moves the filled folder into place.
+    pub fn commit(self) -> Result<()> {
+        let Staging { dir, parent, tmp } = self;
+        let dir = dir.as_path();
+        let old = if dir.exists() {
+            let old = tempfile::Builder::new()
+                .prefix(".rightsize-old-")
+                .tempdir_in(&parent)
+                .context("cannot create a temporary folder")?;
+            let old_path = old.path().join("previous");
+            std::fs::rename(dir, &old_path)
+                .with_context(|| format!("cannot move the earlier {} aside", dir.display()))?;
+            Some((old, old_path))
+        } else {
+            None
+        };
+        if let Err(e) = commit(tmp.path(), dir) {
+            // Put the earlier report back: a failed run must leave what was there.
+            let restored = match &old {
+                Some((_, old_path)) => std::fs::rename(old_path, dir).is_ok(),
+                None => true,
+            };
+            if !restored && let Some((old, _)) = old {
+                let kept = old.keep();
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot move the report into {}; the earlier report is kept in {}",
+                        dir.display(),
+                        kept.join("previous").display()
+                    )
+                });
+            }
+            return Err(e)
+                .with_context(|| format!("cannot move the report into {}", dir.display()));
+        }
+        // The new folder is in place: the temporary one is now empty and the earlier report
+        // goes.
+        drop(tmp);
+        drop(old);
+        Ok(())
+    }
 }
 
 /// The final rename of a filled temporary folder into place (a seam for the failure test).
