@@ -100,6 +100,8 @@ pub struct Coverage {
 pub struct Prepared {
     pub coverage: Coverage,
     parts: rollup::Parts,
+    /// `parts.users()`, joined once.
+    users: polars::prelude::DataFrame,
 }
 
 /// What the error locator needs of a CSV source.

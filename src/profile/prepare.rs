@@ -201,8 +201,7 @@ pub fn prepare(
     let shape = shape_of(src);
     let pass = read(&raw, &spec, limit, words, Some(rows_read), &shape)?;
     let parts = pass.parts;
-    let users = &parts.users;
-    let stat = |name: &str| -> Result<u64> { Ok(users.column(name)?.u64()?.sum().unwrap_or(0)) };
+    let users = parts.users()?;
     let mut user_ids: Vec<String> = {
         let uid = users.column(c::UID)?.str()?;
         // The users of all the source's activity unless the window was known beforehand.
@@ -219,21 +218,22 @@ pub fn prepare(
     };
     user_ids.sort_unstable();
     user_ids.dedup();
+    let (first_ms, last_ms) = parts.ok_span()?;
     let coverage = Coverage {
         source: src.index,
         name: src.name.clone(),
-        rows: stat("rows")?,
-        rejected: stat("rejected")?,
-        skipped: stat("skipped")?,
-        first_ms: users.column("ok_first")?.i64()?.min(),
-        last_ms: users.column("ok_last")?.i64()?.max(),
+        rows: parts.stat("rows")?,
+        rejected: parts.stat("rejected")?,
+        skipped: parts.stat("skipped")?,
+        first_ms,
+        last_ms,
         operation_level: spec.operation_level,
         user_ids,
         rejected_by_column: spec
             .checks
             .iter()
             .enumerate()
-            .map(|(k, chk)| Ok((chk.column.clone(), stat(&format!("rej{k}"))?)))
+            .map(|(k, chk)| Ok((chk.column.clone(), parts.stat(&format!("rej{k}"))?)))
             .filter(|r| !matches!(r, Ok((_, 0))))
             .collect::<Result<_>>()?,
     };
@@ -255,7 +255,11 @@ pub fn prepare(
         .ok_or_else(|| anyhow!("{}: the query returned no result", src.name))?;
         report_rejects(src, &rejects, &spec.checks, rejected)?;
     }
-    Ok(Prepared { coverage, parts })
+    Ok(Prepared {
+        coverage,
+        parts,
+        users,
+    })
 }
 
 /// Sample points of a CSV source for `latest_guess`, and the bytes read at each.
