@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use chrono::{Duration, NaiveDate};
 
 use crate::classify::{self, Context};
@@ -275,11 +275,30 @@ fn read_tenant(
             opts.dir.display()
         );
     }
-    let mut assigned = assignments::read(&sources, book, policy, rejected)?;
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
-    let subs = subscriptions::read(&subs_sources, book, policy, rejected)?;
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
-    let system_users = systemusers::read(&su_sources, rejected)?;
+    // The assignments (the largest) are read beside the other two; their rejected rows are
+    // listed in the same order as when read one after the other.
+    let (assigned, others) = std::thread::scope(|scope| {
+        let assigned = scope.spawn(|| {
+            let mut rejected = Vec::new();
+            assignments::read(&sources, book, policy, &mut rejected).map(|a| (a, rejected))
+        });
+        let others = (|| -> Result<_> {
+            let mut rejected = Vec::new();
+            let subs = subscriptions::read(&subs_sources, book, policy, &mut rejected)?;
+            let system_users = systemusers::read(&su_sources, &mut rejected)?;
+            Ok((subs, system_users, rejected))
+        })();
+        let assigned = assigned
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("reading the licence assignments stopped")));
+        (assigned, others)
+    });
+    let (mut assigned, assignment_rejects) = assigned?;
+    rejected.extend(assignment_rejects);
+    let (subs, system_users, other_rejects) = others?;
+    rejected.extend(other_rejects);
     systemusers::attach_access_modes(&mut assigned.users, &system_users);
     Ok(Tenant {
         assigned,
@@ -448,8 +467,9 @@ fn classify_users(
         devices: &activity.devices,
         device_data: activity.device_data,
     };
-    let mut recs = Vec::with_capacity(users.len());
-    for user in users {
+    // Each user is classified on its own, so the users are split over the cores; the join is
+    // counted afterwards, in the users' order.
+    let one = |user: &crate::model::User| {
         let id_key = user.id.to_lowercase();
         let upn_key = user.upn.to_lowercase();
         let profile = match (
@@ -461,12 +481,35 @@ fn classify_users(
             (None, Some(b)) => Some((*b).clone()),
             (None, None) => None,
         };
-        if profile.as_ref().is_some_and(active) {
+        let matched = profile
+            .as_ref()
+            .is_some_and(active)
+            .then_some((id_key, upn_key));
+        (classify::classify(user, profile.as_ref(), &ctx), matched)
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = users.len().div_ceil(threads).max(2048);
+    let parts: Vec<Vec<_>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = users
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .map_err(|_| anyhow!("classifying the users stopped"))
+            })
+            .collect::<Result<_>>()
+    })?;
+    let mut recs = Vec::with_capacity(users.len());
+    for (rec, matched) in parts.into_iter().flatten() {
+        if let Some((id_key, upn_key)) = matched {
             join.licensed_users_with_activity += 1;
-            matched_keys.insert(id_key.clone());
-            matched_keys.insert(upn_key.clone());
+            matched_keys.insert(id_key);
+            matched_keys.insert(upn_key);
         }
-        recs.push(classify::classify(user, profile.as_ref(), &ctx));
+        recs.push(rec);
     }
     join.matched_activity_users = by_key
         .iter()

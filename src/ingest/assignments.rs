@@ -3,7 +3,7 @@
 //! book by String ID, GUID or display name; unknown ones are counted and reported, never dropped
 //! silently.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Result, bail};
 
@@ -120,8 +120,8 @@ pub fn read(
         out.rows.insert(src.index, n);
     }
     out.users = users
-        .by_key
-        .into_values()
+        .into_sorted()
+        .into_iter()
         .filter(|u| !u.holdings.is_empty())
         .map(|mut u| {
             u.holdings.sort();
@@ -136,12 +136,19 @@ pub fn read(
 /// is one user.
 #[derive(Default)]
 struct People {
-    by_key: BTreeMap<String, User>,
+    by_key: HashMap<String, User, foldhash::fast::RandomState>,
     /// Lower-cased UPN → the key of its user.
-    by_upn: BTreeMap<String, String>,
+    by_upn: HashMap<String, String, foldhash::fast::RandomState>,
 }
 
 impl People {
+    /// The users in the order of their keys.
+    fn into_sorted(self) -> Vec<User> {
+        let mut users: Vec<(String, User)> = self.by_key.into_iter().collect();
+        users.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        users.into_iter().map(|(_, u)| u).collect()
+    }
+
     /// The user of a row with a normalised id and a UPN (either may be empty, not both).
     fn get_or_insert(&mut self, id: &str, upn: &str) -> &mut User {
         let upn = upn.to_lowercase();
@@ -380,12 +387,13 @@ mod tests {
                     assigned_by_group: None,
                 });
             }
-            let keys: Vec<&str> = people.by_key.keys().map(String::as_str).collect();
-            assert_eq!(keys, want.to_vec(), "{name}");
             for (k, u) in &people.by_key {
                 assert_eq!(&u.id, k, "{name}: the id is the key");
             }
-            let holdings: usize = people.by_key.values().map(|u| u.holdings.len()).sum();
+            let users = people.into_sorted();
+            let keys: Vec<&str> = users.iter().map(|u| u.id.as_str()).collect();
+            assert_eq!(keys, want.to_vec(), "{name}");
+            let holdings: usize = users.iter().map(|u| u.holdings.len()).sum();
             assert_eq!(holdings, rows.len(), "{name}: no holding lost");
         }
     }
