@@ -191,6 +191,10 @@ fn analyze(args: &AnalyzeArgs) -> Result<()> {
     if let Some(d) = &model.trend {
         print_trend(&mut stdout, d)?;
     }
+    // The process ends here: freeing every user's strings one by one would only make it end
+    // later (0.07 s for 68k users), so the analysis and the report model are left to the exit.
+    std::mem::forget(model);
+    std::mem::forget(a);
     Ok(())
 }
 
