@@ -295,6 +295,26 @@ mod tests {
         assert_eq!(leftovers, 1, "no temporary folders left behind");
     }
 
+    /// A run whose renderer fails drops its staging folder: the earlier report stays, and no
+    /// temporary folder is left.
+    #[test]
+    fn a_staging_dropped_without_commit_leaves_the_folder_as_it_was() {
+        let root = tempfile::tempdir().expect("temp");
+        let dir = root.path().join("r");
+        write_atomic(&dir, &[("a.txt".into(), b"old".to_vec())]).expect("first");
+        {
+            let staging = Staging::new(&dir).expect("staging");
+            let w = staging.write("b.txt", b"new").expect("write");
+            assert_eq!(w.name, "b.txt");
+            assert_eq!(w.size, 3);
+            assert_eq!(w.sha256, sha256_hex(b"new"));
+        }
+        assert_eq!(std::fs::read(dir.join("a.txt")).expect("old kept"), b"old");
+        assert!(!dir.join("b.txt").exists());
+        let leftovers = std::fs::read_dir(root.path()).expect("list").count();
+        assert_eq!(leftovers, 1, "no temporary folders left behind");
+    }
+
     #[test]
     fn a_failed_final_rename_keeps_the_earlier_report() {
         let root = tempfile::tempdir().expect("temp");
