@@ -99,6 +99,11 @@ fn is_write() -> Expr {
         .and(col(c::CHAN).fill_null(lit(CH_NONE)).eq(lit(CH_NONE)))
 }
 
+/// The rows where `cond` holds.
+fn count(cond: Expr) -> Expr {
+    cond.sum().cast(DataType::UInt64)
+}
+
 /// Sum of the weight over the rows where `cond` holds.
 fn weighted(cond: Expr) -> Expr {
     when(cond)
@@ -168,11 +173,7 @@ pub(super) fn plans(
         .agg(act_aggs);
     let mut other_aggs = vec![
         len().cast(DataType::UInt64).alias("other_rows"),
-        ok.clone()
-            .not()
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("rejected"),
+        count(ok.clone().not()).alias("rejected"),
     ];
     if matches!(limit, Limit::From(_)) {
         // Events of the whole source, for its user ids (as when all activity is counted).
@@ -185,27 +186,15 @@ pub(super) fn plans(
         .agg(other_aggs);
     let mut stats = vec![
         len().cast(DataType::UInt64).alias("rows"),
-        ok.clone()
-            .not()
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("rejected"),
-        ok.clone()
-            .and(col("keep").not())
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("skipped"),
+        count(ok.clone().not()).alias("rejected"),
+        count(ok.clone().and(col("keep").not())).alias("skipped"),
         when_ts(ok.clone()).min().alias("ok_first"),
         when_ts(ok).max().alias("ok_last"),
     ];
     // Rejected rows per check (`rej0…`), for the per-column counts of the file.
-    stats.extend((0..checks).map(|k| {
-        col("reason")
-            .eq(lit((k + 1) as u8))
-            .sum()
-            .cast(DataType::UInt64)
-            .alias(format!("rej{k}"))
-    }));
+    stats.extend(
+        (0..checks).map(|k| count(col("reason").eq(lit((k + 1) as u8))).alias(format!("rej{k}"))),
+    );
     let stats = checked.clone().select(stats);
     let writes = checked
         .clone()
