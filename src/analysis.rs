@@ -347,6 +347,7 @@ fn read_activity(
         ),
         bots: std::sync::Arc::new(tenant.system_users.bots.iter().cloned().collect()),
         own_from_creator: policy.audit_own_from_creator,
+        ids: Default::default(),
     };
     let activity_sources: Vec<_> = folder
         .sources

@@ -44,6 +44,8 @@ pub(super) struct SlimSpec {
     pub checks: Vec<Check>,
     pub operation_level: bool,
     pub own_from_creator: bool,
+    /// The codes of the slim user ids.
+    pub ids: Arc<Interner>,
 }
 
 pub(super) fn spec(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
@@ -73,10 +75,11 @@ struct Slim {
 }
 
 impl Slim {
-    fn exprs(self) -> Vec<Expr> {
-        // Fixed types, so that every kind's frame concatenates with the others.
+    fn exprs(self, ctx: &SourceContext) -> Vec<Expr> {
+        // Fixed types, so that every kind's frame concatenates with the others; the user id
+        // as its pass code (`Interner`), turned back into text in the pass's results.
         vec![
-            self.uid.cast(DataType::String).alias(c::UID),
+            udf_intern(self.uid.cast(DataType::String), ctx.ids.clone()).alias(c::UID),
             self.ts.cast(DataType::Int64).alias(c::TS),
             self.op.cast(DataType::UInt8).alias(c::OP),
             self.table.cast(DataType::String).alias(c::TABLE),
@@ -232,11 +235,12 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
             obj: null_text(),
             n,
         }
-        .exprs(),
+        .exprs(ctx),
         keep: lit(true),
         checks,
         operation_level: true,
         own_from_creator: false,
+        ids: ctx.ids.clone(),
     })
 }
 
@@ -319,11 +323,12 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             obj: null_text(),
             n: lit(1u64),
         }
-        .exprs(),
+        .exprs(ctx),
         keep,
         checks,
         operation_level: false,
         own_from_creator: false,
+        ids: ctx.ids.clone(),
     })
 }
 
@@ -362,11 +367,12 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             obj: udf_map_id(raw.opt(i_obj), Default::default()),
             n: lit(1u64),
         }
-        .exprs(),
+        .exprs(ctx),
         keep,
         checks,
         operation_level: true,
         own_from_creator: ctx.own_from_creator,
+        ids: ctx.ids.clone(),
     })
 }
 
@@ -417,11 +423,12 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             obj: null_text(),
             n: lit(1u64),
         }
-        .exprs(),
+        .exprs(ctx),
         keep,
         checks,
         operation_level: false,
         own_from_creator: false,
+        ids: ctx.ids.clone(),
     })
 }
 

@@ -73,6 +73,8 @@ pub struct SourceContext {
     pub bots: Arc<IdSet>,
     /// Audit writes to a record the same user created (in the data) count as own records.
     pub own_from_creator: bool,
+    /// The codes the passes give user ids (`udf::Interner`).
+    pub ids: Arc<udf::Interner>,
 }
 
 /// What one activity source covers.

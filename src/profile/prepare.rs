@@ -495,7 +495,13 @@ fn run(
     let plans = super::rollup::plans(checked.clone(), limit, words, spec.checks.len());
     let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
-    let (results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
+    let (mut results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
+    // The per-user, per-table and per-device results, keyed by user id codes: as ids again.
+    for k in [0, 1, 3, 4] {
+        let frame = &mut results[k];
+        let ids = spec.ids.decode(frame.column(c::UID)?)?;
+        frame.with_column(ids)?;
+    }
     Ok((Parts::new(results, limit, words), rejects))
 }
 

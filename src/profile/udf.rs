@@ -307,6 +307,83 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<IdMap>) -> Expr {
     )
 }
 
+/// User ids as small numbers for the pass: every per-user group-by of a pass hashes its key
+/// for every row, and a 4-byte code hashes and compares faster than a 36-character id. Codes
+/// are handed out as ids are first seen (any thread), and the pass's small results are turned
+/// back into ids (`decode`), so nothing downstream sees a code.
+#[derive(Default)]
+pub struct Interner {
+    ids: std::sync::RwLock<Codes>,
+}
+
+/// Each id's code, and the ids in code order.
+type Codes = (
+    std::collections::HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    Vec<Box<str>>,
+);
+
+impl Interner {
+    /// The code of an id, handed out on first sight.
+    fn code(&self, id: &str) -> PolarsResult<u32> {
+        let poisoned = || polars_err!(ComputeError: "the user id table was left half-written");
+        if let Some(&k) = self.ids.read().map_err(|_| poisoned())?.0.get(id) {
+            return Ok(k);
+        }
+        let mut guard = self.ids.write().map_err(|_| poisoned())?;
+        let (map, names) = &mut *guard;
+        if let Some(&k) = map.get(id) {
+            return Ok(k);
+        }
+        let k = u32::try_from(names.len())
+            .map_err(|_| polars_err!(ComputeError: "more than 2^32 distinct user ids"))?;
+        map.insert(id.into(), k);
+        names.push(id.into());
+        Ok(k)
+    }
+
+    /// A column of codes as the ids they stand for (null stays null).
+    pub fn decode(&self, c: &Column) -> PolarsResult<Column> {
+        let codes = c.u32()?;
+        let guard = self
+            .ids
+            .read()
+            .map_err(|_| polars_err!(ComputeError: "the user id table was left half-written"))?;
+        let names = &guard.1;
+        let out: StringChunked = codes
+            .iter()
+            .map(|k| k.and_then(|k| names.get(k as usize)).map(|s| &**s))
+            .collect();
+        Ok(out.with_name(codes.name().clone()).into_column())
+    }
+}
+
+/// A text column of user ids as `Interner` codes: a run of one id (exports list a user's
+/// events together) is looked up once.
+pub(super) fn udf_intern(e: Expr, ids: Arc<Interner>) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let mut out: Vec<Option<u32>> = Vec::with_capacity(ca.len());
+            let mut prev: Option<(&str, u32)> = None;
+            for v in ca.iter() {
+                out.push(match v {
+                    None => None,
+                    Some(s) => match prev {
+                        Some((p, k)) if p == s => Some(k),
+                        _ => {
+                            let k = ids.code(s)?;
+                            prev = Some((s, k));
+                            Some(k)
+                        }
+                    },
+                });
+            }
+            Ok(UInt32Chunked::from_iter_options(ca.name().clone(), out.into_iter()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+    )
+}
+
 /// Whether an id (normalised) is in a set, e.g. the bots among systemusers.
 pub(super) fn udf_in_set(e: Expr, set: Arc<IdSet>) -> Expr {
     e.map(
@@ -484,6 +561,40 @@ mod tests {
             let bits: Vec<u64> = (0..2).map(|k| day_bit(day(d), k, 2)).collect();
             assert_eq!(bits.iter().map(|b| b.count_ones()).sum::<u32>(), 1);
             assert!(seen.insert(bits));
+        }
+    }
+    /// Codes are one per distinct id across calls (two sources share one table), runs and
+    /// repeats get their id's code, null stays null, and decoding gives each row's id back.
+    #[test]
+    fn interned_ids_decode_to_the_ids() {
+        let ids = Arc::new(Interner::default());
+        let code = |values: &[Option<&str>]| -> Column {
+            let frame = df!("id" => values).expect("frame");
+            let out = frame
+                .lazy()
+                .select([udf_intern(col("id"), ids.clone())])
+                .collect()
+                .expect("coded");
+            out.column("id").expect("id").clone()
+        };
+        let first = [Some("b"), Some("b"), None, Some("a"), Some("b"), Some("a")];
+        let second = [Some("a"), Some("c"), Some("c"), None];
+        let (one, two) = (code(&first), code(&second));
+        let codes = |c: &Column| -> Vec<Option<u32>> { c.u32().expect("u32").iter().collect() };
+        assert_eq!(
+            codes(&one),
+            [Some(0), Some(0), None, Some(1), Some(0), Some(1)]
+        );
+        assert_eq!(
+            codes(&two),
+            [Some(1), Some(2), Some(2), None],
+            "a keeps its code"
+        );
+        for (coded, want) in [(&one, &first[..]), (&two, &second[..])] {
+            let back = ids.decode(coded).expect("decoded");
+            let got: Vec<Option<&str>> = back.str().expect("str").iter().collect();
+            assert_eq!(got, want);
+            assert_eq!(back.name().as_str(), "id");
         }
     }
 }
