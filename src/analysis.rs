@@ -125,11 +125,16 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let t = progress.timing("classifying users");
     let joined = classify_users(&tenant, &activity, &policy, &book)?;
     drop(t);
+    let t = progress.timing("checking the joins");
     check_source_joins(&activity.coverage, &folder, &tenant.assigned.users)?;
+    drop(t);
     let t = progress.timing("pricing");
     let money = price(joined.recs, &book, &policy, &tenant, activity.window.as_of);
     drop(t);
+    let t = progress.timing("deployment model");
     let deployment = crate::skufit::deployment_model(&money.priced, &policy, &book);
+    drop(t);
+    let t = progress.timing("file facts, usage, warnings, pools");
     let quality = record_file_facts(
         &mut folder,
         &tenant,
@@ -147,6 +152,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let warnings = warnings(&folder, &tenant, &activity, &quality, &money);
     let capacity_packs = tenant.subs.capacity_units.clone();
     let capacity = pools(&book, &money.renewal, &capacity_packs, &usage);
+    drop(t);
     let per_month = crate::scenarios::per_month(
         &activity.conversations,
         activity.window.from,
@@ -169,7 +175,9 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         &scenarios.list,
     );
     drop(t);
+    let t = progress.timing("containment");
     let containment = containment(&folder, &activity.window)?;
+    drop(t);
     let t = progress.timing("waiting for the input hashes");
     folder.finish_hashes()?;
     drop(t);

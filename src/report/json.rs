@@ -13,6 +13,14 @@ pub fn report(r: &Report) -> Result<Vec<u8>> {
     r.to_json()
 }
 
+/// `report`'s bytes, written as they are serialised (a 100k-user report is over 100 MB, which
+/// need not be held in memory to be written).
+pub fn write_report(r: &Report, w: &mut dyn std::io::Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *w, r).context("cannot serialise the report as JSON")?;
+    w.write_all(b"\n")
+        .context("cannot serialise the report as JSON")
+}
+
 pub fn manifest(r: &Report, outputs: &[super::Written]) -> Result<Vec<u8>> {
     let p = &r.policy;
     let known: rust_decimal::Decimal = r.users.iter().filter_map(|u| u.monthly_saving).sum();

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use sha2::{Digest, Sha256};
+
 use crate::ingest::sha256_hex;
 use model::Report;
 
@@ -60,51 +62,53 @@ pub fn write(
     progress: &crate::progress::Progress,
     dir: &Path,
 ) -> Result<()> {
-    type Rendered = Result<Vec<(String, Vec<u8>)>>;
-    let one = |name: &str, bytes: Result<Vec<u8>>| -> Rendered { Ok(vec![(name.into(), bytes?)]) };
-    let mut jobs: Vec<Box<dyn FnOnce() -> Rendered + Send + '_>> = Vec::new();
+    type Job<'a> = Box<dyn FnOnce(&Staging) -> Result<Vec<Written>> + Send + 'a>;
+    let one = |staging: &Staging, name: &str, bytes: Result<Vec<u8>>| -> Result<Vec<Written>> {
+        Ok(vec![staging.write(name, &bytes?)?])
+    };
+    let mut jobs: Vec<Job> = Vec::new();
     if formats.contains(&Format::Csv) {
-        jobs.push(Box::new(move || {
+        jobs.push(Box::new(move |staging| {
             let _t = progress.timing("rendering csv");
             let mut files = csv_out::render(a)?;
             if let Some(d) = &a.trend {
                 files.extend(csv_out::render_trend(d)?);
             }
-            Ok(files)
+            files
+                .into_iter()
+                .map(|(name, bytes)| staging.write(&name, &bytes))
+                .collect()
         }));
     }
     if formats.contains(&Format::Json) {
-        jobs.push(Box::new(move || {
+        jobs.push(Box::new(move |staging| {
             let _t = progress.timing("rendering json");
-            one("report.json", json::report(a))
+            Ok(vec![
+                staging.stream("report.json", |w| json::write_report(a, w))?,
+            ])
         }));
     }
     if formats.contains(&Format::Html) {
-        jobs.push(Box::new(move || {
+        jobs.push(Box::new(move |staging| {
             let _t = progress.timing("rendering html");
-            one("report.html", html::render(a))
+            one(staging, "report.html", html::render(a))
         }));
     }
     if formats.contains(&Format::Xlsx) {
-        jobs.push(Box::new(move || {
+        jobs.push(Box::new(move |staging| {
             let _t = progress.timing("rendering xlsx");
-            one("report.xlsx", xlsx::render(a))
+            one(staging, "report.xlsx", xlsx::render(a))
         }));
     }
     let staging = Staging::new(dir)?;
     // The formats are independent: each renders on its own thread (for a 100k-user tenant the
-    // XLSX and JSON take seconds each).
+    // XLSX and JSON take seconds each) and writes its files as soon as they are rendered.
     let results: Vec<Result<Vec<Written>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
             .into_iter()
             .map(|job| {
                 let staging = &staging;
-                scope.spawn(move || -> Result<Vec<Written>> {
-                    job()?
-                        .into_iter()
-                        .map(|(name, bytes)| staging.write(&name, &bytes))
-                        .collect()
-                })
+                scope.spawn(move || job(staging))
             })
             .collect();
         handles
@@ -122,6 +126,26 @@ pub fn write(
     written.sort_by(|x, y| x.name.cmp(&y.name));
     staging.write("manifest.json", &json::manifest(a, &written)?)?;
     staging.commit()
+}
+
+/// A writer that hashes and counts what goes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A written file, as the manifest lists it.
@@ -179,6 +203,35 @@ impl Staging {
             name: name.to_string(),
             size: bytes.len() as u64,
             sha256: sha256_hex(bytes),
+        })
+    }
+
+    /// Writes one file as `render` produces it, through a buffer, hashing and counting the
+    /// bytes on the way (the same `Written` as `write` of the whole bytes).
+    pub fn stream(
+        &self,
+        name: &str,
+        render: impl FnOnce(&mut dyn std::io::Write) -> Result<()>,
+    ) -> Result<Written> {
+        let cannot = || format!("cannot write {name} in {}", self.tmp.path().display());
+        let file = std::fs::File::create(self.tmp.path().join(name)).with_context(cannot)?;
+        let mut out = std::io::BufWriter::with_capacity(
+            1 << 20,
+            Hashing {
+                inner: file,
+                hasher: Sha256::new(),
+                size: 0,
+            },
+        );
+        render(&mut out)?;
+        let done = out
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)
+            .with_context(cannot)?;
+        Ok(Written {
+            name: name.to_string(),
+            size: done.size,
+            sha256: hex::encode(done.hasher.finalize()),
         })
     }
 

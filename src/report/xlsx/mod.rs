@@ -165,8 +165,9 @@ pub fn render(a: &Report) -> Result<Vec<u8>> {
 
     // The sheets with a row per user or device stream their rows to a temporary file
     // ("constant memory"): a 100k-user tenant would otherwise hold millions of cells.
-    // Compression level 3: 6% larger than the default 6, a third faster.
-    wb.set_zip_compression_level(3);
+    // Compression level 2: 7% larger than level 3 (14.5 MB against 13.5 for 68k users), and
+    // the render a sixth faster (0.98 s against 1.19, medians of 3); level 1 is 36% larger.
+    wb.set_zip_compression_level(2);
     sheets::summary(wb.add_worksheet(), a, &f)?;
     sheets::recommendations(wb.add_worksheet_with_constant_memory()?, a, &f)?;
     sheets::renewal(wb.add_worksheet(), a, &f)?;
