@@ -44,6 +44,8 @@ pub(super) struct SlimSpec {
     pub checks: Vec<Check>,
     pub operation_level: bool,
     pub own_from_creator: bool,
+    /// Every row stands for one event (no count column), so a sum of weights is a count.
+    pub unit: bool,
     /// The codes of the slim user ids.
     pub ids: Arc<Interner>,
 }
@@ -210,6 +212,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
             }),
         });
     }
+    let unit = i_n.is_none();
     let n = match i_n {
         Some(i) => {
             checks.push(Check {
@@ -240,6 +243,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
         checks,
         operation_level: true,
         own_from_creator: false,
+        unit,
         ids: ctx.ids.clone(),
     })
 }
@@ -328,6 +332,7 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         checks,
         operation_level: false,
         own_from_creator: false,
+        unit: true,
         ids: ctx.ids.clone(),
     })
 }
@@ -372,6 +377,7 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         checks,
         operation_level: true,
         own_from_creator: ctx.own_from_creator,
+        unit: true,
         ids: ctx.ids.clone(),
     })
 }
@@ -428,6 +434,7 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         checks,
         operation_level: false,
         own_from_creator: false,
+        unit: true,
         ids: ctx.ids.clone(),
     })
 }

@@ -492,10 +492,11 @@ fn run(
     keep_rejects: usize,
 ) -> PolarsResult<(Parts, Option<DataFrame>)> {
     let checked = checked.cache();
-    let plans = super::rollup::plans(checked.clone(), limit, words, spec.checks.len());
+    let plans = super::rollup::plans(checked.clone(), limit, words, spec.unit);
     let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
     let (mut results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
+    results[2] = super::rollup::stats_row(std::mem::take(&mut results[2]), spec.checks.len())?;
     // The per-user, per-table and per-device results, keyed by user id codes: as ids again.
     for k in [0, 1, 3, 4] {
         let frame = &mut results[k];

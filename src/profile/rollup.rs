@@ -127,11 +127,14 @@ pub(super) const RESULTS: usize = 6;
 /// two per-user group-bys, and the counted activity is filtered before it is grouped, so its
 /// aggregations need no condition of their own (with every condition inside the aggregations
 /// of one group-by over all rows, the pass took 1.5 s longer on 40M events).
+///
+/// When every row is one event (`unit`), the weighted counts are plain counts, which need no
+/// `when` per row.
 pub(super) fn plans(
     checked: LazyFrame,
     limit: Limit,
     words: usize,
-    checks: usize,
+    unit: bool,
 ) -> [LazyFrame; RESULTS] {
     let ok = col("reason").eq(lit(0u8));
     let all = ok.clone().and(col("keep"));
@@ -145,10 +148,17 @@ pub(super) fn plans(
         Limit::From(day) => all.clone().and(col(c::TS).gt_eq(lit(day * MS_PER_DAY))),
     }
     .fill_null(lit(false));
-    let when_ts = |cond: Expr| when(cond).then(col(c::TS)).otherwise(lit(NULL));
+    let weighted = |cond: Expr| if unit { count(cond) } else { weighted(cond) };
+    let events = || {
+        if unit {
+            len().cast(DataType::UInt64)
+        } else {
+            col(c::N).sum().cast(DataType::UInt64)
+        }
+    };
     let mut act_aggs = vec![
         len().cast(DataType::UInt64).alias("act_rows"),
-        col(c::N).sum().cast(DataType::UInt64).alias("events"),
+        events().alias("events"),
         col(c::TS).min().alias("first"),
         col(c::TS).max().alias("last"),
         weighted(col(c::OP).eq(lit(OP_READ))).alias("reads"),
@@ -160,11 +170,14 @@ pub(super) fn plans(
     // A row that stands for no events (a daily roll-up's zero) is no active day.
     let counted = col(c::N).gt(lit(0u64));
     act_aggs.extend((0..words).map(|k| {
-        when(counted.clone())
-            .then(udf_day_bit(col(c::TS), k, words))
-            .otherwise(lit(0u64))
-            .bitwise_or()
-            .alias(word(k))
+        let bit = udf_day_bit(col(c::TS), k, words);
+        if unit {
+            bit
+        } else {
+            when(counted.clone()).then(bit).otherwise(lit(0u64))
+        }
+        .bitwise_or()
+        .alias(word(k))
     }));
     let act_users = checked
         .clone()
@@ -184,28 +197,24 @@ pub(super) fn plans(
         .filter(act.clone().not())
         .group_by([col(c::UID)])
         .agg(other_aggs);
-    let mut stats = vec![
+    // The row statistics per reason (0: valid; k + 1: check k failed first), folded into one
+    // row by `stats_row`: a group-by on a byte costs less than a comparison per check and row.
+    let stats = checked.clone().group_by([col("reason")]).agg([
         len().cast(DataType::UInt64).alias("rows"),
-        count(ok.clone().not()).alias("rejected"),
-        count(ok.clone().and(col("keep").not())).alias("skipped"),
-        when_ts(ok.clone()).min().alias("ok_first"),
-        when_ts(ok).max().alias("ok_last"),
-    ];
-    // Rejected rows per check (`rej0…`), for the per-column counts of the file.
-    stats.extend(
-        (0..checks).map(|k| count(col("reason").eq(lit((k + 1) as u8))).alias(format!("rej{k}"))),
-    );
-    let stats = checked.clone().select(stats);
+        count(col("keep").not()).alias("skipped"),
+        col(c::TS).min().alias("first"),
+        col(c::TS).max().alias("last"),
+    ]);
     let writes = checked
         .clone()
         .filter(act.clone().and(is_write()))
         .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
-        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
+        .agg([events().alias("n")]);
     let devices = checked
         .clone()
         .filter(act.clone().and(col(c::DEVICE).is_not_null()))
         .group_by([col(c::DEVICE), col(c::UID)])
-        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
+        .agg([events().alias("n")]);
     let on_channel = col(c::CHAN)
         .eq(lit(CH_VOICE))
         .or(col(c::CHAN).eq(lit(CH_DIGITAL)));
@@ -215,7 +224,7 @@ pub(super) fn plans(
             col(c::CHAN),
             col(c::TS).floor_div(lit(MS_PER_DAY)).alias("day"),
         ])
-        .agg([col(c::N).sum().cast(DataType::UInt64).alias("n")]);
+        .agg([events().alias("n")]);
     [
         act_users,
         other_users,
@@ -224,6 +233,29 @@ pub(super) fn plans(
         devices,
         conversations,
     ]
+}
+
+/// The row statistics of a source from its per-reason ones (`plans`): rows, rejected,
+/// skipped (valid rows the kind leaves out), the earliest and latest valid timestamps
+/// (`ok_first`, `ok_last`), and the rows each of the `checks` rejected (`rej0…`).
+pub(super) fn stats_row(by_reason: DataFrame, checks: usize) -> PolarsResult<DataFrame> {
+    let ok = || col("reason").eq(lit(0u8));
+    let rows = |cond: Expr| col("rows").filter(cond).sum().cast(DataType::UInt64);
+    let mut exprs = vec![
+        col("rows").sum().cast(DataType::UInt64).alias("rows"),
+        rows(ok().not()).alias("rejected"),
+        col("skipped")
+            .filter(ok())
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("skipped"),
+        col("first").filter(ok()).min().alias("ok_first"),
+        col("last").filter(ok()).max().alias("ok_last"),
+    ];
+    exprs.extend(
+        (0..checks).map(|k| rows(col("reason").eq(lit((k + 1) as u8))).alias(format!("rej{k}"))),
+    );
+    by_reason.lazy().select(exprs).collect()
 }
 
 /// How the results of parts of a source add up to the source's: sums of the counts, the
@@ -717,8 +749,7 @@ mod tests {
                 "keep" => [true],
             )
             .expect("frame");
-            let results = collect_results(plans(frame.lazy(), Limit::All, 1, 0), Engine::InMemory)
-                .expect("results");
+            let results = results_of(frame, Limit::All, 1, false, 0);
             let parts = Parts::new(results, Limit::All, 1);
             let users = parts.users().expect("users");
             let w = &parts.writes;
@@ -763,8 +794,7 @@ mod tests {
         .expect("frame");
         let limit = Limit::From(90);
         let pass = |f: DataFrame| {
-            let results =
-                collect_results(plans(f.lazy(), limit, 2, 2), Engine::InMemory).expect("pass");
+            let results = results_of(f, limit, 2, false, 2);
             Parts::new(results, limit, 2)
         };
         let one = pass(frame.clone());
@@ -806,6 +836,61 @@ mod tests {
                 parts.ok_span().expect("span"),
                 (Some(day(50)), Some(day(102)))
             );
+        }
+    }
+
+    /// A pass's results as `prepare::run` makes them (the statistics folded into one row).
+    fn results_of(
+        f: DataFrame,
+        limit: Limit,
+        words: usize,
+        unit: bool,
+        checks: usize,
+    ) -> [DataFrame; RESULTS] {
+        let mut results =
+            collect_results(plans(f.lazy(), limit, words, unit), Engine::InMemory).expect("pass");
+        results[2] = stats_row(std::mem::take(&mut results[2]), checks).expect("stats");
+        results
+    }
+
+    /// When every row is one event, the plain counts (`unit`) give every result the weighted
+    /// sums give; a row of 3 events (a roll-up) is what tells them apart.
+    #[test]
+    fn unit_rows_count_as_the_weighted_sums() {
+        let day = |d: i64| MS_PER_DAY * d + 3_600_000;
+        let frame = |n: [u64; 6]| {
+            df!(
+                c::UID => [Some("u1"), Some("u1"), Some("u2"), Some("u2"), None, Some("u3")],
+                c::TS => [Some(day(100)), Some(day(101)), Some(day(80)), Some(day(100)), Some(day(102)), None],
+                c::OP => [OP_READ, OP_UPDATE, OP_READ, OP_CREATE, OP_READ, OP_READ],
+                c::TABLE => ["incident"; 6],
+                c::OWN => [0u8, 1, 0, 0, 0, 0],
+                c::CHAN => [CH_NONE, CH_NONE, CH_VOICE, CH_NONE, CH_DIGITAL, CH_NONE],
+                c::DEVICE => [None, Some("kiosk"), None, None, None, None],
+                c::PREMIUM => [false, true, false, false, false, false],
+                c::N => n,
+                "reason" => [0u8, 0, 0, 0, 0, 1],
+                "keep" => [true, true, true, false, true, true],
+            )
+            .expect("frame")
+        };
+        let sorted = |r: [DataFrame; RESULTS]| -> Vec<DataFrame> {
+            r.into_iter()
+                .map(|f| {
+                    let keys: Vec<String> =
+                        f.get_column_names().iter().map(|n| n.to_string()).collect();
+                    f.sort(keys, SortMultipleOptions::default().with_nulls_last(true))
+                        .expect("sorted")
+                })
+                .collect()
+        };
+        for limit in [Limit::All, Limit::From(90)] {
+            let ones = frame([1; 6]);
+            let weighted = sorted(results_of(ones.clone(), limit, 2, false, 1));
+            let unit = sorted(results_of(ones, limit, 2, true, 1));
+            assert_eq!(weighted, unit);
+            let rolled = sorted(results_of(frame([1, 3, 1, 1, 1, 1]), limit, 2, false, 1));
+            assert_ne!(rolled, unit, "the roll-up's 3 events count as 3");
         }
     }
 
