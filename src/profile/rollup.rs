@@ -162,7 +162,6 @@ pub(super) fn plans(
         col(c::TS).min().alias("first"),
         col(c::TS).max().alias("last"),
         weighted(col(c::OP).eq(lit(OP_READ))).alias("reads"),
-        weighted(is_write()).alias("writes"),
         weighted(col(c::CHAN).eq(lit(CH_VOICE))).alias("voice"),
         weighted(col(c::CHAN).eq(lit(CH_DIGITAL))).alias("digital"),
         weighted(col(c::PREMIUM)).alias("premium"),
@@ -179,11 +178,9 @@ pub(super) fn plans(
         .bitwise_or()
         .alias(word(k))
     }));
-    let act_users = checked
-        .clone()
-        .filter(act.clone())
-        .group_by([col(c::UID)])
-        .agg(act_aggs);
+    // The counted rows once, for the per-user, per-table, per-device and per-day results.
+    let counted_rows = checked.clone().filter(act.clone()).cache();
+    let act_users = counted_rows.clone().group_by([col(c::UID)]).agg(act_aggs);
     let mut other_aggs = vec![
         len().cast(DataType::UInt64).alias("other_rows"),
         count(ok.clone().not()).alias("rejected"),
@@ -205,21 +202,21 @@ pub(super) fn plans(
         col(c::TS).min().alias("first"),
         col(c::TS).max().alias("last"),
     ]);
-    let writes = checked
+    let writes = counted_rows
         .clone()
-        .filter(act.clone().and(is_write()))
+        .filter(is_write())
         .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
         .agg([events().alias("n")]);
-    let devices = checked
+    let devices = counted_rows
         .clone()
-        .filter(act.clone().and(col(c::DEVICE).is_not_null()))
+        .filter(col(c::DEVICE).is_not_null())
         .group_by([col(c::DEVICE), col(c::UID)])
         .agg([events().alias("n")]);
     let on_channel = col(c::CHAN)
         .eq(lit(CH_VOICE))
         .or(col(c::CHAN).eq(lit(CH_DIGITAL)));
-    let conversations = checked
-        .filter(act.and(on_channel))
+    let conversations = counted_rows
+        .filter(on_channel)
         .group_by([
             col(c::CHAN),
             col(c::TS).floor_div(lit(MS_PER_DAY)).alias("day"),
@@ -368,10 +365,21 @@ impl Parts {
             exprs.push((zero("events") + zero("other_events")).alias("all_events"));
         }
         exprs.extend((0..self.words).map(|k| zero(&word(k)).alias(word(k))));
+        // Each user's writes are the sum of their per-table writes (which the pass groups
+        // anyway): written rows are counted rows, so every writer has a row in `act`.
+        let writes = self
+            .writes
+            .clone()
+            .lazy()
+            .group_by([col(c::UID)])
+            .agg([col("n").sum().cast(DataType::UInt64).alias("writes")]);
+        let mut left = JoinArgs::new(JoinType::Left);
+        left.nulls_equal = true;
         Ok(self
             .act
             .clone()
             .lazy()
+            .join(writes, [col(c::UID)], [col(c::UID)], left)
             .join(
                 self.other.clone().lazy(),
                 [col(c::UID)],
