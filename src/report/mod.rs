@@ -197,17 +197,11 @@ impl Staging {
 
     /// Writes one file (from any thread) and says what the manifest lists of it.
     pub fn write(&self, name: &str, bytes: &[u8]) -> Result<Written> {
-        std::fs::write(self.tmp.path().join(name), bytes)
-            .with_context(|| format!("cannot write {name} in {}", self.tmp.path().display()))?;
-        Ok(Written {
-            name: name.to_string(),
-            size: bytes.len() as u64,
-            sha256: sha256_hex(bytes),
-        })
+        self.stream(name, |w| Ok(w.write_all(bytes)?))
     }
 
     /// Writes one file as `render` produces it, through a buffer, hashing and counting the
-    /// bytes on the way (the same `Written` as `write` of the whole bytes).
+    /// bytes on the way; a failure of `render` is one to write the file.
     pub fn stream(
         &self,
         name: &str,
@@ -223,7 +217,7 @@ impl Staging {
                 size: 0,
             },
         );
-        render(&mut out)?;
+        render(&mut out).with_context(cannot)?;
         let done = out
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)
@@ -361,6 +355,19 @@ mod tests {
             assert_eq!(w.name, "b.txt");
             assert_eq!(w.size, 3);
             assert_eq!(w.sha256, sha256_hex(b"new"));
+            // Streamed in pieces larger and smaller than the buffer: the same file and digest.
+            let big: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+            let s = staging
+                .stream("c.bin", |w| {
+                    w.write_all(&big[..10])?;
+                    w.write_all(&big[10..2_500_000])?;
+                    Ok(w.write_all(&big[2_500_000..])?)
+                })
+                .expect("stream");
+            assert_eq!(s.size, 3_000_000);
+            assert_eq!(s.sha256, sha256_hex(&big));
+            let on_disk = std::fs::read(staging.tmp.path().join("c.bin")).expect("c");
+            assert!(on_disk == big, "the streamed file holds the bytes");
         }
         assert_eq!(std::fs::read(dir.join("a.txt")).expect("old kept"), b"old");
         assert!(!dir.join("b.txt").exists());
