@@ -325,7 +325,6 @@ type Codes = (
 impl Interner {
     /// The code of an id, handed out on first sight.
     fn code(&self, id: &str) -> PolarsResult<u32> {
-        let poisoned = || polars_err!(ComputeError: "the user id table was left half-written");
         if let Some(&k) = self.ids.read().map_err(|_| poisoned())?.0.get(id) {
             return Ok(k);
         }
@@ -344,10 +343,7 @@ impl Interner {
     /// A column of codes as the ids they stand for (null stays null).
     pub fn decode(&self, c: &Column) -> PolarsResult<Column> {
         let codes = c.u32()?;
-        let guard = self
-            .ids
-            .read()
-            .map_err(|_| polars_err!(ComputeError: "the user id table was left half-written"))?;
+        let guard = self.ids.read().map_err(|_| poisoned())?;
         let names = &guard.1;
         let out: StringChunked = codes
             .iter()
@@ -355,6 +351,11 @@ impl Interner {
             .collect();
         Ok(out.with_name(codes.name().clone()).into_column())
     }
+}
+
+/// The error of an `Interner` whose lock a panicking thread left behind.
+fn poisoned() -> PolarsError {
+    polars_err!(ComputeError: "the user id table was left half-written")
 }
 
 /// A text column of user ids as `Interner` codes: a run of one id (exports list a user's

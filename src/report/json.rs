@@ -9,18 +9,6 @@ use serde_json::json;
 use super::model::Report;
 use crate::money::fmt2;
 
-pub fn report(r: &Report) -> Result<Vec<u8>> {
-    r.to_json()
-}
-
-/// `report`'s bytes, written as they are serialised (a 100k-user report is over 100 MB, which
-/// need not be held in memory to be written).
-pub fn write_report(r: &Report, w: &mut dyn std::io::Write) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *w, r).context("cannot serialise the report as JSON")?;
-    w.write_all(b"\n")
-        .context("cannot serialise the report as JSON")
-}
-
 pub fn manifest(r: &Report, outputs: &[super::Written]) -> Result<Vec<u8>> {
     let p = &r.policy;
     let known: rust_decimal::Decimal = r.users.iter().filter_map(|u| u.monthly_saving).sum();
@@ -51,7 +39,15 @@ pub fn manifest(r: &Report, outputs: &[super::Written]) -> Result<Vec<u8>> {
 /// Pretty JSON with a final newline; a value that cannot be serialised is an error, never an
 /// empty file.
 pub fn pretty(v: &impl Serialize) -> Result<Vec<u8>> {
-    let mut out = serde_json::to_vec_pretty(v).context("cannot serialise the report as JSON")?;
-    out.push(b'\n');
+    let mut out = Vec::new();
+    write_pretty(v, &mut out)?;
     Ok(out)
+}
+
+/// `pretty`'s bytes, written as they are serialised (`report.json` of a 100k-user tenant is
+/// over 100 MB, which need not be held in memory to be written).
+pub fn write_pretty(v: &impl Serialize, w: &mut dyn std::io::Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *w, v).context("cannot serialise the report as JSON")?;
+    w.write_all(b"\n")
+        .context("cannot serialise the report as JSON")
 }

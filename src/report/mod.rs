@@ -84,7 +84,7 @@ pub fn write(
         jobs.push(Box::new(move |staging| {
             let _t = progress.timing("rendering json");
             Ok(vec![
-                staging.stream("report.json", |w| json::write_report(a, w))?,
+                staging.stream("report.json", |w| json::write_pretty(a, w))?,
             ])
         }));
     }
