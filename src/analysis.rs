@@ -108,20 +108,25 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         &book,
     )?;
     let mut rejected = Vec::new();
-    let t = progress.timing("reading the tenant");
-    let tenant = read_tenant(opts, &folder, &book, &policy, &mut rejected)?;
-    drop(t);
+    // The licence assignments are read beside the cost export and the activity, which need
+    // only the systemuser export of the tenant.
+    let (tenant, (costs, activity)) = read_tenant(
+        opts,
+        &folder,
+        &book,
+        &policy,
+        progress,
+        &mut rejected,
+        |su, rej| {
+            let costs =
+                ingest::bill::read(&folder, &policy.usage_lines, &book.currency, progress, rej)?;
+            let activity = read_activity(opts, &folder, &policy, su, progress, rej)?;
+            Ok((costs, activity))
+        },
+    )?;
     book.mark_trials(&tenant.subs.trials);
     // From here on the book prices at the tenant's seat counts (contract tiers).
     book.set_seats(seat_counts(&tenant.assigned.users, &tenant.subs.seats));
-    let costs = ingest::bill::read(
-        &folder,
-        &policy.usage_lines,
-        &book.currency,
-        progress,
-        &mut rejected,
-    )?;
-    let activity = read_activity(opts, &folder, &policy, &tenant, progress, &mut rejected)?;
     let t = progress.timing("classifying users");
     let joined = classify_users(&tenant, &activity, &policy, &book)?;
     drop(t);
@@ -264,13 +269,19 @@ struct Tenant {
     has_systemusers: bool,
 }
 
-fn read_tenant(
+/// Reads the tenant's licences, subscriptions and systemusers, and runs `during` (which needs
+/// only the systemusers) while the licence assignments, the largest of them, are read on a
+/// thread of their own. Rejected rows are listed in the order of a read one after the other:
+/// assignments, subscriptions and systemusers, then `during`'s; so are errors.
+fn read_tenant<T>(
     opts: &Options,
     folder: &Folder,
     book: &PriceBook,
     policy: &Policy,
+    progress: &Progress,
     rejected: &mut Vec<Rejected>,
-) -> Result<Tenant> {
+    during: impl FnOnce(&systemusers::SystemUsers, &mut Vec<Rejected>) -> Result<T>,
+) -> Result<(Tenant, T)> {
     let sources: Vec<_> = folder
         .sources
         .iter()
@@ -285,35 +296,45 @@ fn read_tenant(
     }
     let subs_sources: Vec<_> = folder.of_kind(Kind::Subscriptions).collect();
     let su_sources: Vec<_> = folder.of_kind(Kind::SystemUsers).collect();
-    // The assignments (the largest) are read beside the other two; their rejected rows are
-    // listed in the same order as when read one after the other.
-    let (assigned, others) = std::thread::scope(|scope| {
+    let (assigned, others, during) = std::thread::scope(|scope| {
         let assigned = scope.spawn(|| {
             let mut rejected = Vec::new();
             assignments::read(&sources, book, policy, &mut rejected).map(|a| (a, rejected))
         });
+        let t = progress.timing("reading subscriptions and systemusers");
         let others = (|| -> Result<_> {
             let mut rejected = Vec::new();
             let subs = subscriptions::read(&subs_sources, book, policy, &mut rejected)?;
             let system_users = systemusers::read(&su_sources, &mut rejected)?;
             Ok((subs, system_users, rejected))
         })();
+        drop(t);
+        // Not begun when the tenant is already wrong.
+        let during = others.as_ref().ok().map(|(_, su, _)| {
+            let mut rejected = Vec::new();
+            during(su, &mut rejected).map(|out| (out, rejected))
+        });
+        let t = progress.timing("waiting for the licence assignments");
         let assigned = assigned
             .join()
             .unwrap_or_else(|_| Err(anyhow!("reading the licence assignments stopped")));
-        (assigned, others)
+        drop(t);
+        (assigned, others, during)
     });
     let (mut assigned, assignment_rejects) = assigned?;
     rejected.extend(assignment_rejects);
     let (subs, system_users, other_rejects) = others?;
     rejected.extend(other_rejects);
+    let (out, during_rejects) = during.ok_or_else(|| anyhow!("the tenant was not read"))??;
+    rejected.extend(during_rejects);
     systemusers::attach_access_modes(&mut assigned.users, &system_users);
-    Ok(Tenant {
+    let tenant = Tenant {
         assigned,
         subs,
         system_users,
         has_systemusers: !su_sources.is_empty(),
-    })
+    };
+    Ok((tenant, out))
 }
 
 /// The analysis window, once the as-of date is known.
@@ -342,18 +363,18 @@ fn read_activity(
     opts: &Options,
     folder: &Folder,
     policy: &Policy,
-    tenant: &Tenant,
+    system_users: &systemusers::SystemUsers,
     progress: &Progress,
     rejected: &mut Vec<Rejected>,
 ) -> Result<ActivityData> {
     let source_ctx = profile::SourceContext {
         premium_features: std::sync::Arc::new(policy.premium_features.clone()),
         user_map: std::sync::Arc::new(
-            (tenant.system_users.to_entra.iter())
+            (system_users.to_entra.iter())
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
         ),
-        bots: std::sync::Arc::new(tenant.system_users.bots.iter().cloned().collect()),
+        bots: std::sync::Arc::new(system_users.bots.iter().cloned().collect()),
         own_from_creator: policy.audit_own_from_creator,
         ids: Default::default(),
     };
