@@ -1,6 +1,8 @@
 //! The CSV files: UTF-8 with a BOM (so Excel shows non-ASCII names), text cells guarded against
 //! formula injection, numbers left as numbers, rows sorted for byte-identical reruns.
 
+use std::io::Write;
+
 use anyhow::Result;
 
 use super::model::Report;
@@ -8,13 +10,29 @@ use super::safe_text;
 use crate::diff::Diff;
 use crate::money::{fmt_opt, fmt2};
 
+/// The byte order mark every CSV file starts with.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new().from_writer(b"\xEF\xBB\xBF".to_vec())
+    csv::WriterBuilder::new().from_writer(BOM.to_vec())
 }
 
 fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("cannot render CSV: {e}"))
+}
+
+/// A CSV writer into `out`, the byte order mark written.
+fn writer_to(out: &mut dyn Write) -> Result<csv::Writer<&mut dyn Write>> {
+    out.write_all(BOM)?;
+    Ok(csv::WriterBuilder::new().from_writer(out))
+}
+
+/// Flushes a writer of `writer_to`.
+fn done(w: csv::Writer<&mut dyn Write>) -> Result<()> {
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))?;
+    Ok(())
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -25,19 +43,22 @@ fn flags(f: &[crate::model::Flag]) -> String {
     f.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-pub fn render(a: &Report) -> Result<Vec<(String, Vec<u8>)>> {
-    Ok(vec![
-        ("bill.csv".into(), bill(a)?),
-        ("deployment.csv".into(), deployment(a)?),
-        ("devices.csv".into(), devices(a)?),
-        ("recommendations.csv".into(), recommendations(a)?),
-        ("rejected.csv".into(), rejected(a)?),
-        ("renewal.csv".into(), renewal(a)?),
-        ("scenarios.csv".into(), scenarios(a)?),
-        ("summary.csv".into(), summary(a)?),
-        ("trials.csv".into(), trials(a)?),
-    ])
-}
+/// A file of the report: its name and how it is written.
+pub type File = (&'static str, fn(&Report, &mut dyn Write) -> Result<()>);
+
+/// The CSV files of a report, each written straight into its file (`recommendations.csv` of a
+/// 100k-user tenant is tens of megabytes).
+pub const FILES: [File; 9] = [
+    ("bill.csv", bill),
+    ("deployment.csv", deployment),
+    ("devices.csv", devices),
+    ("recommendations.csv", recommendations),
+    ("rejected.csv", rejected),
+    ("renewal.csv", renewal),
+    ("scenarios.csv", scenarios),
+    ("summary.csv", summary),
+    ("trials.csv", trials),
+];
 
 pub const RECOMMENDATION_COLUMNS: [&str; 26] = [
     "user_id",
@@ -68,8 +89,8 @@ pub const RECOMMENDATION_COLUMNS: [&str; 26] = [
     "reasons",
 ];
 
-pub fn recommendations(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn recommendations(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record(RECOMMENDATION_COLUMNS)?;
     for u in &a.users {
         let m = &u.metrics;
@@ -103,11 +124,11 @@ pub fn recommendations(a: &Report) -> Result<Vec<u8>> {
             safe_text(&u.reasons.join("; ")),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
-pub fn summary(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn summary(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record([
         "group",
         "name",
@@ -128,11 +149,11 @@ pub fn summary(a: &Report) -> Result<Vec<u8>> {
             a.currency.clone(),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
-pub fn renewal(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn renewal(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record([
         "sku",
         "monthly_price",
@@ -169,7 +190,7 @@ pub fn renewal(a: &Report) -> Result<Vec<u8>> {
             safe_text(r.tier_note.as_deref().unwrap_or("")),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
 /// One row of `bill.csv`; the fields are the columns, in order (cells a row does not use stay
@@ -196,9 +217,9 @@ struct BillRow {
 
 /// `bill.csv`: the whole bill now and after (licences, usage, overage, total, net saving), the
 /// usage lines with their run rate, and every capacity pool.
-pub fn bill(a: &Report) -> Result<Vec<u8>> {
+pub fn bill(a: &Report, out: &mut dyn Write) -> Result<()> {
     let b = &a.bill;
-    let mut w = writer();
+    let mut w = writer_to(out)?;
     let total = |name: &str, now: Option<rust_decimal::Decimal>, after, note: &str| BillRow {
         section: "total",
         name: name.to_string(),
@@ -268,7 +289,7 @@ pub fn bill(a: &Report) -> Result<Vec<u8>> {
             ..BillRow::default()
         })?;
     }
-    finish(w)
+    done(w)
 }
 
 /// One row of `scenarios.csv`: a scenario (section `scenario`) or one of its deflections
@@ -308,8 +329,8 @@ struct ScenarioCsvRow {
 /// `scenarios.csv`: `current`, `recommended` and every scenario side by side (annual amounts),
 /// then each scenario's deflection with the model's numbers (monthly), then today's bot
 /// containment per channel when the conversation export says it.
-pub fn scenarios(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn scenarios(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     for r in &a.scenarios.rows {
         let mut note = Vec::new();
         if r.annual_usage.is_none() {
@@ -379,13 +400,13 @@ pub fn scenarios(a: &Report) -> Result<Vec<u8>> {
             ..ScenarioCsvRow::default()
         })?;
     }
-    finish(w)
+    done(w)
 }
 
 /// `deployment.csv`: the annual licence cost of the users with conversations under each
 /// deployment model.
-pub fn deployment(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn deployment(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record([
         "option", "meaning", "users", "monthly", "annual", "currency",
     ])?;
@@ -402,12 +423,12 @@ pub fn deployment(a: &Report) -> Result<Vec<u8>> {
             a.currency.clone(),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
 /// `trials.csv`: the trial-only users and what they cost when the trial ends.
-pub fn trials(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn trials(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record([
         "user_id",
         "upn",
@@ -430,11 +451,11 @@ pub fn trials(a: &Report) -> Result<Vec<u8>> {
             a.currency.clone(),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
-pub fn devices(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn devices(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record([
         "device_id",
         "users",
@@ -461,11 +482,11 @@ pub fn devices(a: &Report) -> Result<Vec<u8>> {
             safe_text(&ids.join(" ")),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
-pub fn rejected(a: &Report) -> Result<Vec<u8>> {
-    let mut w = writer();
+pub fn rejected(a: &Report, out: &mut dyn Write) -> Result<()> {
+    let mut w = writer_to(out)?;
     w.write_record(["file", "line", "row", "column", "problem"])?;
     for r in &a.data_quality.rejected {
         w.write_record([
@@ -476,7 +497,7 @@ pub fn rejected(a: &Report) -> Result<Vec<u8>> {
             safe_text(&r.problem),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
 /// The trend against the previous report: `trend.csv` (per total, class, flag and SKU) and

@@ -70,14 +70,16 @@ pub fn write(
     if formats.contains(&Format::Csv) {
         jobs.push(Box::new(move |staging| {
             let _t = progress.timing("rendering csv");
-            let mut files = csv_out::render(a)?;
+            let mut written = csv_out::FILES
+                .iter()
+                .map(|(name, render)| staging.stream(name, |w| render(a, w)))
+                .collect::<Result<Vec<_>>>()?;
             if let Some(d) = &a.trend {
-                files.extend(csv_out::render_trend(d)?);
+                for (name, bytes) in csv_out::render_trend(d)? {
+                    written.push(staging.write(&name, &bytes)?);
+                }
             }
-            files
-                .into_iter()
-                .map(|(name, bytes)| staging.write(&name, &bytes))
-                .collect()
+            Ok(written)
         }));
     }
     if formats.contains(&Format::Json) {
