@@ -853,7 +853,7 @@ fn check_source_joins(
     if users.len() < 10 {
         return Ok(());
     }
-    let keys: std::collections::HashSet<String> = users
+    let keys: crate::profile::IdSet = users
         .iter()
         .flat_map(|u| [u.id.to_lowercase(), u.upn.to_lowercase()])
         .filter(|k| !k.is_empty())
