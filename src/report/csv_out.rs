@@ -17,22 +17,16 @@ fn writer() -> csv::Writer<Vec<u8>> {
     csv::WriterBuilder::new().from_writer(BOM.to_vec())
 }
 
-fn finish(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
-    w.into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot render CSV: {e}"))
-}
-
 /// A CSV writer into `out`, the byte order mark written.
 fn writer_to(out: &mut dyn Write) -> Result<csv::Writer<&mut dyn Write>> {
     out.write_all(BOM)?;
     Ok(csv::WriterBuilder::new().from_writer(out))
 }
 
-/// Flushes a writer of `writer_to`.
-fn done(w: csv::Writer<&mut dyn Write>) -> Result<()> {
+/// Flushes a writer (of `writer` or `writer_to`) and gives back what it wrote into.
+fn done<W: Write>(w: csv::Writer<W>) -> Result<W> {
     w.into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))?;
-    Ok(())
+        .map_err(|e| anyhow::anyhow!("cannot write CSV: {e}"))
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -124,7 +118,7 @@ pub fn recommendations(a: &Report, out: &mut dyn Write) -> Result<()> {
             safe_text(&u.reasons.join("; ")),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 pub fn summary(a: &Report, out: &mut dyn Write) -> Result<()> {
@@ -149,7 +143,7 @@ pub fn summary(a: &Report, out: &mut dyn Write) -> Result<()> {
             a.currency.clone(),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 pub fn renewal(a: &Report, out: &mut dyn Write) -> Result<()> {
@@ -190,7 +184,7 @@ pub fn renewal(a: &Report, out: &mut dyn Write) -> Result<()> {
             safe_text(r.tier_note.as_deref().unwrap_or("")),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 /// One row of `bill.csv`; the fields are the columns, in order (cells a row does not use stay
@@ -289,7 +283,7 @@ pub fn bill(a: &Report, out: &mut dyn Write) -> Result<()> {
             ..BillRow::default()
         })?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 /// One row of `scenarios.csv`: a scenario (section `scenario`) or one of its deflections
@@ -400,7 +394,7 @@ pub fn scenarios(a: &Report, out: &mut dyn Write) -> Result<()> {
             ..ScenarioCsvRow::default()
         })?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 /// `deployment.csv`: the annual licence cost of the users with conversations under each
@@ -423,7 +417,7 @@ pub fn deployment(a: &Report, out: &mut dyn Write) -> Result<()> {
             a.currency.clone(),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 /// `trials.csv`: the trial-only users and what they cost when the trial ends.
@@ -451,7 +445,7 @@ pub fn trials(a: &Report, out: &mut dyn Write) -> Result<()> {
             a.currency.clone(),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 pub fn devices(a: &Report, out: &mut dyn Write) -> Result<()> {
@@ -482,7 +476,7 @@ pub fn devices(a: &Report, out: &mut dyn Write) -> Result<()> {
             safe_text(&ids.join(" ")),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 pub fn rejected(a: &Report, out: &mut dyn Write) -> Result<()> {
@@ -497,7 +491,7 @@ pub fn rejected(a: &Report, out: &mut dyn Write) -> Result<()> {
             safe_text(&r.problem),
         ])?;
     }
-    done(w)
+    done(w).map(drop)
 }
 
 /// The trend against the previous report: `trend.csv` (per total, class, flag and SKU) and
@@ -544,7 +538,7 @@ pub fn bill_trend(d: &Diff) -> Result<Vec<u8>> {
             b.unit.clone(),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
 pub fn trend(d: &Diff) -> Result<Vec<u8>> {
@@ -583,7 +577,7 @@ pub fn trend(d: &Diff) -> Result<Vec<u8>> {
             d.currency.clone(),
         ])?;
     }
-    finish(w)
+    done(w)
 }
 
 pub fn user_changes(d: &Diff) -> Result<Vec<u8>> {
@@ -622,5 +616,5 @@ pub fn user_changes(d: &Diff) -> Result<Vec<u8>> {
             safe_text(&u.old_reasons),
         ])?;
     }
-    finish(w)
+    done(w)
 }
