@@ -109,7 +109,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     )?;
     let mut rejected = Vec::new();
     // The licence assignments are read beside the cost export and the activity, which need
-    // only the systemuser export of the tenant.
+    // only the systemuser export of the tenant; the cost export beside the activity.
     let (tenant, (costs, activity)) = read_tenant(
         opts,
         &folder,
@@ -118,10 +118,30 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
         progress,
         &mut rejected,
         |su, rej| {
-            let costs =
-                ingest::bill::read(&folder, &policy.usage_lines, &book.currency, progress, rej)?;
-            let activity = read_activity(opts, &folder, &policy, su, progress, rej)?;
-            Ok((costs, activity))
+            std::thread::scope(|scope| {
+                let costs = scope.spawn(|| {
+                    let mut rej = Vec::new();
+                    let bill = ingest::bill::read(
+                        &folder,
+                        &policy.usage_lines,
+                        &book.currency,
+                        progress,
+                        &mut rej,
+                    );
+                    bill.map(|b| (b, rej))
+                });
+                let mut activity_rejects = Vec::new();
+                let activity =
+                    read_activity(opts, &folder, &policy, su, progress, &mut activity_rejects);
+                let (costs, cost_rejects) = costs
+                    .join()
+                    .unwrap_or_else(|_| Err(anyhow!("reading the cost export stopped")))?;
+                let activity = activity?;
+                // In the order of a read one after the other: the cost export's first.
+                rej.extend(cost_rejects);
+                rej.extend(activity_rejects);
+                Ok((costs, activity))
+            })
         },
     )?;
     book.mark_trials(&tenant.subs.trials);
@@ -377,6 +397,8 @@ fn read_activity(
         bots: std::sync::Arc::new(system_users.bots.iter().cloned().collect()),
         own_from_creator: policy.audit_own_from_creator,
         ids: Default::default(),
+        tables: Default::default(),
+        devices: Default::default(),
     };
     let activity_sources: Vec<_> = folder
         .sources
