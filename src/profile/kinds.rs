@@ -48,6 +48,40 @@ pub(super) struct SlimSpec {
     pub unit: bool,
     /// The codes of the slim user ids.
     pub ids: Arc<Interner>,
+    /// The codes of table names and device ids (`Codes`), and the table column's normal
+    /// form: the slim rows carry both columns as written, and only the rows that need them
+    /// (writes, rows with a device) are coded.
+    pub codes: Codes,
+}
+
+/// How the text columns of the slim rows become codes in the results that key on them.
+#[derive(Clone)]
+pub(super) struct Codes {
+    pub tables: Arc<Interner>,
+    pub devices: Arc<Interner>,
+    /// A trimmed, non-empty table value → the table's name (lower-cased; for the audit log,
+    /// object type codes as names).
+    pub table_name: fn(&str) -> Option<String>,
+}
+
+impl Codes {
+    fn new(ctx: &SourceContext, table_name: fn(&str) -> Option<String>) -> Codes {
+        Codes {
+            tables: ctx.tables.clone(),
+            devices: ctx.devices.clone(),
+            table_name,
+        }
+    }
+}
+
+/// A table value as it is named: lower-cased.
+pub(super) fn lower_name(s: &str) -> Option<String> {
+    Some(crate::text::lower(s).into_owned())
+}
+
+/// A device id as it is: trimmed (the caller trims), never empty.
+pub(super) fn device_id(s: &str) -> Option<String> {
+    Some(s.to_string())
 }
 
 pub(super) fn spec(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
@@ -61,9 +95,19 @@ pub(super) fn spec(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     }
 }
 
-/// The slim schema's expressions of one kind, before aliasing.
+/// The user id of a slim row.
+enum UserId {
+    /// As the export writes it: normalised, mapped through the systemuser table and coded in
+    /// one step (`udf_user_code`).
+    Raw(Expr),
+    /// Already normalised and mapped (text), to be coded.
+    Mapped(Expr),
+}
+
+/// The slim schema's expressions of one kind, before aliasing. `table` and `dev` are the
+/// columns as written (text), made normal only where they are coded (`Codes`).
 struct Slim {
-    uid: Expr,
+    uid: UserId,
     ts: Expr,
     op: Expr,
     table: Expr,
@@ -81,7 +125,15 @@ impl Slim {
         // Fixed types, so that every kind's frame concatenates with the others; the user id
         // as its pass code (`Interner`), turned back into text in the pass's results.
         vec![
-            udf_intern(self.uid.cast(DataType::String), ctx.ids.clone()).alias(c::UID),
+            match self.uid {
+                UserId::Raw(e) => udf_user_code(
+                    e.cast(DataType::String),
+                    ctx.user_map.clone(),
+                    ctx.ids.clone(),
+                ),
+                UserId::Mapped(e) => udf_intern(e.cast(DataType::String), ctx.ids.clone()),
+            }
+            .alias(c::UID),
             self.ts.cast(DataType::Int64).alias(c::TS),
             self.op.cast(DataType::UInt8).alias(c::OP),
             self.table.cast(DataType::String).alias(c::TABLE),
@@ -166,7 +218,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
     let [i_table, i_own, i_chan, i_dev, i_feat] =
         ["table", "own_record", "channel", "device_id", "feature"].map(|n| raw.find(&[n]));
     let i_table = i_table.or_else(|| raw.find(&["table_name"]));
-    let uid = udf_map_id(raw.text(i_uid), ctx.user_map.clone());
+    let uid = UserId::Raw(raw.text(i_uid));
     let (ts, fmt) = raw.timestamp(i_ts)?;
     let op = udf_code(raw.text(i_op), op_code);
     // A roll-up's own_record follows the rule that made it (`own_record_rule`), which must be
@@ -230,10 +282,10 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
             uid,
             ts,
             op,
-            table: udf_lower(raw.opt(i_table)),
+            table: raw.opt(i_table),
             own,
             chan,
-            dev: udf_trim(raw.opt(i_dev)),
+            dev: raw.opt(i_dev),
             prem: udf_premium(raw.opt(i_feat), ctx.premium_features.clone()),
             obj: null_text(),
             n,
@@ -245,6 +297,7 @@ fn canonical(raw: &Raw, ctx: &SourceContext, daily: bool) -> Result<SlimSpec> {
         own_from_creator: false,
         unit,
         ids: ctx.ids.clone(),
+        codes: Codes::new(ctx, lower_name),
     })
 }
 
@@ -295,10 +348,10 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             let by_name = udf_map_id(raw.text(b), ctx.user_map.clone());
             (
                 a,
-                when(by_id.clone().is_null()).then(by_name).otherwise(by_id),
+                UserId::Mapped(when(by_id.clone().is_null()).then(by_name).otherwise(by_id)),
             )
         }
-        (Some(a), None) | (None, Some(a)) => (a, udf_map_id(raw.text(a), ctx.user_map.clone())),
+        (Some(a), None) | (None, Some(a)) => (a, UserId::Raw(raw.text(a))),
         (None, None) => bail!("{}: no `User ID` or `Username` column", raw.src.name),
     };
     let (ts, fmt) = raw.timestamp(i_ts)?;
@@ -322,7 +375,7 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             table: null_text(),
             own: lit(0u8),
             chan: lit(CH_NONE),
-            dev: udf_trim(raw.opt(raw.find(&["device id", "deviceid"]))),
+            dev: raw.opt(raw.find(&["device id", "deviceid"])),
             prem: lit(false),
             obj: null_text(),
             n: lit(1u64),
@@ -334,6 +387,7 @@ fn sign_ins(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         own_from_creator: false,
         unit: true,
         ids: ctx.ids.clone(),
+        codes: Codes::new(ctx, lower_name),
     })
 }
 
@@ -344,7 +398,7 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     let i_table = raw.find(&["objecttypecode"]);
     let i_action = raw.find(&["action"]);
     let i_obj = raw.find(&["_objectid_value", "objectid"]);
-    let uid = udf_map_id(raw.text(i_uid), ctx.user_map.clone());
+    let uid = UserId::Raw(raw.text(i_uid));
     let (ts, fmt) = raw.timestamp(i_ts)?;
     let op = udf_code(raw.text(i_op), audit_op_code);
     let audit_switch = match i_action {
@@ -364,7 +418,7 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
             uid,
             ts,
             op,
-            table: udf_text(raw.opt(i_table), table_name),
+            table: raw.opt(i_table),
             own: lit(0u8),
             chan: lit(CH_NONE),
             dev: null_text(),
@@ -379,6 +433,7 @@ fn audit(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         own_from_creator: ctx.own_from_creator,
         unit: true,
         ids: ctx.ids.clone(),
+        codes: Codes::new(ctx, table_name),
     })
 }
 
@@ -418,7 +473,7 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
     checks.extend(code_check(raw, Some(i_chan), c::CHAN, NOT_A_CHANNEL));
     Ok(SlimSpec {
         slim: Slim {
-            uid,
+            uid: UserId::Mapped(uid),
             ts,
             op: lit(OP_CONVERSATION),
             table: null_text(),
@@ -436,6 +491,7 @@ fn conversations(raw: &Raw, ctx: &SourceContext) -> Result<SlimSpec> {
         own_from_creator: false,
         unit: true,
         ids: ctx.ids.clone(),
+        codes: Codes::new(ctx, lower_name),
     })
 }
 

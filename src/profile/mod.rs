@@ -75,6 +75,9 @@ pub struct SourceContext {
     pub own_from_creator: bool,
     /// The codes the passes give user ids (`udf::Interner`).
     pub ids: Arc<udf::Interner>,
+    /// The codes the passes give table names and device ids.
+    pub tables: Arc<udf::Interner>,
+    pub devices: Arc<udf::Interner>,
 }
 
 /// What one activity source covers.

@@ -474,6 +474,8 @@ fn read(
                     .alias(c::OWN),
             );
     }
+    // Without row numbers: a Parquet scan with a row index made the 40M-event pass 0.6 s
+    // slower, against 0.13 s for the second read that locates the first rejected rows.
     let (parts, _) = run(checked, spec, limit, words, 0)
         .map_err(|e| locate_polars_error(shape, &raw.src.name, e))?;
     Ok(Pass {
@@ -492,17 +494,11 @@ fn run(
     keep_rejects: usize,
 ) -> PolarsResult<(Parts, Option<DataFrame>)> {
     let checked = checked.cache();
-    let plans = super::rollup::plans(checked.clone(), limit, words, spec.unit);
+    let plans = super::rollup::plans(checked.clone(), limit, words, spec.unit, &spec.codes);
     let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
-    let (mut results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
-    results[2] = super::rollup::stats_row(std::mem::take(&mut results[2]), spec.checks.len())?;
-    // The per-user, per-table and per-device results, keyed by user id codes: as ids again.
-    for k in [0, 1, 3, 4] {
-        let frame = &mut results[k];
-        let ids = spec.ids.decode(frame.column(c::UID)?)?;
-        frame.with_column(ids)?;
-    }
+    let (results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
+    let results = super::rollup::finish(results, spec.checks.len(), &spec.ids, &spec.codes)?;
     Ok((Parts::new(results, limit, words), rejects))
 }
 

@@ -1,9 +1,10 @@
 //! Events → per-user results in one streaming pass, so that memory follows users and devices,
 //! never events or user-days:
 //!
-//! - per user: the source's row statistics (rows, rejected, skipped, first and last valid
-//!   timestamp) and the window's activity (events, first, last, reads, writes, voice, digital,
-//!   premium) with the active days as a bitmask (`w0…`: bit `d mod 64·words` of each day `d`);
+//! - per user: the window's activity (events, first, last, reads, writes, voice, digital,
+//!   premium) with the active days as a bitmask (`w0…`: bit `d mod 64·words` of each day `d`),
+//!   and per user and reason the other rows, from which (with the activity) come the source's
+//!   row statistics (rows, rejected, skipped, first and last valid timestamp);
 //! - per user, table and own flag: writes;
 //! - per device and user: events;
 //! - per channel and day: conversations (the deflection model's conversations a month).
@@ -26,7 +27,8 @@ use crate::model::Channel;
 use anyhow::{Result, anyhow};
 use polars::prelude::*;
 
-use super::udf::udf_day_bit;
+use super::kinds::Codes;
+use super::udf::{Interner, udf_day_bit, udf_text_code};
 use super::*;
 use crate::ingest::Source;
 
@@ -117,25 +119,30 @@ fn word(k: usize) -> String {
     format!("w{k}")
 }
 
-/// How many results `plans` gives (and `Parts::new` takes).
+/// How many results a pass gives (`Parts::new` takes them, `finish` makes them of `plans`).
 pub(super) const RESULTS: usize = 6;
+/// How many lazy results `plans` gives: the row statistics come from two of them.
+pub(super) const PLANS: usize = 5;
 
 /// The lazy results over a source's checked frame (every row, with `reason`, `keep` and the
-/// slim columns), in the order of `Parts::new`: per user the counted activity and the other
-/// rows, the row statistics, per write table, per device, per channel and day. Every result
-/// branches from that one frame, so a single scan feeds them. Each row goes into one of the
-/// two per-user group-bys, and the counted activity is filtered before it is grouped, so its
-/// aggregations need no condition of their own (with every condition inside the aggregations
-/// of one group-by over all rows, the pass took 1.5 s longer on 40M events).
+/// slim columns, user ids as codes): per user the counted activity; per user and reason the
+/// other rows (rejected, skipped, or outside what the pass counts); per write table, per
+/// device, per channel and day. Every result branches from that one frame, so a single scan
+/// feeds them, and each row is grouped once: the counted activity is filtered before it is
+/// grouped, so its aggregations need no condition of their own (with every condition inside
+/// the aggregations of one group-by over all rows, the pass took 1.5 s longer on 40M events),
+/// and the row statistics are summed from the two per-user results (`finish`) instead of a
+/// group-by of their own over every row.
 ///
 /// When every row is one event (`unit`), the weighted counts are plain counts, which need no
-/// `when` per row.
+/// `when` per row, and the events are the rows.
 pub(super) fn plans(
     checked: LazyFrame,
     limit: Limit,
     words: usize,
     unit: bool,
-) -> [LazyFrame; RESULTS] {
+    codes: &Codes,
+) -> [LazyFrame; PLANS] {
     let ok = col("reason").eq(lit(0u8));
     let all = ok.clone().and(col("keep"));
     // Null (a missing timestamp or flag) counts as false, as `when` takes it.
@@ -156,16 +163,19 @@ pub(super) fn plans(
             col(c::N).sum().cast(DataType::UInt64)
         }
     };
-    let mut act_aggs = vec![
-        len().cast(DataType::UInt64).alias("act_rows"),
-        events().alias("events"),
+    let mut act_aggs = vec![len().cast(DataType::UInt64).alias("act_rows")];
+    if !unit {
+        // Otherwise `finish` takes the rows for the events.
+        act_aggs.push(events().alias("events"));
+    }
+    act_aggs.extend([
         col(c::TS).min().alias("first"),
         col(c::TS).max().alias("last"),
         weighted(col(c::OP).eq(lit(OP_READ))).alias("reads"),
         weighted(col(c::CHAN).eq(lit(CH_VOICE))).alias("voice"),
         weighted(col(c::CHAN).eq(lit(CH_DIGITAL))).alias("digital"),
         weighted(col(c::PREMIUM)).alias("premium"),
-    ];
+    ]);
     // A row that stands for no events (a daily roll-up's zero) is no active day.
     let counted = col(c::N).gt(lit(0u64));
     act_aggs.extend((0..words).map(|k| {
@@ -181,36 +191,38 @@ pub(super) fn plans(
     // The counted rows once, for the per-user, per-table, per-device and per-day results.
     let counted_rows = checked.clone().filter(act.clone()).cache();
     let act_users = counted_rows.clone().group_by([col(c::UID)]).agg(act_aggs);
+    // The other rows per user and reason (0: valid; k + 1: check k failed first), keyed by
+    // one number, with what the row statistics need of them.
     let mut other_aggs = vec![
-        len().cast(DataType::UInt64).alias("other_rows"),
-        count(ok.clone().not()).alias("rejected"),
-    ];
-    if matches!(limit, Limit::From(_)) {
-        // Events of the whole source, for its user ids (as when all activity is counted).
-        other_aggs.push(weighted(all).alias("other_events"));
-    }
-    let other_users = checked
-        .clone()
-        .filter(act.clone().not())
-        .group_by([col(c::UID)])
-        .agg(other_aggs);
-    // The row statistics per reason (0: valid; k + 1: check k failed first), folded into one
-    // row by `stats_row`: a group-by on a byte costs less than a comparison per check and row.
-    let stats = checked.clone().group_by([col("reason")]).agg([
         len().cast(DataType::UInt64).alias("rows"),
         count(col("keep").not()).alias("skipped"),
         col(c::TS).min().alias("first"),
         col(c::TS).max().alias("last"),
-    ]);
+    ];
+    if matches!(limit, Limit::From(_)) {
+        // Events of the whole source, for its user ids (as when all activity is counted); of
+        // the valid rows only (`finish`).
+        other_aggs.push(weighted(col("keep")).alias("kept_events"));
+    }
+    let other_key = (col(c::UID).fill_null(lit(NO_CODE)).cast(DataType::UInt64) * lit(1u64 << 8)
+        + col("reason").cast(DataType::UInt64))
+    .alias(KEY);
+    let other_users = checked
+        .clone()
+        .filter(act.not())
+        .group_by([other_key])
+        .agg(other_aggs);
+    // Keyed by one number (the codes of user, table and own flag; of device and user): a
+    // group-by on one integer hashes less than one on a row of text and numbers.
     let writes = counted_rows
         .clone()
         .filter(is_write())
-        .group_by([col(c::UID), col(c::TABLE), col(c::OWN)])
+        .group_by([write_key(codes)])
         .agg([events().alias("n")]);
     let devices = counted_rows
         .clone()
         .filter(col(c::DEVICE).is_not_null())
-        .group_by([col(c::DEVICE), col(c::UID)])
+        .group_by([device_key(codes)])
         .agg([events().alias("n")]);
     let on_channel = col(c::CHAN)
         .eq(lit(CH_VOICE))
@@ -222,14 +234,131 @@ pub(super) fn plans(
             col(c::TS).floor_div(lit(MS_PER_DAY)).alias("day"),
         ])
         .agg([events().alias("n")]);
-    [
-        act_users,
-        other_users,
-        stats,
-        writes,
-        devices,
-        conversations,
-    ]
+    [act_users, other_users, writes, devices, conversations]
+}
+
+/// No code (a missing user id, table or device) in a result's key.
+const NO_CODE: u32 = u32::MAX;
+/// Table codes take 24 bits of a write key; `NO_TABLE` stands for none.
+const TABLE_CODES: u32 = (1 << 24) - 1;
+const NO_TABLE: u32 = TABLE_CODES;
+
+/// A write's key: user code (bits 32–63), table code (8–31), own flag (0–7).
+fn write_key(codes: &Codes) -> Expr {
+    let user = col(c::UID).fill_null(lit(NO_CODE)).cast(DataType::UInt64);
+    let table = udf_text_code(
+        col(c::TABLE),
+        codes.table_name,
+        codes.tables.clone(),
+        TABLE_CODES,
+    )
+    .fill_null(lit(NO_TABLE))
+    .cast(DataType::UInt64);
+    let own = col(c::OWN).cast(DataType::UInt64);
+    (user * lit(1u64 << 32) + table * lit(1u64 << 8) + own).alias(KEY)
+}
+
+/// A device's key: device code (bits 32–63; `NO_CODE` for a blank id), user code (0–31).
+fn device_key(codes: &Codes) -> Expr {
+    let device = udf_text_code(
+        col(c::DEVICE),
+        super::kinds::device_id,
+        codes.devices.clone(),
+        NO_CODE,
+    )
+    .fill_null(lit(NO_CODE))
+    .cast(DataType::UInt64);
+    let user = col(c::UID).fill_null(lit(NO_CODE)).cast(DataType::UInt64);
+    (device * lit(1u64 << 32) + user).alias(KEY)
+}
+
+const KEY: &str = "key";
+
+/// The results of a pass (`Parts::new`, in its order) from those of `plans`, with codes as
+/// the text they stand for: per user the counted activity (`act`) and the other rows
+/// (`other`: other_rows, rejected, and other_events, the valid events, for `Limit::From`)
+/// by user id; the row statistics (`stats_row`) of both; per write the user id, table and own
+/// flag (`WRITE_KEYS`); per device the device id and user id (`DEVICE_KEYS`), without blank
+/// device ids; per channel and day as they are.
+pub(super) fn finish(
+    results: [DataFrame; PLANS],
+    checks: usize,
+    ids: &Interner,
+    codes: &Codes,
+) -> PolarsResult<[DataFrame; RESULTS]> {
+    let [mut act, other, writes, devices, conversations] = results;
+    let code = |k: Option<u64>, shift: u32, bits: u32, none: u32| {
+        k.map(|k| ((k >> shift) & ((1u64 << bits) - 1)) as u32)
+            .filter(|&c| c != none)
+    };
+    let uid = ids.decode(act.column(c::UID)?)?;
+    act.with_column(uid)?;
+    if act.column("events").is_err() {
+        // Every row is one event (`plans`).
+        let rows = act.column("act_rows")?.clone();
+        // Where a weighted pass has them: after uid and act_rows.
+        act.insert_column(2, rows.with_name("events".into()))?;
+    }
+    // The other rows: per user, and with the counted ones (valid and kept) per reason.
+    let key = other.column(KEY)?.u64()?;
+    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| code(k, 8, 32, NO_CODE)))?;
+    let reason: UInt8Chunked = key.iter().map(|k| k.map(|k| (k & 0xFF) as u8)).collect();
+    let mut by = other.clone();
+    by.with_column(uid)?;
+    by.with_column(reason.with_name("reason".into()).into_column())?;
+    let by = by.lazy();
+    let ok = || col("reason").eq(lit(0u8));
+    let sum = |e: Expr| e.sum().cast(DataType::UInt64);
+    let mut user_aggs = vec![
+        sum(col("rows")).alias("other_rows"),
+        sum(col("rows").filter(ok().not())).alias("rejected"),
+    ];
+    if other.column("kept_events").is_ok() {
+        user_aggs.push(sum(col("kept_events").filter(ok())).alias("other_events"));
+    }
+    let counted = act.clone().lazy().select([
+        lit(0u8).cast(DataType::UInt8).alias("reason"),
+        sum(col("act_rows")).alias("rows"),
+        lit(0u64).cast(DataType::UInt64).alias("skipped"),
+        col("first").min().alias("first"),
+        col("last").max().alias("last"),
+    ]);
+    let stat_cols = ["reason", "rows", "skipped", "first", "last"].map(col);
+    let by_reason = concat(
+        [by.clone().select(stat_cols.clone()), counted],
+        UnionArgs::default(),
+    )?;
+    let [other, by_reason] = collect_results(
+        [by.group_by([col(c::UID)]).agg(user_aggs), by_reason],
+        Engine::InMemory,
+    )?;
+    let stats = stats_row(by_reason, checks)?;
+    let key = writes.column(KEY)?.u64()?;
+    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| code(k, 32, 32, NO_CODE)))?;
+    let tbl = codes.tables.decode_iter(
+        c::TABLE.into(),
+        key.iter().map(|k| code(k, 8, 24, NO_TABLE)),
+    )?;
+    let own: UInt8Chunked = key.iter().map(|k| k.map(|k| (k & 0xFF) as u8)).collect();
+    let writes = DataFrame::new_infer_height(vec![
+        uid,
+        tbl,
+        own.with_name(c::OWN.into()).into_column(),
+        writes.column("n")?.clone(),
+    ])?;
+    let key = devices.column(KEY)?.u64()?;
+    let named: BooleanChunked = key
+        .iter()
+        .map(|k| code(k, 32, 32, NO_CODE).is_some())
+        .collect();
+    let dev = codes.devices.decode_iter(
+        c::DEVICE.into(),
+        key.iter().map(|k| code(k, 32, 32, NO_CODE)),
+    )?;
+    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| code(k, 0, 32, NO_CODE)))?;
+    let devices = DataFrame::new_infer_height(vec![dev, uid, devices.column("n")?.clone()])?
+        .filter(&named)?;
+    Ok([act, other, stats, writes, devices, conversations])
 }
 
 /// The row statistics of a source from its per-reason ones (`plans`): rows, rejected,
@@ -847,7 +976,8 @@ mod tests {
         }
     }
 
-    /// A pass's results as `prepare::run` makes them (the statistics folded into one row).
+    /// A pass's results as `prepare::run` makes them: the frame's user ids (text) as codes,
+    /// its tables and devices as written, and the results decoded (`finish`).
     fn results_of(
         f: DataFrame,
         limit: Limit,
@@ -855,10 +985,29 @@ mod tests {
         unit: bool,
         checks: usize,
     ) -> [DataFrame; RESULTS] {
-        let mut results =
-            collect_results(plans(f.lazy(), limit, words, unit), Engine::InMemory).expect("pass");
-        results[2] = stats_row(std::mem::take(&mut results[2]), checks).expect("stats");
-        results
+        let ids = Interner::default();
+        let codes = Codes {
+            tables: Default::default(),
+            devices: Default::default(),
+            table_name: super::super::kinds::lower_name,
+        };
+        let coded: UInt32Chunked = f
+            .column(c::UID)
+            .expect("uid")
+            .str()
+            .expect("text")
+            .iter()
+            .map(|v| v.map(|s| ids.code(s).expect("a code")))
+            .collect();
+        let mut f = f;
+        f.with_column(coded.with_name(c::UID.into()).into_column())
+            .expect("coded");
+        let results = collect_results(
+            plans(f.lazy(), limit, words, unit, &codes),
+            Engine::InMemory,
+        )
+        .expect("pass");
+        finish(results, checks, &ids, &codes).expect("finished")
     }
 
     /// When every row is one event, the plain counts (`unit`) give every result the weighted
@@ -900,6 +1049,50 @@ mod tests {
             let rolled = sorted(results_of(frame([1, 3, 1, 1, 1, 1]), limit, 2, false, 1));
             assert_ne!(rolled, unit, "the roll-up's 3 events count as 3");
         }
+    }
+
+    /// Writes and device use are keyed by the normal form of the table and device (trimmed,
+    /// tables lower-cased), and a blank device id is no device.
+    #[test]
+    fn writes_and_devices_are_keyed_by_their_normal_form() {
+        let day = MS_PER_DAY * 100;
+        let frame = df!(
+            c::UID => [Some("u1"), Some("u1"), Some("u1"), Some("u2"), Some("u2")],
+            c::TS => [Some(day); 5],
+            c::OP => [OP_UPDATE, OP_CREATE, OP_UPDATE, OP_READ, OP_UPDATE],
+            c::TABLE => [Some("incident"), Some("  Incident "), Some("Contact"), None, None],
+            c::OWN => [0u8, 0, 1, 0, 0],
+            c::CHAN => [CH_NONE; 5],
+            c::DEVICE => [Some("kiosk"), Some(" kiosk "), Some("   "), None, Some("till-2")],
+            c::PREMIUM => [false; 5],
+            c::N => [1u64; 5],
+            "reason" => [0u8; 5],
+            "keep" => [true; 5],
+        )
+        .expect("frame");
+        let results = results_of(frame, Limit::All, 2, true, 0);
+        let sorted = |f: &DataFrame| {
+            let keys: Vec<String> = f.get_column_names().iter().map(|n| n.to_string()).collect();
+            f.sort(keys, SortMultipleOptions::default().with_nulls_last(true))
+                .expect("sorted")
+        };
+        let writes = sorted(&results[3]);
+        let want = df!(
+            c::UID => ["u1", "u1", "u2"],
+            c::TABLE => [Some("contact"), Some("incident"), None],
+            c::OWN => [1u8, 0, 0],
+            "n" => [1u64, 2, 1],
+        )
+        .expect("want");
+        assert_eq!(writes, want);
+        let devices = sorted(&results[4]);
+        let want = df!(
+            c::DEVICE => ["kiosk", "till-2"],
+            c::UID => ["u1", "u2"],
+            "n" => [2u64, 1],
+        )
+        .expect("want");
+        assert_eq!(devices, want);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Elementwise parsers run inside the Polars plan: text → epoch milliseconds, operation,
-//! channel and own-record codes, trimmed and lower-cased strings. Each is a plain Rust closure
-//! over a string column, so a value is parsed exactly once and the same way in every source.
+//! channel and own-record codes, and the codes of user ids, table names and device ids in
+//! their normal form. Each is a plain Rust closure over a string column, so a value is parsed
+//! exactly once and the same way in every source.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use polars::prelude::*;
@@ -9,7 +11,7 @@ use polars::prelude::*;
 use super::channels::ChannelMap;
 use super::*;
 use crate::ingest::timeparse::TimeFormat;
-use crate::text::{is_lower, lower, normalise_id_cow, parse_bool};
+use crate::text::{normalise_id_cow, parse_bool};
 
 /// Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps
 /// the date arithmetic downstream can take (a typed Parquet column can hold any 64-bit value).
@@ -124,41 +126,6 @@ fn day_bit(ms: i64, k: usize, words: usize) -> u64 {
     }
 }
 
-pub(super) fn udf_trim(e: Expr) -> Expr {
-    e.map(
-        |c: Column| {
-            let ca = c.str()?;
-            // Most columns are clean: keep them as they are, without copying a byte.
-            if all_distinct(ca, |s| !s.is_empty() && s.trim() == s) {
-                return Ok(c);
-            }
-            let out: StringChunked = ca
-                .iter()
-                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()))
-                .collect();
-            Ok(out.with_name(ca.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-    )
-}
-
-pub(super) fn udf_lower(e: Expr) -> Expr {
-    e.map(
-        |c: Column| {
-            let ca = c.str()?;
-            if all_distinct(ca, |s| !s.is_empty() && s.trim() == s && is_lower(s)) {
-                return Ok(c);
-            }
-            let out: StringChunked = ca
-                .iter()
-                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).map(lower))
-                .collect();
-            Ok(out.with_name(ca.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
-    )
-}
-
 pub(super) fn udf_code(e: Expr, f: impl Fn(Option<&str>) -> u8 + Send + Sync + 'static) -> Expr {
     e.map(
         move |c: Column| {
@@ -178,37 +145,54 @@ const MEMO_SLOTS: usize = 64;
 /// determines its value within one chunk: a value of up to 12 bytes is held in the view itself,
 /// a longer one is a place in the chunk's buffers. So the low-cardinality columns (operations,
 /// channels, flags, features) cost one lookup a row, not a parse; in Parquet, dictionary-decoded
-/// values share views whatever their length.
+/// values share views whatever their length. A row whose view is the previous row's (a run of
+/// one value) takes the previous result without the memo's hash.
 fn per_distinct<T: Copy>(ca: &StringChunked, f: impl Fn(Option<&str>) -> T) -> Vec<T> {
-    let null = f(None);
+    match try_per_distinct(ca, |v| Ok::<T, std::convert::Infallible>(f(v))) {
+        Ok(out) => out,
+        Err(never) => match never {},
+    }
+}
+
+/// `per_distinct` with an `f` that can fail (the first error is returned).
+fn try_per_distinct<T: Copy, E>(
+    ca: &StringChunked,
+    mut f: impl FnMut(Option<&str>) -> Result<T, E>,
+) -> Result<Vec<T>, E> {
+    let null = f(None)?;
     let mut out = Vec::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
+    // The validity through the chunk as a trait object, whose methods need no import.
+    for (arr, chunk) in ca.downcast_iter().zip(ca.chunks()) {
         let mut memo: [Option<(u128, T)>; MEMO_SLOTS] = [None; MEMO_SLOTS];
-        out.extend(arr.views().iter().zip(arr.iter()).map(|(view, v)| {
-            let Some(v) = v else { return null };
+        let validity = chunk.validity().filter(|v| v.unset_bits() > 0);
+        let mut last: Option<(u128, T)> = None;
+        for (i, view) in arr.views().iter().enumerate() {
+            if validity.is_some_and(|v| !v.get_bit(i)) {
+                out.push(null);
+                continue;
+            }
             let key = view.as_u128();
+            if let Some((k, hit)) = last
+                && k == key
+            {
+                out.push(hit);
+                continue;
+            }
             let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let slot = (mixed >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
-            match memo[slot] {
+            let value = match memo[slot] {
                 Some((k, hit)) if k == key => hit,
                 _ => {
-                    let value = f(Some(v));
+                    let value = f(Some(arr.value(i)))?;
                     memo[slot] = Some((key, value));
                     value
                 }
-            }
-        }));
+            };
+            last = Some((key, value));
+            out.push(value);
+        }
     }
-    out
-}
-
-/// Whether every non-null value of a string column passes `ok`, asked once per distinct
-/// value as far as `per_distinct`'s memo remembers (for columns of few values: tables,
-/// devices).
-fn all_distinct(ca: &StringChunked, ok: impl Fn(&str) -> bool) -> bool {
-    per_distinct(ca, |v| v.is_none_or(&ok))
-        .into_iter()
-        .all(|b| b)
+    Ok(out)
 }
 
 pub(super) fn udf_premium(e: Expr, features: Arc<Vec<String>>) -> Expr {
@@ -324,7 +308,7 @@ type Codes = (
 
 impl Interner {
     /// The code of an id, handed out on first sight.
-    fn code(&self, id: &str) -> PolarsResult<u32> {
+    pub(super) fn code(&self, id: &str) -> PolarsResult<u32> {
         if let Some(&k) = self.ids.read().map_err(|_| poisoned())?.0.get(id) {
             return Ok(k);
         }
@@ -343,13 +327,21 @@ impl Interner {
     /// A column of codes as the ids they stand for (null stays null).
     pub fn decode(&self, c: &Column) -> PolarsResult<Column> {
         let codes = c.u32()?;
+        self.decode_iter(codes.name().clone(), codes.iter())
+    }
+
+    /// Codes (null for none) as a column of the ids they stand for.
+    pub fn decode_iter(
+        &self,
+        name: PlSmallStr,
+        codes: impl Iterator<Item = Option<u32>>,
+    ) -> PolarsResult<Column> {
         let guard = self.ids.read().map_err(|_| poisoned())?;
         let names = &guard.1;
         let out: StringChunked = codes
-            .iter()
             .map(|k| k.and_then(|k| names.get(k as usize)).map(|s| &**s))
             .collect();
-        Ok(out.with_name(codes.name().clone()).into_column())
+        Ok(out.with_name(name).into_column())
     }
 }
 
@@ -385,6 +377,103 @@ pub(super) fn udf_intern(e: Expr, ids: Arc<Interner>) -> Expr {
     )
 }
 
+/// User ids as the export writes them → `Interner` codes of the ids `udf_map_id` gives
+/// (normalised, and mapped through the systemuser table), in one pass: a run of one id
+/// (exports list a user's events together) is mapped and coded once, its rows told apart by
+/// their views before their bytes. An id that is empty once normalised is null.
+pub(super) fn udf_user_code(e: Expr, map: Arc<IdMap>, ids: Arc<Interner>) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let mut codes: Vec<u32> = Vec::with_capacity(ca.len());
+            // Rows whose id is missing, as positions (rare: almost every row has an id).
+            let mut missing: Vec<usize> = Vec::new();
+            for (arr, chunk) in ca.downcast_iter().zip(ca.chunks()) {
+                let validity = chunk.validity().filter(|v| v.unset_bits() > 0);
+                let mut last: Option<(u128, &str, Option<u32>)> = None;
+                for (i, view) in arr.views().iter().enumerate() {
+                    let code = if validity.is_some_and(|v| !v.get_bit(i)) {
+                        None
+                    } else {
+                        let key = view.as_u128();
+                        match last {
+                            Some((k, _, code)) if k == key => code,
+                            Some((_, s, code)) if s == arr.value(i) => {
+                                last = Some((key, s, code));
+                                code
+                            }
+                            _ => {
+                                let s = arr.value(i);
+                                let id = normalise_id_cow(s);
+                                let code = if id.is_empty() {
+                                    None
+                                } else {
+                                    let mapped =
+                                        map.get(id.as_ref()).map_or(id.as_ref(), String::as_str);
+                                    Some(ids.code(mapped)?)
+                                };
+                                last = Some((key, s, code));
+                                code
+                            }
+                        }
+                    };
+                    if code.is_none() {
+                        missing.push(codes.len());
+                    }
+                    codes.push(code.unwrap_or(0));
+                }
+            }
+            let n = codes.len();
+            let coded = UInt32Chunked::from_vec(ca.name().clone(), codes);
+            if missing.is_empty() {
+                return Ok(coded.into_column());
+            }
+            let mut mask = vec![false; n];
+            for i in missing {
+                mask[i] = true;
+            }
+            let mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &mask);
+            Ok(coded.set(&mask, None)?.into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+    )
+}
+
+/// Text values (table names, device ids) → `Interner` codes of their normal form: trimmed,
+/// then `norm` (null for an empty value or when `norm` gives none). Computed once per
+/// distinct value of a chunk (`per_distinct`), and for values the memo misses (e.g. long
+/// values of a CSV block, whose views all differ) once per distinct text of the column.
+pub(super) fn udf_text_code(
+    e: Expr,
+    norm: fn(&str) -> Option<String>,
+    ids: Arc<Interner>,
+    max_codes: u32,
+) -> Expr {
+    e.map(
+        move |c: Column| {
+            let ca = c.str()?;
+            let mut seen: HashMap<String, Option<u32>, foldhash::fast::RandomState> =
+                HashMap::default();
+            let codes = try_per_distinct(ca, |v| {
+                let Some(s) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+                    return Ok(None);
+                };
+                if let Some(&code) = seen.get(s) {
+                    return Ok(code);
+                }
+                let code = norm(s).map(|n| ids.code(&n)).transpose()?;
+                if code.is_some_and(|k| k >= max_codes) {
+                    polars_bail!(ComputeError: "more than {max_codes} distinct values of one column");
+                }
+                seen.insert(s.to_string(), code);
+                Ok(code)
+            })?;
+            Ok(UInt32Chunked::from_iter_options(ca.name().clone(), codes.into_iter()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+    )
+}
+
 /// Whether an id (normalised) is in a set, e.g. the bots among systemusers.
 pub(super) fn udf_in_set(e: Expr, set: Arc<IdSet>) -> Expr {
     e.map(
@@ -414,21 +503,6 @@ pub(super) fn udf_count(e: Expr) -> Expr {
             Ok(out.into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
-    )
-}
-
-/// A string column mapped through a function to another string (e.g. table codes → names).
-pub(super) fn udf_text(e: Expr, f: fn(&str) -> Option<String>) -> Expr {
-    e.map(
-        move |c: Column| {
-            let ca = c.str()?;
-            let out: StringChunked = ca
-                .iter()
-                .map(|v| v.map(str::trim).filter(|s| !s.is_empty()).and_then(f))
-                .collect();
-            Ok(out.with_name(ca.name().clone()).into_column())
-        },
-        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
     )
 }
 
@@ -473,11 +547,6 @@ mod tests {
         let got = per_distinct(&ca, f);
         let want: Vec<u8> = values.iter().map(|v| f(v.as_deref())).collect();
         assert_eq!(got, want);
-        assert!(all_distinct(&ca, |s| !s.is_empty()));
-        assert!(
-            !all_distinct(&ca, |s| s.trim() == s),
-            "\"  Create \" is not trimmed"
-        );
     }
 
     /// Runs of one id (as exports list a user's events) are mapped once per run, and each
@@ -529,6 +598,115 @@ mod tests {
         let got = mapped(&normal, map);
         let want: Vec<Option<String>> = normal.iter().map(|v| v.map(str::to_string)).collect();
         assert_eq!(got, want);
+    }
+
+    /// Coding raw ids in one step gives each row the code of the id `udf_map_id` gives it,
+    /// whatever the runs, case, braces, nulls and blanks, in one chunk or several.
+    #[test]
+    fn user_codes_are_the_codes_of_the_mapped_ids() {
+        let mut map = IdMap::default();
+        map.insert("sys-1".into(), "entra-1".into());
+        let map = Arc::new(map);
+        let ids = [
+            Some("sys-1"),
+            Some("sys-1"),
+            Some("{SYS-1}"),
+            Some("entra-2"),
+            Some(" Entra-2 "),
+            None,
+            Some(""),
+            Some("  "),
+            Some("an-id-long-enough-for-a-buffer-view-0001"),
+            Some("an-id-long-enough-for-a-buffer-view-0001"),
+            Some("AN-ID-LONG-ENOUGH-FOR-A-BUFFER-VIEW-0001"),
+            Some("entra-1"),
+            Some("sys-1"),
+        ];
+        let frame = df!("id" => ids).expect("frame");
+        // Two chunks, so that a run crosses a chunk boundary.
+        let frame = frame
+            .slice(0, 6)
+            .vstack(&frame.slice(6, ids.len()))
+            .expect("stacked");
+        let interner = Arc::new(Interner::default());
+        let out = frame
+            .lazy()
+            .select([
+                udf_user_code(col("id"), map.clone(), interner.clone()).alias("code"),
+                udf_map_id(col("id"), map).alias("mapped"),
+            ])
+            .collect()
+            .expect("coded");
+        let back = interner
+            .decode(out.column("code").expect("code"))
+            .expect("decoded");
+        let got: Vec<Option<&str>> = back.str().expect("str").iter().collect();
+        let want: Vec<Option<&str>> = out
+            .column("mapped")
+            .expect("m")
+            .str()
+            .expect("str")
+            .iter()
+            .collect();
+        assert_eq!(got, want);
+        assert_eq!(got[0], Some("entra-1"));
+        assert_eq!(got[4], Some("entra-2"));
+        assert_eq!(got[6], None, "an empty id is none");
+        assert_eq!(got[7], None, "a blank id is none");
+        assert_eq!(got[10], Some("an-id-long-enough-for-a-buffer-view-0001"));
+    }
+
+    /// Tables and devices are coded in their normal form (trimmed, then the kind's naming);
+    /// blank values have no code, and long values whose views differ share their code.
+    #[test]
+    fn text_codes_are_the_codes_of_the_normal_values() {
+        let lower = |s: &str| Some(s.to_lowercase());
+        let values = [
+            Some("incident"),
+            Some("  Incident "),
+            None,
+            Some(" "),
+            Some("KnowledgeArticle"),
+            Some("knowledgearticle"),
+            Some("knowledgearticle"),
+            Some("incident"),
+        ];
+        let frame = df!("t" => values).expect("frame");
+        let interner = Arc::new(Interner::default());
+        let out = frame
+            .lazy()
+            .select([udf_text_code(col("t"), lower, interner.clone(), 16)])
+            .collect()
+            .expect("coded");
+        let back = interner
+            .decode(out.column("t").expect("t"))
+            .expect("decoded");
+        let got: Vec<Option<&str>> = back.str().expect("str").iter().collect();
+        assert_eq!(
+            got,
+            [
+                Some("incident"),
+                Some("incident"),
+                None,
+                None,
+                Some("knowledgearticle"),
+                Some("knowledgearticle"),
+                Some("knowledgearticle"),
+                Some("incident")
+            ]
+        );
+        // More distinct values than codes allowed: an error, not a wrong key.
+        let many = df!("t" => ["a", "b", "c"]).expect("frame");
+        let err = many
+            .lazy()
+            .select([udf_text_code(
+                col("t"),
+                lower,
+                Arc::new(Interner::default()),
+                2,
+            )])
+            .collect();
+        assert!(err.is_err());
     }
 
     #[test]
