@@ -389,12 +389,8 @@ fn read_activity(
 ) -> Result<ActivityData> {
     let source_ctx = profile::SourceContext {
         premium_features: std::sync::Arc::new(policy.premium_features.clone()),
-        user_map: std::sync::Arc::new(
-            (system_users.to_entra.iter())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
-        ),
-        bots: std::sync::Arc::new(system_users.bots.iter().cloned().collect()),
+        user_map: system_users.to_entra.clone(),
+        bots: system_users.bots.clone(),
         own_from_creator: policy.audit_own_from_creator,
         ids: Default::default(),
         tables: Default::default(),
