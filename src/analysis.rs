@@ -110,7 +110,7 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     let mut rejected = Vec::new();
     // The licence assignments are read beside the cost export and the activity, which need
     // only the systemuser export of the tenant; the cost export beside the activity.
-    let (tenant, (costs, activity)) = read_tenant(
+    let (tenant, (costs, mut activity)) = read_tenant(
         opts,
         &folder,
         &book,
@@ -158,6 +158,11 @@ pub fn run(opts: &Options, progress: &Progress) -> Result<Analysis> {
     drop(t);
     let t = progress.timing("deployment model");
     let deployment = crate::skufit::deployment_model(&money.priced, &policy, &book);
+    drop(t);
+    let t = progress.timing("waiting for the rejected rows");
+    for later in std::mem::take(&mut activity.rejects_later) {
+        rejected.extend(profile::join_rejects(later)?);
+    }
     drop(t);
     let t = progress.timing("file facts, usage, warnings, pools");
     let quality = record_file_facts(
@@ -377,6 +382,8 @@ struct ActivityData {
     /// Conversations per channel and day inside the window.
     conversations: BTreeMap<(crate::model::Channel, i64), u64>,
     sources: usize,
+    /// Rejected rows still being located (`profile::Prepared::rejects_later`).
+    rejects_later: Vec<profile::RejectsLater>,
 }
 
 fn read_activity(
@@ -442,6 +449,10 @@ fn read_activity(
         )?);
         one.finish_and_clear();
     }
+    let rejects_later: Vec<_> = prepared
+        .iter_mut()
+        .filter_map(|p| p.rejects_later.take())
+        .collect();
     let coverage: Vec<Coverage> = prepared.iter().map(|p| p.coverage.clone()).collect();
     let latest = coverage.iter().filter_map(|c| c.last_ms).max();
     let as_of = match (opts.as_of, latest) {
@@ -473,6 +484,7 @@ fn read_activity(
             .any(|s| matches!(s.kind, Kind::Audit | Kind::Conversations)),
         conversations: activity.conversations,
         sources: prepared.len(),
+        rejects_later,
     })
 }
 

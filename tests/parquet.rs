@@ -158,3 +158,71 @@ fn a_parquet_timestamp_out_of_range_is_a_rejected_row() {
         .expect("u-agent");
     assert_eq!(agent["last_active"], "2026-10-01");
 }
+
+/// The first rejected rows of a Parquet file are located by reading it in growing slices
+/// from its start: rows far apart, in row groups of their own, keep their own row numbers,
+/// and the first 10,000 are kept whatever slice they fall in.
+#[test]
+fn parquet_rejected_rows_keep_their_rows_across_slices() {
+    let tmp = tempfile::tempdir().expect("temp");
+    let dir = tmp.path().join("in");
+    std::fs::create_dir(&dir).expect("dir");
+    for f in ["assignments.csv", "prices.toml"] {
+        std::fs::copy(fixture("classes").join(f), dir.join(f)).expect("copy");
+    }
+    let n = 1_500_000usize;
+    // Rejected: rows 1 and 300,000 (1-based, the first two slices), and every row from
+    // 1,400,001 on (100,000 rows, in the third slice): 10,000 are kept, all are counted.
+    let bad = |i: usize| i == 0 || i == 299_999 || i >= 1_400_000;
+    let ops: Vec<&str> = (0..n)
+        .map(|i| if bad(i) { "frobnicate" } else { "read" })
+        .collect();
+    let ok = chrono::DateTime::parse_from_rfc3339("2026-10-01T09:00:00Z")
+        .expect("date")
+        .timestamp_millis();
+    let ts = Int64Chunked::from_vec("timestamp".into(), vec![ok; n])
+        .into_series()
+        .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+        .expect("cast");
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("user_id".into(), vec!["u-agent"; n]),
+            ts.into_column(),
+            Column::new("operation".into(), ops),
+            Column::new("table".into(), vec!["incident"; n]),
+        ],
+    )
+    .expect("frame");
+    let mut file = File::create(dir.join("events.parquet")).expect("create");
+    ParquetWriter::new(&mut file)
+        .with_row_group_size(Some(100_000))
+        .finish(&mut df)
+        .expect("write parquet");
+    let out = tmp.path().join("r");
+    let run = rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let rows: Vec<u64> = read_csv(&out.join("rejected.csv"))
+        .iter()
+        .map(|r| r["row"].parse().expect("a row number"))
+        .collect();
+    assert_eq!(rows.len(), 10_000);
+    assert_eq!(&rows[..3], [1, 300_000, 1_400_001]);
+    assert_eq!(rows.last(), Some(&1_409_998));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).expect("m"))
+            .expect("json");
+    let file = manifest["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .find(|f| f["file"] == "events.parquet")
+        .expect("events.parquet listed");
+    assert_eq!(file["rows_rejected"], 100_002, "{file}");
+}

@@ -105,6 +105,19 @@ pub struct Prepared {
     parts: rollup::Parts,
     /// `parts.users()`, joined once.
     users: polars::prelude::DataFrame,
+    /// The first rejected rows, when they are being located on a thread of their own (a
+    /// second read of a Parquet file, which only the report needs): see `RejectsLater`.
+    pub rejects_later: Option<RejectsLater>,
+}
+
+/// Rejected rows located beside the rest of the analysis; `join` before the report.
+pub type RejectsLater = std::thread::JoinHandle<anyhow::Result<Vec<crate::ingest::Rejected>>>;
+
+/// The rejected rows of `RejectsLater`, or the error that stopped their read.
+pub fn join_rejects(later: RejectsLater) -> anyhow::Result<Vec<crate::ingest::Rejected>> {
+    later
+        .join()
+        .unwrap_or_else(|_| Err(anyhow::anyhow!("locating the rejected rows stopped")))
 }
 
 /// What the error locator needs of a CSV source.
