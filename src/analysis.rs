@@ -503,10 +503,16 @@ fn classify_users(
     policy: &Policy,
     book: &PriceBook,
 ) -> Result<Classified> {
+    use crate::text::lower;
+    use std::borrow::Cow;
+    type Fold = foldhash::fast::RandomState;
     let users = &tenant.assigned.users;
-    let mut by_key: HashMap<String, &Profile> = HashMap::with_capacity(activity.profiles.len());
+    // Keys lower-cased without a copy when they already are (ids mostly are), in foldhash
+    // maps: SipHash and the copies were most of the time of the join for 68k users.
+    let mut by_key: HashMap<Cow<str>, &Profile, Fold> =
+        HashMap::with_capacity_and_hasher(activity.profiles.len(), Fold::default());
     for (k, p) in &activity.profiles {
-        by_key.entry(k.to_lowercase()).or_insert(p);
+        by_key.entry(lower(k)).or_insert(p);
     }
     // Profiles of users whose rows were all rejected carry no activity.
     let active = |p: &Profile| p.events > 0;
@@ -515,7 +521,8 @@ fn classify_users(
         licensed_users: users.len() as u64,
         ..JoinStats::default()
     };
-    let mut matched_keys = std::collections::HashSet::new();
+    let mut matched_keys: std::collections::HashSet<Cow<str>, Fold> =
+        std::collections::HashSet::with_capacity_and_hasher(2 * users.len(), Fold::default());
     let w = &activity.window;
     let ctx = Context {
         policy,
@@ -529,24 +536,24 @@ fn classify_users(
     };
     // Each user is classified on its own, so the users are split over the cores; the join is
     // counted afterwards, in the users' order.
-    let one = |user: &crate::model::User| {
-        let id_key = user.id.to_lowercase();
-        let upn_key = user.upn.to_lowercase();
-        let profile = match (
+    let one = keyed(|user: &crate::model::User| {
+        let id_key = lower(&user.id);
+        let upn_key = lower(&user.upn);
+        let profile: Option<Cow<Profile>> = match (
             by_key.get(&id_key),
             by_key.get(&upn_key).filter(|_| !upn_key.is_empty()),
         ) {
-            (Some(a), Some(b)) if id_key != upn_key => Some(merge(a, b)),
-            (Some(a), _) => Some((*a).clone()),
-            (None, Some(b)) => Some((*b).clone()),
+            (Some(a), Some(b)) if id_key != upn_key => Some(Cow::Owned(merge(a, b))),
+            (Some(a), _) => Some(Cow::Borrowed(*a)),
+            (None, Some(b)) => Some(Cow::Borrowed(*b)),
             (None, None) => None,
         };
         let matched = profile
-            .as_ref()
+            .as_deref()
             .is_some_and(active)
             .then_some((id_key, upn_key));
-        (classify::classify(user, profile.as_ref(), &ctx), matched)
-    };
+        (classify::classify(user, profile.as_deref(), &ctx), matched)
+    });
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = users.len().div_ceil(threads).max(2048);
     let parts: Vec<Vec<_>> = std::thread::scope(|scope| {
@@ -599,6 +606,22 @@ fn classify_users(
             .filter(|p| p.rejected_rows > 0)
             .count() as u64,
     })
+}
+
+/// A user's recommendation and, when their activity joined, their lower-cased id and UPN
+/// (borrowed from the user when they already are).
+type Keyed<'u> = (
+    classify::Recommendation,
+    Option<(std::borrow::Cow<'u, str>, std::borrow::Cow<'u, str>)>,
+);
+
+/// `f` as a closure whose keys borrow from the user it is given (which inference alone does
+/// not find).
+fn keyed<F>(f: F) -> F
+where
+    F: for<'u> Fn(&'u crate::model::User) -> Keyed<'u>,
+{
+    f
 }
 
 /// The money of the recommendations: per user, per device, per class and per SKU.
