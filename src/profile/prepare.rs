@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::kinds::{self, SlimSpec};
 use super::locate::{first_csv_value, locate_polars_error, parquet_first_string};
-use super::rollup::{Limit, Parts, Window};
+use super::rollup::{self, Coded, Limit, Parts, Window};
 use super::udf::{is_typed_timestamp, timestamp_expr};
 use super::*;
 use crate::ingest::decode::lines_of_rows;
@@ -531,30 +531,34 @@ fn read(
     }
     // Without row numbers: a Parquet scan with a row index made the 40M-event pass 0.6 s
     // slower, against 0.13 s for the second read that locates the first rejected rows.
-    let (parts, _) = run(checked, spec, limit, words, 0)
+    let (coded, _) = run(checked, spec, limit, words, 0)
         .map_err(|e| locate_polars_error(shape, &raw.src.name, e))?;
     Ok(Pass {
-        parts,
+        parts: finished(coded, spec, limit, words)?,
         rejects: None,
     })
 }
 
-/// The results of a checked frame, and its first `keep_rejects` rejected rows (with the row
-/// numbers, `reason` and the checks' raw values) when asked for.
+/// A source's results from its coded ones.
+fn finished(coded: Coded, spec: &SlimSpec, limit: Limit, words: usize) -> Result<Parts> {
+    let results = super::rollup::finish(coded, spec.checks.len(), &spec.ids, &spec.codes)?;
+    Ok(Parts::new(results, limit, words))
+}
+
+/// The results of a checked frame (keyed by codes), and its first `keep_rejects` rejected
+/// rows (with the row numbers, `reason` and the checks' raw values) when asked for.
 fn run(
     checked: LazyFrame,
     spec: &SlimSpec,
     limit: Limit,
     words: usize,
     keep_rejects: usize,
-) -> PolarsResult<(Parts, Option<DataFrame>)> {
+) -> PolarsResult<(Coded, Option<DataFrame>)> {
     let checked = checked.cache();
     let plans = super::rollup::plans(checked.clone(), limit, words, spec.unit, &spec.codes);
     let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
-    let (results, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
-    let results = super::rollup::finish(results, spec.checks.len(), &spec.ids, &spec.codes)?;
-    Ok((Parts::new(results, limit, words), rejects))
+    super::rollup::collect_with(plans, rejects, Engine::Streaming)
 }
 
 /// The first `keep` rejected rows of a checked frame: row number, `reason` and the checks' raw
@@ -629,8 +633,8 @@ fn read_blocks(
         )
     };
     let mut rows = 0u64;
-    let mut merged: Option<Parts> = None;
-    let mut pending: Vec<Parts> = Vec::new();
+    let mut merged: Option<Coded> = None;
+    let mut pending: Vec<Coded> = Vec::new();
     let mut rejects: Vec<DataFrame> = Vec::new();
     let mut kept = 0usize;
     std::thread::scope(|scope| -> Result<()> {
@@ -691,15 +695,16 @@ fn read_blocks(
                 rejects.push(rej);
             }
             pending.push(parts);
-            let pending_rows: usize = pending.iter().map(Parts::height).sum();
-            if pending_rows >= MERGE_ROWS.max(merged.as_ref().map_or(0, Parts::height)) {
+            let pending_rows: usize = pending.iter().map(rollup::height).sum();
+            if pending_rows >= MERGE_ROWS.max(merged.as_ref().map_or(0, rollup::height)) {
                 let all = merged.take().into_iter().chain(pending.drain(..)).collect();
-                merged = Some(Parts::merge(all)?);
+                merged = Some(rollup::merge(all)?);
             }
         }
         Ok(())
     })?;
-    let parts = Parts::merge(merged.into_iter().chain(pending).collect())?;
+    let coded = rollup::merge(merged.into_iter().chain(pending).collect())?;
+    let parts = finished(coded, spec, limit, words)?;
     // Kept on the way, even when there were none (so no second read looks for them).
     let rejects = if rejects.is_empty() {
         DataFrame::empty()

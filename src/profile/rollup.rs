@@ -384,18 +384,58 @@ pub(super) fn stats_row(by_reason: DataFrame, checks: usize) -> PolarsResult<Dat
     by_reason.lazy().select(exprs).collect()
 }
 
+/// The results of one pass of `plans`, keyed by codes (before `finish`).
+pub(super) type Coded = [DataFrame; PLANS];
+
+/// The keys of each result of `plans`.
+const CODED_KEYS: [&[&str]; PLANS] = [&[c::UID], &[KEY], &[KEY], &[KEY], &[c::CHAN, "day"]];
+
+/// One source's results from the results of its parts (blocks of one file), as if they had
+/// been one pass: merged while still keyed by codes, which group faster than text.
+pub(super) fn merge(mut parts: Vec<Coded>) -> Result<Coded> {
+    if parts.len() == 1
+        && let Some(only) = parts.pop()
+    {
+        return Ok(only);
+    }
+    let mut each: [Vec<DataFrame>; PLANS] = Default::default();
+    for part in parts {
+        for (k, frame) in part.into_iter().enumerate() {
+            each[k].push(frame);
+        }
+    }
+    let mut plans = Vec::with_capacity(PLANS);
+    for (frames, keys) in each.into_iter().zip(CODED_KEYS) {
+        let Some(first) = frames.first() else {
+            return Err(anyhow!("no results to merge"));
+        };
+        let aggs = merged(first, keys);
+        let by: Vec<Expr> = keys.iter().map(|k| col(*k)).collect();
+        plans.push(stack(frames, None)?.group_by(by).agg(aggs));
+    }
+    let plans: [LazyFrame; PLANS] = plans
+        .try_into()
+        .map_err(|_| anyhow!("a result of the pass is missing"))?;
+    Ok(collect_results(plans, Engine::InMemory)?)
+}
+
+/// Rows of coded results, for deciding when to merge them.
+pub(super) fn height(coded: &Coded) -> usize {
+    coded.iter().map(DataFrame::height).sum()
+}
+
 /// How the results of parts of a source add up to the source's: sums of the counts, the
 /// earliest of the firsts, the latest of the lasts and the OR of the active-day words.
-fn merged(frame: &DataFrame, key: Option<&str>) -> Vec<Expr> {
+fn merged(frame: &DataFrame, keys: &[&str]) -> Vec<Expr> {
     frame
         .get_column_names()
         .into_iter()
-        .filter(|n| Some(n.as_str()) != key)
+        .filter(|n| !keys.contains(&n.as_str()))
         .map(|n| {
             let name = n.as_str();
             match name {
-                "ok_first" | "first" => col(name).min(),
-                "ok_last" | "last" => col(name).max(),
+                "first" => col(name).min(),
+                "last" => col(name).max(),
                 _ if is_word(name) => col(name).bitwise_or(),
                 _ => col(name).sum().cast(DataType::UInt64),
             }
@@ -418,59 +458,6 @@ impl Parts {
             limit,
             words,
         }
-    }
-
-    /// One source's results from the results of its parts (blocks of one file), as if they
-    /// had been one pass.
-    pub(super) fn merge(mut parts: Vec<Parts>) -> Result<Parts> {
-        if parts.len() == 1
-            && let Some(only) = parts.pop()
-        {
-            return Ok(only);
-        }
-        let Some(first) = parts.first() else {
-            return Err(anyhow!("no results to merge"));
-        };
-        let (limit, words) = (first.limit, first.words);
-        let act_aggs = merged(&first.act, Some(c::UID));
-        let other_aggs = merged(&first.other, Some(c::UID));
-        let stat_aggs = merged(&first.stats, None);
-        let n = parts.len();
-        let (mut act, mut other, mut stats) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut writes, mut devices, mut conversations) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        for p in parts {
-            act.push(p.act);
-            other.push(p.other);
-            stats.push(p.stats);
-            writes.push(p.writes);
-            devices.push(p.devices);
-            conversations.push(p.conversations);
-        }
-        let results = collect_results(
-            [
-                stack(act, None)?.group_by([col(c::UID)]).agg(act_aggs),
-                stack(other, None)?.group_by([col(c::UID)]).agg(other_aggs),
-                stack(stats, None)?.select(stat_aggs),
-                summed(writes, &WRITE_KEYS)?,
-                summed(devices, &DEVICE_KEYS)?,
-                summed(conversations, &CONVERSATION_KEYS)?,
-            ],
-            Engine::InMemory,
-        )?;
-        Ok(Parts::new(results, limit, words))
-    }
-
-    /// Rows of the results (per user, table and device), for deciding when to merge.
-    pub(super) fn height(&self) -> usize {
-        self.act.height() + self.other.height() + self.writes.height() + self.devices.height()
     }
 
     /// Per user, every row's counts: uid, rows, rejected, events, first, last, reads, writes,
@@ -930,13 +917,15 @@ mod tests {
         )
         .expect("frame");
         let limit = Limit::From(90);
-        let pass = |f: DataFrame| {
-            let results = results_of(f, limit, 2, false, 2);
+        let (ids, codes) = (Interner::default(), test_codes());
+        let pass = |f: DataFrame| coded_of(f, limit, 2, false, &ids, &codes);
+        let parts = |coded: Coded| {
+            let results = finish(coded, 2, &ids, &codes).expect("finished");
             Parts::new(results, limit, 2)
         };
-        let one = pass(frame.clone());
+        let one = parts(pass(frame.clone()));
         let merged =
-            Parts::merge(vec![pass(frame.slice(0, 3)), pass(frame.slice(3, 5))]).expect("merge");
+            parts(merge(vec![pass(frame.slice(0, 3)), pass(frame.slice(3, 5))]).expect("merge"));
         for parts in [one, merged] {
             let users = parts
                 .users()
@@ -985,12 +974,28 @@ mod tests {
         unit: bool,
         checks: usize,
     ) -> [DataFrame; RESULTS] {
-        let ids = Interner::default();
-        let codes = Codes {
+        let (ids, codes) = (Interner::default(), test_codes());
+        let coded = coded_of(f, limit, words, unit, &ids, &codes);
+        finish(coded, checks, &ids, &codes).expect("finished")
+    }
+
+    fn test_codes() -> Codes {
+        Codes {
             tables: Default::default(),
             devices: Default::default(),
             table_name: super::super::kinds::lower_name,
-        };
+        }
+    }
+
+    /// A pass's coded results (`plans`), the frame's user ids (text) coded by `ids`.
+    fn coded_of(
+        f: DataFrame,
+        limit: Limit,
+        words: usize,
+        unit: bool,
+        ids: &Interner,
+        codes: &Codes,
+    ) -> Coded {
         let coded: UInt32Chunked = f
             .column(c::UID)
             .expect("uid")
@@ -1002,12 +1007,7 @@ mod tests {
         let mut f = f;
         f.with_column(coded.with_name(c::UID.into()).into_column())
             .expect("coded");
-        let results = collect_results(
-            plans(f.lazy(), limit, words, unit, &codes),
-            Engine::InMemory,
-        )
-        .expect("pass");
-        finish(results, checks, &ids, &codes).expect("finished")
+        collect_results(plans(f.lazy(), limit, words, unit, codes), Engine::InMemory).expect("pass")
     }
 
     /// When every row is one event, the plain counts (`unit`) give every result the weighted
@@ -1070,7 +1070,13 @@ mod tests {
             "keep" => [true; 5],
         )
         .expect("frame");
-        let results = results_of(frame, Limit::All, 2, true, 0);
+        let results = results_of(frame.clone(), Limit::All, 2, true, 0);
+        // The same from two blocks merged, the normal forms spread over both.
+        let (ids, codes) = (Interner::default(), test_codes());
+        let block = |f: DataFrame| coded_of(f, Limit::All, 2, true, &ids, &codes);
+        let blocks =
+            merge(vec![block(frame.slice(0, 2)), block(frame.slice(2, 3))]).expect("merge");
+        let merged = finish(blocks, 0, &ids, &codes).expect("finished");
         let sorted = |f: &DataFrame| {
             let keys: Vec<String> = f.get_column_names().iter().map(|n| n.to_string()).collect();
             f.sort(keys, SortMultipleOptions::default().with_nulls_last(true))
@@ -1085,6 +1091,7 @@ mod tests {
         )
         .expect("want");
         assert_eq!(writes, want);
+        assert_eq!(sorted(&merged[3]), want, "merged blocks");
         let devices = sorted(&results[4]);
         let want = df!(
             c::DEVICE => ["kiosk", "till-2"],
@@ -1093,6 +1100,7 @@ mod tests {
         )
         .expect("want");
         assert_eq!(devices, want);
+        assert_eq!(sorted(&merged[4]), want, "merged blocks");
     }
 
     #[test]

@@ -106,10 +106,17 @@ pub(super) fn udf_day_bit(e: Expr, k: usize, words: usize) -> Expr {
     e.map(
         move |c: Column| {
             let ca = c.i64()?;
-            let out: UInt64Chunked = UInt64Chunked::from_iter_values(
-                ca.name().clone(),
-                ca.iter().map(|v| v.map_or(0, |ms| day_bit(ms, k, words))),
-            );
+            let out: UInt64Chunked = match ca.cont_slice() {
+                // No nulls, one chunk (the counted rows): a plain loop over the values.
+                Ok(values) => UInt64Chunked::from_vec(
+                    ca.name().clone(),
+                    values.iter().map(|&ms| day_bit(ms, k, words)).collect(),
+                ),
+                Err(_) => UInt64Chunked::from_iter_values(
+                    ca.name().clone(),
+                    ca.iter().map(|v| v.map_or(0, |ms| day_bit(ms, k, words))),
+                ),
+            };
             Ok(out.into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::UInt64)),
@@ -164,19 +171,14 @@ fn try_per_distinct<T: Copy, E>(
     // The validity through the chunk as a trait object, whose methods need no import.
     for (arr, chunk) in ca.downcast_iter().zip(ca.chunks()) {
         let mut memo: [Option<(u128, T)>; MEMO_SLOTS] = [None; MEMO_SLOTS];
-        let validity = chunk.validity().filter(|v| v.unset_bits() > 0);
         let mut last: Option<(u128, T)> = None;
-        for (i, view) in arr.views().iter().enumerate() {
-            if validity.is_some_and(|v| !v.get_bit(i)) {
-                out.push(null);
-                continue;
-            }
-            let key = view.as_u128();
+        let views = arr.views();
+        let mut value_of = |i: usize| -> Result<T, E> {
+            let key = views[i].as_u128();
             if let Some((k, hit)) = last
                 && k == key
             {
-                out.push(hit);
-                continue;
+                return Ok(hit);
             }
             let mixed = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let slot = (mixed >> (64 - MEMO_SLOTS.trailing_zeros())) as usize;
@@ -189,7 +191,23 @@ fn try_per_distinct<T: Copy, E>(
                 }
             };
             last = Some((key, value));
-            out.push(value);
+            Ok(value)
+        };
+        match chunk.validity().filter(|v| v.unset_bits() > 0) {
+            None => {
+                for i in 0..views.len() {
+                    out.push(value_of(i)?);
+                }
+            }
+            // Sparse columns (channels, features) are mostly null: only the values are looked
+            // at.
+            Some(validity) => {
+                let start = out.len();
+                out.resize(start + views.len(), null);
+                for i in validity.true_idx_iter() {
+                    out[start + i] = value_of(i)?;
+                }
+            }
         }
     }
     Ok(out)
