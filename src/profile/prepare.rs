@@ -558,7 +558,8 @@ fn run(
     let plans = super::rollup::plans(checked.clone(), limit, words, spec.unit, &spec.codes);
     let rejects = (keep_rejects > 0).then(|| first_rejects(checked, spec, keep_rejects));
     // One scan of the source feeds every result (Polars shares the common subplan).
-    super::rollup::collect_with(plans, rejects, Engine::Streaming)
+    let (coded, rejects) = super::rollup::collect_with(plans, rejects, Engine::Streaming)?;
+    Ok((rollup::unpack(coded)?, rejects))
 }
 
 /// The first `keep` rejected rows of a checked frame: row number, `reason` and the checks' raw

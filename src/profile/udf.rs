@@ -10,7 +10,7 @@ use polars::prelude::*;
 
 use super::channels::ChannelMap;
 use super::*;
-use crate::ingest::timeparse::TimeFormat;
+use crate::ingest::timeparse::{IsoParser, TimeFormat};
 use crate::text::{normalise_id_cow, parse_bool};
 
 /// Epoch milliseconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the timestamps
@@ -64,10 +64,19 @@ fn timestamp_ms(e: Expr, dtype: &DataType, fmt: Option<TimeFormat>) -> Expr {
             e.cast(DataType::String).map(
                 move |c: Column| {
                     let ca = c.str()?;
-                    let out: Int64Chunked = Int64Chunked::from_iter_options(
-                        ca.name().clone(),
-                        ca.iter().map(|v| v.and_then(|s| fmt.parse(s))),
-                    );
+                    let out: Int64Chunked = match fmt {
+                        TimeFormat::Iso => {
+                            let mut iso = IsoParser::default();
+                            Int64Chunked::from_iter_options(
+                                ca.name().clone(),
+                                ca.iter().map(|v| v.and_then(|s| iso.parse(s))),
+                            )
+                        }
+                        _ => Int64Chunked::from_iter_options(
+                            ca.name().clone(),
+                            ca.iter().map(|v| v.and_then(|s| fmt.parse(s))),
+                        ),
+                    };
                     Ok(out.into_column())
                 },
                 |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
@@ -131,6 +140,39 @@ fn day_bit(ms: i64, k: usize, words: usize) -> u64 {
     } else {
         0
     }
+}
+
+/// Two counts of a row in one number, so that a group-by sums both with one plain sum:
+/// `is_a(a)` in the low 32 bits, `is_b(b)` in the high ones. `a` and `b` are UInt8 or
+/// Boolean columns (a one-row column is a literal, as long as the other); a null counts as
+/// neither. Exact while a group has fewer than 2^32 rows, which a pass's always has (Polars
+/// indexes its rows with 32 bits): `rollup::unpack` splits the sums after each pass.
+pub(super) fn udf_pair(a: Expr, is_a: u8, b: Expr, is_b: u8) -> Expr {
+    a.map_many(
+        move |cols: &mut [Column]| {
+            let n = cols.iter().map(Column::len).max().unwrap_or(0);
+            let low = indicator(&cols[0], n, is_a)?;
+            let high = indicator(&cols[1], n, is_b)?;
+            let out: Vec<u64> = low.iter().zip(&high).map(|(l, h)| l | (h << 32)).collect();
+            Ok(UInt64Chunked::from_vec(cols[0].name().clone(), out).into_column())
+        },
+        &[b],
+        |_, f| Ok(Field::new(f[0].name().clone(), DataType::UInt64)),
+    )
+}
+
+/// 1 for each of `n` rows of a UInt8 or Boolean column (or a one-row literal) whose value is
+/// `want` (true is 1), else 0.
+fn indicator(c: &Column, n: usize, want: u8) -> PolarsResult<Vec<u64>> {
+    let c = c.cast(&DataType::UInt8)?;
+    let ca = c.u8()?;
+    if ca.len() == 1 && n != 1 {
+        return Ok(vec![u64::from(ca.get(0) == Some(want)); n]);
+    }
+    Ok(match ca.cont_slice() {
+        Ok(values) => values.iter().map(|&v| u64::from(v == want)).collect(),
+        Err(_) => ca.iter().map(|v| u64::from(v == Some(want))).collect(),
+    })
 }
 
 pub(super) fn udf_code(e: Expr, f: impl Fn(Option<&str>) -> u8 + Send + Sync + 'static) -> Expr {
