@@ -769,6 +769,35 @@ mod tests {
         assert!(err.is_err());
     }
 
+    /// Two indicators in one number: a UInt8 column against a literal, a Boolean column with
+    /// a null (neither), and sums of them split back into the two counts.
+    #[test]
+    fn pairs_count_two_conditions_in_one_number() {
+        let frame = df!(
+            "op" => [OP_READ, OP_UPDATE, OP_READ, OP_READ],
+            "chan" => [Some(CH_VOICE), Some(CH_VOICE), None, Some(CH_DIGITAL)],
+            "prem" => [Some(true), None, Some(false), Some(true)],
+        )
+        .expect("frame");
+        let out = frame
+            .lazy()
+            .select([
+                udf_pair(col("op"), OP_READ, col("chan"), CH_VOICE).alias("rv"),
+                udf_pair(col("chan"), CH_DIGITAL, col("prem"), 1).alias("dp"),
+                udf_pair(lit(OP_ACCESS), OP_ACCESS, col("prem"), 1).alias("lit"),
+            ])
+            .collect()
+            .expect("pairs");
+        let get =
+            |n: &str| -> Vec<Option<u64>> { out.column(n).expect(n).u64().expect("u64").to_vec() };
+        let pair = |low: u64, high: u64| Some(low | (high << 32));
+        assert_eq!(get("rv"), [pair(1, 1), pair(0, 1), pair(1, 0), pair(1, 0)]);
+        assert_eq!(get("dp"), [pair(0, 1), pair(0, 0), pair(0, 0), pair(1, 1)]);
+        assert_eq!(get("lit"), [pair(1, 1), pair(1, 0), pair(1, 0), pair(1, 1)]);
+        let sum: u64 = get("rv").iter().flatten().sum();
+        assert_eq!((sum & 0xFFFF_FFFF, sum >> 32), (3, 2));
+    }
+
     #[test]
     fn the_timestamp_range_is_years_1_to_9999() {
         let ms = |y, m, d| {
