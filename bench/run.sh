@@ -4,17 +4,20 @@
 # (bench/floor.py, Python Polars streaming) on the same files, with /usr/bin/time -v; writes
 # the table and plot into BENCHMARKS.md and bench/plot.svg.
 # Sizes can be narrowed: SIZES="1" bench/run.sh (millions of events).
-# Two shapes of tenant (SHAPES="ours wide"):
+# Three shapes of tenant (SHAPES="ours wide issue"):
 # - ours: the generator's own, ~293 events per user over 90 days (the policy's whole window);
-# - wide: shaped unlike ours, as the issue-13 tenants: ~586 events per user over 180 days (the
-#   events start 89 days before the window) and 3% of rows (every 33rd) with the channel `fax`,
-#   which is rejected; its Parquet is written from that CSV (bench/to_parquet.py).
+# - wide: shaped unlike ours: ~586 events per user over 180 days (the events start 89 days
+#   before the window) and 3% of rows (every 33rd) with the channel `fax`, which is rejected;
+#   its Parquet is written from that CSV (bench/to_parquet.py);
+# - issue: the wide tenant's events folded onto the issue-13 tenant's users (10k users for 40M
+#   events, ~4,000 events each; bench/fold_users.py), with its assignments and systemusers.
 # Every run is the default command, without --as-of, as users run it. Each measurement is
 # repeated RUNS times (default 3), the rounds interleaved, and the table shows medians.
+# APPEND=1 adds to the results of an earlier run instead of starting afresh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZES="${SIZES:-1 10 40}"
-SHAPES="${SHAPES:-ours wide}"
+SHAPES="${SHAPES:-ours wide issue}"
 RUNS="${RUNS:-3}"
 DATA="${BENCH_DATA:-bench-data}"
 RESULTS="$DATA/results.tsv"
@@ -37,26 +40,32 @@ measure() { # label events format cmd...
   rm -f "$log"
 }
 
-: > "$RESULTS"
+[ "${APPEND:-0}" = 1 ] || : > "$RESULTS"
 for round in $(seq "$RUNS"); do
 for SHAPE in $SHAPES; do
 for m in $SIZES; do
-  if [ "$SHAPE" = ours ]; then
-    users=$(( m * 3420 )); days=90; seed=42; tag="${m}m"
-  else
-    users=$(( m * 1710 )); days=180; seed=43; tag="${m}m-wide"
+  case "$SHAPE" in
+    ours) users=$(( m * 3420 )); days=90; seed=42; tag="${m}m" ;;
+    *) users=$(( m * 1710 )); days=180; seed=43; tag="${m}m-wide" ;;
+  esac
+  wide="$DATA/${m}m-wide-csv"
+  if [ "$SHAPE" != ours ] && [ ! -f "$wide/activity.csv" ]; then
+    rm -rf "$wide"; $BIN generate --users "$users" --days "$days" --seed "$seed" --out "$wide" >/dev/null
+    awk 'BEGIN { FS = OFS = "," } NR > 1 && NR % 33 == 0 { $5 = "fax" } { print }' \
+      "$wide/activity.csv" > "$wide/activity.tmp" && mv "$wide/activity.tmp" "$wide/activity.csv"
   fi
+  if [ "$SHAPE" = issue ]; then tag="${m}m-issue"; fi
   csv="$DATA/$tag-csv"; pq="$DATA/$tag-parquet"
   if [ ! -f "$csv/activity.csv" ]; then
-    rm -rf "$csv"; $BIN generate --users "$users" --days "$days" --seed "$seed" --out "$csv" >/dev/null
-    if [ "$SHAPE" = wide ]; then
-      awk 'BEGIN { FS = OFS = "," } NR > 1 && NR % 33 == 0 { $5 = "fax" } { print }' \
-        "$csv/activity.csv" > "$csv/activity.tmp" && mv "$csv/activity.tmp" "$csv/activity.csv"
-    fi
+    rm -rf "$csv"
+    case "$SHAPE" in
+      ours) $BIN generate --users "$users" --days "$days" --seed "$seed" --out "$csv" >/dev/null ;;
+      issue) python3 bench/fold_users.py "$wide" "$csv" $(( m * 250 )) ;;
+    esac
   fi
   if [ ! -f "$pq/activity.parquet" ]; then
     rm -rf "$pq"
-    if [ "$SHAPE" = wide ]; then
+    if [ "$SHAPE" != ours ]; then
       cp -r "$csv" "$pq" && rm "$pq/activity.csv"
       python3 bench/to_parquet.py "$csv/activity.csv" "$pq/activity.parquet"
     else
