@@ -122,20 +122,7 @@ fn a_parquet_timestamp_out_of_range_is_a_rejected_row() {
         ],
     )
     .expect("frame");
-    let mut file = File::create(dir.join("events.parquet")).expect("create");
-    ParquetWriter::new(&mut file)
-        .finish(&mut df)
-        .expect("write parquet");
-    let out = tmp.path().join("r");
-    let run = rightsize()
-        .args(["analyze", "--quiet", "--out"])
-        .arg(&out)
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let out = analyze_events(tmp.path(), &dir, &mut df, None);
     let got: Vec<String> = read_csv(&out.join("rejected.csv"))
         .iter()
         .map(|r| {
@@ -194,20 +181,7 @@ fn parquet_rejected_rows_keep_their_rows_across_slices() {
         ],
     )
     .expect("frame");
-    let mut file = File::create(dir.join("events.parquet")).expect("create");
-    ParquetWriter::new(&mut file)
-        .with_row_group_size(Some(100_000))
-        .finish(&mut df)
-        .expect("write parquet");
-    let out = tmp.path().join("r");
-    let run = rightsize()
-        .args(["analyze", "--quiet", "--out"])
-        .arg(&out)
-        .arg(&dir)
-        .output()
-        .expect("runs");
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let out = analyze_events(tmp.path(), &dir, &mut df, Some(100_000));
     let rows: Vec<u64> = read_csv(&out.join("rejected.csv"))
         .iter()
         .map(|r| r["row"].parse().expect("a row number"))
@@ -225,4 +199,31 @@ fn parquet_rejected_rows_keep_their_rows_across_slices() {
         .find(|f| f["file"] == "events.parquet")
         .expect("events.parquet listed");
     assert_eq!(file["rows_rejected"], 100_002, "{file}");
+}
+
+/// Writes `df` as `dir/events.parquet` (in row groups of `row_group` rows when given), runs
+/// `analyze` on `dir` into `tmp/r`, checks that it succeeded without a panic, and returns the
+/// report folder.
+fn analyze_events(
+    tmp: &std::path::Path,
+    dir: &std::path::Path,
+    df: &mut DataFrame,
+    row_group: Option<usize>,
+) -> std::path::PathBuf {
+    let mut file = File::create(dir.join("events.parquet")).expect("create");
+    ParquetWriter::new(&mut file)
+        .with_row_group_size(row_group)
+        .finish(df)
+        .expect("write parquet");
+    let out = tmp.join("r");
+    let run = rightsize()
+        .args(["analyze", "--quiet", "--out"])
+        .arg(&out)
+        .arg(dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    out
 }

@@ -609,13 +609,18 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    /// A systemuser table of one id: sys-1 is entra-1.
+    fn systemuser_map() -> Arc<IdMap> {
+        let mut map = IdMap::default();
+        map.insert("sys-1".into(), "entra-1".into());
+        Arc::new(map)
+    }
+
     /// Runs of one id (as exports list a user's events) are mapped once per run, and each
     /// row still gets its own id's mapping.
     #[test]
     fn ids_in_runs_map_as_each_row_alone() {
-        let mut map = IdMap::default();
-        map.insert("sys-1".into(), "entra-1".into());
-        let map = Arc::new(map);
+        let map = systemuser_map();
         let ids = [
             Some("sys-1"),
             Some("sys-1"),
@@ -664,9 +669,7 @@ mod tests {
     /// whatever the runs, case, braces, nulls and blanks, in one chunk or several.
     #[test]
     fn user_codes_are_the_codes_of_the_mapped_ids() {
-        let mut map = IdMap::default();
-        map.insert("sys-1".into(), "entra-1".into());
-        let map = Arc::new(map);
+        let map = systemuser_map();
         let ids = [
             Some("sys-1"),
             Some("sys-1"),
