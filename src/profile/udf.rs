@@ -336,11 +336,7 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<IdMap>) -> Expr {
                     {
                         return mapped.clone();
                     }
-                    let id = normalise_id_cow(s);
-                    let mapped = (!id.is_empty()).then(|| match map.get(id.as_ref()) {
-                        Some(m) => std::borrow::Cow::Borrowed(m.as_str()),
-                        None => id,
-                    });
+                    let mapped = mapped_id(s, map);
                     last = Some((s, mapped.clone()));
                     mapped
                 })
@@ -349,6 +345,16 @@ pub(super) fn udf_map_id(e: Expr, map: Arc<IdMap>) -> Expr {
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
     )
+}
+
+/// An id as the export writes it, normalised and mapped through the systemuser table (ids not
+/// in it are kept); `None` when it is empty once normalised.
+fn mapped_id<'a>(s: &'a str, map: &'a IdMap) -> Option<std::borrow::Cow<'a, str>> {
+    let id = normalise_id_cow(s);
+    (!id.is_empty()).then(|| match map.get(id.as_ref()) {
+        Some(m) => std::borrow::Cow::Borrowed(m.as_str()),
+        None => id,
+    })
 }
 
 /// User ids as small numbers for the pass: every per-user group-by of a pass hashes its key
@@ -414,89 +420,72 @@ fn poisoned() -> PolarsError {
 /// events together) is looked up once.
 pub(super) fn udf_intern(e: Expr, ids: Arc<Interner>) -> Expr {
     e.map(
-        move |c: Column| {
-            let ca = c.str()?;
-            let mut out: Vec<Option<u32>> = Vec::with_capacity(ca.len());
-            let mut prev: Option<(&str, u32)> = None;
-            for v in ca.iter() {
-                out.push(match v {
-                    None => None,
-                    Some(s) => match prev {
-                        Some((p, k)) if p == s => Some(k),
-                        _ => {
-                            let k = ids.code(s)?;
-                            prev = Some((s, k));
-                            Some(k)
-                        }
-                    },
-                });
-            }
-            Ok(UInt32Chunked::from_iter_options(ca.name().clone(), out.into_iter()).into_column())
-        },
+        move |c: Column| Ok(coded(c.str()?, |s| ids.code(s).map(Some))?.into_column()),
         |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
     )
 }
 
 /// User ids as the export writes them → `Interner` codes of the ids `udf_map_id` gives
-/// (normalised, and mapped through the systemuser table), in one pass: a run of one id
-/// (exports list a user's events together) is mapped and coded once, its rows told apart by
-/// their views before their bytes. An id that is empty once normalised is null.
+/// (normalised, and mapped through the systemuser table), in one pass. An id that is empty
+/// once normalised is null.
 pub(super) fn udf_user_code(e: Expr, map: Arc<IdMap>, ids: Arc<Interner>) -> Expr {
     e.map(
         move |c: Column| {
-            let ca = c.str()?;
-            let mut codes: Vec<u32> = Vec::with_capacity(ca.len());
-            // Rows whose id is missing, as positions (rare: almost every row has an id).
-            let mut missing: Vec<usize> = Vec::new();
-            for (arr, chunk) in ca.downcast_iter().zip(ca.chunks()) {
-                let validity = chunk.validity().filter(|v| v.unset_bits() > 0);
-                let mut last: Option<(u128, &str, Option<u32>)> = None;
-                for (i, view) in arr.views().iter().enumerate() {
-                    let code = if validity.is_some_and(|v| !v.get_bit(i)) {
-                        None
-                    } else {
-                        let key = view.as_u128();
-                        match last {
-                            Some((k, _, code)) if k == key => code,
-                            Some((_, s, code)) if s == arr.value(i) => {
-                                last = Some((key, s, code));
-                                code
-                            }
-                            _ => {
-                                let s = arr.value(i);
-                                let id = normalise_id_cow(s);
-                                let code = if id.is_empty() {
-                                    None
-                                } else {
-                                    let mapped =
-                                        map.get(id.as_ref()).map_or(id.as_ref(), String::as_str);
-                                    Some(ids.code(mapped)?)
-                                };
-                                last = Some((key, s, code));
-                                code
-                            }
-                        }
-                    };
-                    if code.is_none() {
-                        missing.push(codes.len());
-                    }
-                    codes.push(code.unwrap_or(0));
-                }
-            }
-            let n = codes.len();
-            let coded = UInt32Chunked::from_vec(ca.name().clone(), codes);
-            if missing.is_empty() {
-                return Ok(coded.into_column());
-            }
-            let mut mask = vec![false; n];
-            for i in missing {
-                mask[i] = true;
-            }
-            let mask = BooleanChunked::from_slice(PlSmallStr::EMPTY, &mask);
-            Ok(coded.set(&mask, None)?.into_column())
+            let code = |s: &str| mapped_id(s, &map).map(|id| ids.code(&id)).transpose();
+            Ok(coded(c.str()?, code)?.into_column())
         },
         |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
     )
+}
+
+/// The code `code_of` gives each value of a text column (null for a null or for `None`),
+/// asked once per run of one value (exports list a user's events together): a row is told
+/// apart from the previous one by its view before its bytes.
+fn coded(
+    ca: &StringChunked,
+    mut code_of: impl FnMut(&str) -> PolarsResult<Option<u32>>,
+) -> PolarsResult<UInt32Chunked> {
+    let mut codes: Vec<u32> = Vec::with_capacity(ca.len());
+    // Rows without a code, as positions (rare: almost every row has an id).
+    let mut missing: Vec<usize> = Vec::new();
+    for (arr, chunk) in ca.downcast_iter().zip(ca.chunks()) {
+        let validity = chunk.validity().filter(|v| v.unset_bits() > 0);
+        let mut last: Option<(u128, &str, Option<u32>)> = None;
+        for (i, view) in arr.views().iter().enumerate() {
+            let code = if validity.is_some_and(|v| !v.get_bit(i)) {
+                None
+            } else {
+                let key = view.as_u128();
+                match last {
+                    Some((k, _, code)) if k == key => code,
+                    Some((_, s, code)) if s == arr.value(i) => {
+                        last = Some((key, s, code));
+                        code
+                    }
+                    _ => {
+                        let s = arr.value(i);
+                        let code = code_of(s)?;
+                        last = Some((key, s, code));
+                        code
+                    }
+                }
+            };
+            if code.is_none() {
+                missing.push(codes.len());
+            }
+            codes.push(code.unwrap_or(0));
+        }
+    }
+    let n = codes.len();
+    let coded = UInt32Chunked::from_vec(ca.name().clone(), codes);
+    if missing.is_empty() {
+        return Ok(coded);
+    }
+    let mut mask = vec![false; n];
+    for i in missing {
+        mask[i] = true;
+    }
+    coded.set(&BooleanChunked::from_slice(PlSmallStr::EMPTY, &mask), None)
 }
 
 /// Text values (table names, device ids) → `Interner` codes of their normal form: trimmed,
