@@ -165,7 +165,7 @@ pub(super) fn plans(
     };
     let mut act_aggs = vec![len().cast(DataType::UInt64).alias("act_rows")];
     if !unit {
-        // Otherwise `finish` takes the rows for the events.
+        // Otherwise `unpack` takes the rows for the events.
         act_aggs.push(events().alias("events"));
     }
     act_aggs.extend([
@@ -219,9 +219,7 @@ pub(super) fn plans(
         // the valid rows only (`finish`).
         other_aggs.push(weighted(col("keep")).alias("kept_events"));
     }
-    let other_key = (col(c::UID).fill_null(lit(NO_CODE)).cast(DataType::UInt64) * lit(1u64 << 8)
-        + col("reason").cast(DataType::UInt64))
-    .alias(KEY);
+    let other_key = (OTHER_USER.of(col(c::UID)) + OTHER_REASON.of(col("reason"))).alias(KEY);
     let other_users = checked
         .clone()
         .filter(act.not())
@@ -252,42 +250,99 @@ pub(super) fn plans(
     [act_users, other_users, writes, devices, conversations]
 }
 
+/// One part of a result's key, which packs codes into one number: `bits` bits from bit
+/// `shift` on, `none` standing for a missing value. Each layout below is used both to make the
+/// keys (`of`, in `plans`) and to read them (`get`, in `finish`).
+#[derive(Clone, Copy)]
+struct KeyPart {
+    shift: u32,
+    bits: u32,
+    none: u32,
+}
+
+impl KeyPart {
+    /// An integer column in its place of the key (a null as `none`).
+    fn of(self, e: Expr) -> Expr {
+        e.fill_null(lit(self.none)).cast(DataType::UInt64) * lit(1u64 << self.shift)
+    }
+
+    /// This part of a key (`None` for `none`).
+    fn get(self, key: Option<u64>) -> Option<u32> {
+        key.map(|k| ((k >> self.shift) & ((1u64 << self.bits) - 1)) as u32)
+            .filter(|&c| c != self.none)
+    }
+}
+
 /// No code (a missing user id, table or device) in a result's key.
 const NO_CODE: u32 = u32::MAX;
-/// Table codes take 24 bits of a write key; `NO_TABLE` stands for none.
-const TABLE_CODES: u32 = (1 << 24) - 1;
-const NO_TABLE: u32 = TABLE_CODES;
+/// A key part of 8 bits that is never missing (an own flag, a reason).
+const NO_BYTE: u32 = BAD as u32;
 
-/// A write's key: user code (bits 32–63), table code (8–31), own flag (0–7).
+/// A write's key: user code, table code (24 bits: fewer than 2^24 − 1 tables), own flag.
+const WRITE_USER: KeyPart = KeyPart {
+    shift: 32,
+    bits: 32,
+    none: NO_CODE,
+};
+const WRITE_TABLE: KeyPart = KeyPart {
+    shift: 8,
+    bits: 24,
+    none: (1 << 24) - 1,
+};
+const WRITE_OWN: KeyPart = KeyPart {
+    shift: 0,
+    bits: 8,
+    none: NO_BYTE,
+};
+/// A device's key: device code (`none` for a blank id), user code.
+const DEVICE_DEVICE: KeyPart = KeyPart {
+    shift: 32,
+    bits: 32,
+    none: NO_CODE,
+};
+const DEVICE_USER: KeyPart = KeyPart {
+    shift: 0,
+    bits: 32,
+    none: NO_CODE,
+};
+/// The key of the other rows: user code, reason.
+const OTHER_USER: KeyPart = KeyPart {
+    shift: 8,
+    bits: 32,
+    none: NO_CODE,
+};
+const OTHER_REASON: KeyPart = KeyPart {
+    shift: 0,
+    bits: 8,
+    none: NO_BYTE,
+};
+
 fn write_key(codes: &Codes) -> Expr {
-    let user = col(c::UID).fill_null(lit(NO_CODE)).cast(DataType::UInt64);
     let table = udf_text_code(
         col(c::TABLE),
         codes.table_name,
         codes.tables.clone(),
-        TABLE_CODES,
-    )
-    .fill_null(lit(NO_TABLE))
-    .cast(DataType::UInt64);
-    let own = col(c::OWN).cast(DataType::UInt64);
-    (user * lit(1u64 << 32) + table * lit(1u64 << 8) + own).alias(KEY)
+        WRITE_TABLE.none,
+    );
+    (WRITE_USER.of(col(c::UID)) + WRITE_TABLE.of(table) + WRITE_OWN.of(col(c::OWN))).alias(KEY)
 }
 
-/// A device's key: device code (bits 32–63; `NO_CODE` for a blank id), user code (0–31).
 fn device_key(codes: &Codes) -> Expr {
     let device = udf_text_code(
         col(c::DEVICE),
         super::kinds::device_id,
         codes.devices.clone(),
-        NO_CODE,
-    )
-    .fill_null(lit(NO_CODE))
-    .cast(DataType::UInt64);
-    let user = col(c::UID).fill_null(lit(NO_CODE)).cast(DataType::UInt64);
-    (device * lit(1u64 << 32) + user).alias(KEY)
+        DEVICE_DEVICE.none,
+    );
+    (DEVICE_DEVICE.of(device) + DEVICE_USER.of(col(c::UID))).alias(KEY)
 }
 
 const KEY: &str = "key";
+
+/// An 8-bit key part as its byte.
+fn byte(part: Option<u32>) -> Option<u8> {
+    part.and_then(|b| u8::try_from(b).ok())
+}
 
 /// The results of a pass (`Parts::new`, in its order) from those of `plans`, with codes as
 /// the text they stand for: per user the counted activity (`act`) and the other rows
@@ -302,23 +357,14 @@ pub(super) fn finish(
     codes: &Codes,
 ) -> PolarsResult<[DataFrame; RESULTS]> {
     let [mut act, other, writes, devices, conversations] = results;
-    let code = |k: Option<u64>, shift: u32, bits: u32, none: u32| {
-        k.map(|k| ((k >> shift) & ((1u64 << bits) - 1)) as u32)
-            .filter(|&c| c != none)
-    };
     let uid = ids.decode(act.column(c::UID)?)?;
     act.with_column(uid)?;
-    if act.column("events").is_err() {
-        // Every row is one event (`plans`).
-        let rows = act.column("act_rows")?.clone();
-        // Where a weighted pass has them: after uid and act_rows.
-        act.insert_column(2, rows.with_name("events".into()))?;
-    }
     // The other rows: per user, and with the counted ones (valid and kept) per reason.
+    let has_kept = other.column("kept_events").is_ok();
     let key = other.column(KEY)?.u64()?;
-    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| code(k, 8, 32, NO_CODE)))?;
-    let reason: UInt8Chunked = key.iter().map(|k| k.map(|k| (k & 0xFF) as u8)).collect();
-    let mut by = other.clone();
+    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| OTHER_USER.get(k)))?;
+    let reason: UInt8Chunked = key.iter().map(|k| byte(OTHER_REASON.get(k))).collect();
+    let mut by = other;
     by.with_column(uid)?;
     by.with_column(reason.with_name("reason".into()).into_column())?;
     let by = by.lazy();
@@ -328,7 +374,7 @@ pub(super) fn finish(
         sum(col("rows")).alias("other_rows"),
         sum(col("rows").filter(ok().not())).alias("rejected"),
     ];
-    if other.column("kept_events").is_ok() {
+    if has_kept {
         user_aggs.push(sum(col("kept_events").filter(ok())).alias("other_events"));
     }
     let counted = act.clone().lazy().select([
@@ -349,12 +395,11 @@ pub(super) fn finish(
     )?;
     let stats = stats_row(by_reason, checks)?;
     let key = writes.column(KEY)?.u64()?;
-    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| code(k, 32, 32, NO_CODE)))?;
-    let tbl = codes.tables.decode_iter(
-        c::TABLE.into(),
-        key.iter().map(|k| code(k, 8, 24, NO_TABLE)),
-    )?;
-    let own: UInt8Chunked = key.iter().map(|k| k.map(|k| (k & 0xFF) as u8)).collect();
+    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| WRITE_USER.get(k)))?;
+    let tbl = codes
+        .tables
+        .decode_iter(c::TABLE.into(), key.iter().map(|k| WRITE_TABLE.get(k)))?;
+    let own: UInt8Chunked = key.iter().map(|k| byte(WRITE_OWN.get(k))).collect();
     let writes = DataFrame::new_infer_height(vec![
         uid,
         tbl,
@@ -362,15 +407,11 @@ pub(super) fn finish(
         writes.column("n")?.clone(),
     ])?;
     let key = devices.column(KEY)?.u64()?;
-    let named: BooleanChunked = key
-        .iter()
-        .map(|k| code(k, 32, 32, NO_CODE).is_some())
-        .collect();
-    let dev = codes.devices.decode_iter(
-        c::DEVICE.into(),
-        key.iter().map(|k| code(k, 32, 32, NO_CODE)),
-    )?;
-    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| code(k, 0, 32, NO_CODE)))?;
+    let named: BooleanChunked = key.iter().map(|k| DEVICE_DEVICE.get(k).is_some()).collect();
+    let dev = codes
+        .devices
+        .decode_iter(c::DEVICE.into(), key.iter().map(|k| DEVICE_DEVICE.get(k)))?;
+    let uid = ids.decode_iter(c::UID.into(), key.iter().map(|k| DEVICE_USER.get(k)))?;
     let devices = DataFrame::new_infer_height(vec![dev, uid, devices.column("n")?.clone()])?
         .filter(&named)?;
     Ok([act, other, stats, writes, devices, conversations])
@@ -406,18 +447,23 @@ pub(super) type Coded = [DataFrame; PLANS];
 const READS_VOICE: &str = "reads_voice";
 const DIGITAL_PREMIUM: &str = "digital_premium";
 
-/// The results of one pass of `plans` with the counts summed two to a number as a column
-/// each, where a weighted pass has them.
+/// The results of one pass of `plans` with the per-user activity as a weighted pass has it:
+/// a unit pass's rows as its events, and its counts summed two to a number as a column each.
 pub(super) fn unpack(mut coded: Coded) -> PolarsResult<Coded> {
     let act = &coded[0];
     if act.column(READS_VOICE).is_err() {
         return Ok(coded);
     }
-    let mut columns = Vec::with_capacity(act.width() + 2);
+    let mut columns = Vec::with_capacity(act.width() + 3);
     for column in act.columns() {
         let names = match column.name().as_str() {
             READS_VOICE => ["reads", "voice"],
             DIGITAL_PREMIUM => ["digital", "premium"],
+            "act_rows" => {
+                columns.push(column.clone());
+                columns.push(column.clone().with_name("events".into()));
+                continue;
+            }
             _ => {
                 columns.push(column.clone());
                 continue;
