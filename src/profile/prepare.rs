@@ -683,7 +683,7 @@ fn read_blocks(
             if let Some(bar) = rows_read {
                 bar.inc(height);
             }
-            let (parts, rej) = run(
+            let (coded, rej) = run(
                 checked_frame(df.lazy(), spec, true),
                 spec,
                 limit,
@@ -695,7 +695,7 @@ fn read_blocks(
                 kept += rej.height();
                 rejects.push(rej);
             }
-            pending.push(parts);
+            pending.push(coded);
             let pending_rows: usize = pending.iter().map(rollup::height).sum();
             if pending_rows >= MERGE_ROWS.max(merged.as_ref().map_or(0, rollup::height)) {
                 let all = merged.take().into_iter().chain(pending.drain(..)).collect();
